@@ -1,0 +1,1 @@
+"""Tessera: a support-ticket (helpdesk) backend service."""

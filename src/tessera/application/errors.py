@@ -1,0 +1,57 @@
+"""Application errors: each has a machine code; presentation alone maps codes to HTTP statuses."""
+
+from __future__ import annotations
+
+from tessera.domain.errors import TesseraError
+
+
+class NotFoundError(TesseraError):
+    code = "not_found"
+
+
+class TicketNotFoundError(NotFoundError):
+    code = "ticket_not_found"
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__(f"Ticket {ticket_id} not found", details={"id": ticket_id})
+
+
+class TokenNotFoundError(NotFoundError):
+    code = "token_not_found"
+
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"Token {token_id} not found", details={"id": token_id})
+
+
+class UnauthenticatedError(TesseraError):
+    code = "unauthenticated"
+
+    def __init__(self, message: str = "A valid bearer token is required") -> None:
+        super().__init__(message)
+
+
+class ForbiddenError(TesseraError):
+    code = "forbidden"
+
+    def __init__(self, message: str = "Your role may not do this") -> None:
+        super().__init__(message)
+
+
+class ConflictError(TesseraError):
+    """The stored state moved on while this change was being made (optimistic concurrency)."""
+
+    code = "conflict"
+
+
+class PreconditionFailedError(TesseraError):
+    code = "precondition_failed"
+
+    def __init__(self, *, expected: int, actual: int | None) -> None:
+        super().__init__(
+            "The ticket has changed since the given ETag",
+            details={"expected_version": expected, "current_version": actual},
+        )
+
+
+class ServiceUnavailableError(TesseraError):
+    code = "service_unavailable"

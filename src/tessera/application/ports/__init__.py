@@ -1,0 +1,1 @@
+"""Ports: the Protocols the use cases need, implemented by infrastructure adapters."""

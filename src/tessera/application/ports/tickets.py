@@ -1,0 +1,43 @@
+"""Ticket ports: the write-side repository and the read-side reader."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tessera.application.tickets.queries import ListTickets
+from tessera.application.tickets.views import TicketPage
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.ticket import Ticket
+
+
+class TicketRepository(Protocol):
+    """Loads and stores Ticket aggregates inside one unit of work.
+
+    ``save`` and ``delete`` are optimistic: they raise ConflictError when the stored version is
+    no longer the one that was loaded.
+    """
+
+    async def get(self, ticket_id: int) -> Ticket | None: ...
+
+    async def find_by_status(self, status: Status, *, limit: int) -> list[Ticket]: ...
+
+    async def add(self, ticket: Ticket) -> None:
+        """Store a new ticket and give it its identity (``ticket.id``)."""
+        ...
+
+    async def save(self, ticket: Ticket) -> None: ...
+
+    async def delete(self, ticket: Ticket) -> None: ...
+
+    def seen(self) -> list[Ticket]:
+        """Every ticket loaded or added in this unit of work (its events are collected)."""
+        ...
+
+
+class TicketReader(Protocol):
+    """Answers list queries straight into views, with keyset pagination.
+
+    Raises DomainValidationError for a cursor it did not issue.
+    """
+
+    async def list(self, query: ListTickets) -> TicketPage: ...

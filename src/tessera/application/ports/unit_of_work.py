@@ -1,0 +1,38 @@
+"""Unit of work port: one use case, one transaction; its state change and events commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from tessera.application.ports.tickets import TicketRepository
+from tessera.application.ports.tokens import TokenRepository
+
+
+class UnitOfWork(Protocol):
+    """``async with uow: ... await uow.commit()``; leaving the block without commit rolls back.
+
+    ``commit`` writes the events recorded by every ticket the unit of work has seen into the
+    outbox, in the same transaction as the change. Raises ConflictError on a lost race.
+    """
+
+    @property
+    def tickets(self) -> TicketRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

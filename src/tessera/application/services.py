@@ -1,0 +1,32 @@
+"""The use cases the outside world may call, gathered for the presentation layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tessera.application.ports.health import HealthCheck
+from tessera.application.tickets.create_ticket import CreateTicketHandler
+from tessera.application.tickets.delete_ticket import DeleteTicketHandler
+from tessera.application.tickets.get_ticket import GetTicketHandler
+from tessera.application.tickets.list_tickets import ListTicketsHandler
+from tessera.application.tickets.update_ticket import UpdateTicketHandler
+from tessera.application.tokens.authenticate import AuthenticateHandler
+from tessera.application.tokens.manage_tokens import (
+    IssueTokenHandler,
+    ListTokensHandler,
+    RevokeTokenHandler,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services:
+    authenticate: AuthenticateHandler
+    create_ticket: CreateTicketHandler
+    get_ticket: GetTicketHandler
+    list_tickets: ListTicketsHandler
+    update_ticket: UpdateTicketHandler
+    delete_ticket: DeleteTicketHandler
+    issue_token: IssueTokenHandler
+    list_tokens: ListTokensHandler
+    revoke_token: RevokeTokenHandler
+    health_checks: tuple[HealthCheck, ...] = ()

@@ -1,0 +1,1 @@
+"""Ticket use cases, their commands, queries and views."""

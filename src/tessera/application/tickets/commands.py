@@ -1,0 +1,36 @@
+"""Commands: imperative requests to change tickets, as plain values from the boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tessera.domain.tickets.ticket import UNSET, Unset
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateTicket:
+    title: str
+    description: str
+    customer_email: str
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateTicket:
+    """A partial update; ``expected_version`` comes from ``If-Match`` when the caller sent one."""
+
+    ticket_id: int
+    expected_version: int | None = None
+    title: str | Unset = UNSET
+    description: str | Unset = UNSET
+    priority: str | Unset = UNSET
+    status: str | Unset = UNSET
+    assignee_id: int | Unset | None = UNSET
+    tags: tuple[str, ...] | Unset = UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteTicket:
+    ticket_id: int
+    expected_version: int | None = None

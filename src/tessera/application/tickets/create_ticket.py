@@ -1,0 +1,66 @@
+"""Use case: open a new ticket."""
+
+from __future__ import annotations
+
+from tessera.application.errors import ForbiddenError
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.tickets.commands import CreateTicket
+from tessera.application.tickets.views import TicketView
+from tessera.application.validation import FieldErrors
+from tessera.domain.access.principal import Principal
+from tessera.domain.tickets.sla import SlaPolicy
+from tessera.domain.tickets.ticket import Ticket
+from tessera.domain.tickets.values import (
+    Description,
+    EmailAddress,
+    Priority,
+    Tag,
+    Title,
+    parse_description,
+    parse_email,
+    parse_priority,
+    parse_tags,
+    parse_title,
+)
+
+
+class CreateTicketHandler:
+    """Validate, open the ticket, store it with its ``ticket.created`` event.
+
+    Raises DomainValidationError (every bad field), ForbiddenError when a requester files a
+    ticket for another customer's address.
+    """
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._sla = sla
+
+    async def __call__(self, command: CreateTicket, *, principal: Principal) -> TicketView:
+        fields = FieldErrors()
+        title = fields.take(lambda: parse_title(command.title), Title(""))
+        description = fields.take(lambda: parse_description(command.description), Description(""))
+        email = fields.take(lambda: parse_email(command.customer_email), EmailAddress(""))
+        priority = fields.take(
+            lambda: parse_priority(command.priority or "medium"), Priority.MEDIUM
+        )
+        tags = fields.take(lambda: parse_tags(command.tags), frozenset[Tag]())
+        fields.raise_any()
+        if not principal.is_staff and email != principal.email:
+            raise ForbiddenError("Requesters may only file tickets for their own address")
+
+        ticket = Ticket.open(
+            title=title,
+            description=description,
+            customer_email=email,
+            priority=priority,
+            tags=tags,
+            actor=principal.actor,
+            now=self._clock.now(),
+            sla=self._sla,
+        )
+        async with self._uow() as uow:
+            await uow.tickets.add(ticket)
+            await uow.commit()
+        return TicketView.of(ticket)

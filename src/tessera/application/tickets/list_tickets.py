@@ -1,0 +1,29 @@
+"""Use case: list tickets with filters, a sort order and keyset pagination."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tessera.application.ports.tickets import TicketReader
+from tessera.application.tickets.queries import ListTickets
+from tessera.application.tickets.views import TicketPage
+from tessera.domain.access.principal import Principal
+from tessera.domain.tickets.values import parse_email
+
+
+class ListTicketsHandler:
+    """Staff see every ticket; a requester's list is always narrowed to their own address.
+
+    Raises DomainValidationError for a malformed ``customer_email`` filter or a bad cursor.
+    """
+
+    def __init__(self, *, reader: TicketReader) -> None:
+        self._reader = reader
+
+    async def __call__(self, query: ListTickets, *, principal: Principal) -> TicketPage:
+        email = parse_email(query.customer_email) if query.customer_email is not None else None
+        if not principal.is_staff:
+            if email is not None and email != principal.email:
+                return TicketPage(items=[], next_cursor=None)
+            email = principal.email
+        return await self._reader.list(dataclasses.replace(query, customer_email=email))

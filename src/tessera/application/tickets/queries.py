@@ -1,0 +1,35 @@
+"""Queries: what a caller may ask of the ticket list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.values import Priority
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+
+class TicketSort(StrEnum):
+    """Sort orders; ``priority`` is most urgent first. Ties are broken by id."""
+
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    UPDATED_AT = "updated_at"
+    UPDATED_AT_DESC = "-updated_at"
+    PRIORITY = "priority"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListTickets:
+    statuses: tuple[Status, ...] = ()
+    priority: Priority | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    tag: str | None = None
+    customer_email: str | None = None
+    sort: TicketSort = TicketSort.CREATED_AT_DESC
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None

@@ -1,0 +1,111 @@
+"""Use case: change a ticket's fields, status, assignee or tags in one step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from tessera.application.errors import (
+    ConflictError,
+    ForbiddenError,
+    PreconditionFailedError,
+    TicketNotFoundError,
+)
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tessera.application.tickets.commands import UpdateTicket
+from tessera.application.tickets.views import TicketView
+from tessera.application.validation import FieldErrors
+from tessera.domain.access.principal import Principal, can_work_on_tickets
+from tessera.domain.errors import DomainValidationError
+from tessera.domain.tickets.sla import SlaPolicy
+from tessera.domain.tickets.status import parse_status
+from tessera.domain.tickets.ticket import UNSET, Ticket, TicketChanges, Unset
+from tessera.domain.tickets.values import (
+    parse_description,
+    parse_priority,
+    parse_tags,
+    parse_title,
+)
+
+R = TypeVar("R")
+V = TypeVar("V")
+
+# Without If-Match a partial update is simply re-applied to the fresh state after a lost race.
+MAX_ATTEMPTS = 3
+
+
+class UpdateTicketHandler:
+    """Raises ForbiddenError (not staff), TicketNotFoundError, DomainValidationError,
+    InvalidStatusTransitionError, PreconditionFailedError (stale ``expected_version``, also when
+    a concurrent writer wins the race) and ConflictError (lost the race three times)."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._sla = sla
+
+    async def __call__(self, command: UpdateTicket, *, principal: Principal) -> TicketView:
+        if not can_work_on_tickets(principal):
+            raise ForbiddenError("Only agents and admins may update tickets")
+        changes = parse_changes(command)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                async with self._uow() as uow:
+                    ticket = await self._load(uow, command)
+                    await ensure_assignable(uow, changes)
+                    if ticket.apply(
+                        changes, actor=principal.actor, now=self._clock.now(), sla=self._sla
+                    ):
+                        await uow.tickets.save(ticket)
+                        await uow.commit()
+                    return TicketView.of(ticket)
+            except ConflictError:
+                if command.expected_version is not None:
+                    raise PreconditionFailedError(
+                        expected=command.expected_version, actual=None
+                    ) from None
+                if attempt == MAX_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    async def _load(uow: UnitOfWork, command: UpdateTicket) -> Ticket:
+        ticket = await uow.tickets.get(command.ticket_id)
+        if ticket is None:
+            raise TicketNotFoundError(command.ticket_id)
+        expected = command.expected_version
+        if expected is not None and ticket.version != expected:
+            raise PreconditionFailedError(expected=expected, actual=ticket.version)
+        return ticket
+
+
+def parse_changes(command: UpdateTicket) -> TicketChanges:
+    """Turn the raw command into domain values, reporting every bad field at once."""
+    fields = FieldErrors()
+    changes = TicketChanges(
+        title=_parsed(fields, command.title, parse_title),
+        description=_parsed(fields, command.description, parse_description),
+        priority=_parsed(fields, command.priority, parse_priority),
+        status=_parsed(fields, command.status, parse_status),
+        tags=_parsed(fields, command.tags, parse_tags),
+        assignee_id=command.assignee_id,
+    )
+    fields.raise_any()
+    return changes
+
+
+def _parsed(fields: FieldErrors, raw: R | Unset, parse: Callable[[R], V]) -> V | Unset:
+    if isinstance(raw, Unset):
+        return UNSET
+    return fields.take(lambda: parse(raw), UNSET)
+
+
+async def ensure_assignable(uow: UnitOfWork, changes: TicketChanges) -> None:
+    """An assignee must be an active agent or admin token."""
+    assignee = changes.assignee_id
+    if isinstance(assignee, Unset) or assignee is None:
+        return
+    token = await uow.tokens.get(assignee)
+    if token is None or not token.active or not token.principal().is_staff:
+        raise DomainValidationError.single("assignee_id", f"{assignee} is not an active agent")

@@ -1,0 +1,55 @@
+"""Views: what the use cases hand to the presentation layer (plain, immutable data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tessera.domain.tickets.ticket import Ticket
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketView:
+    id: int
+    title: str
+    description: str
+    status: str
+    priority: str
+    customer_email: str
+    assignee_id: int | None
+    tags: tuple[str, ...]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketView:
+        return cls(
+            id=ticket.id,
+            title=ticket.title,
+            description=ticket.description,
+            status=ticket.status.value,
+            priority=ticket.priority.value,
+            customer_email=ticket.customer_email,
+            assignee_id=ticket.assignee_id,
+            tags=tuple(sorted(ticket.tags)),
+            version=ticket.version,
+            created_at=ticket.created_at,
+            updated_at=ticket.updated_at,
+            first_response_due_at=ticket.first_response_due_at,
+            resolution_due_at=ticket.resolution_due_at,
+            first_responded_at=ticket.first_responded_at,
+            resolved_at=ticket.resolved_at,
+            closed_at=ticket.closed_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    items: list[TicketView]
+    next_cursor: str | None

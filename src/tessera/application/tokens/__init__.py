@@ -1,0 +1,1 @@
+"""API token use cases: issue, list, revoke, authenticate, bootstrap the first admin."""

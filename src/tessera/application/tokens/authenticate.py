@@ -1,0 +1,45 @@
+"""Use cases: turn a bearer secret into a principal; create the first admin token."""
+
+from __future__ import annotations
+
+from tessera.application.errors import UnauthenticatedError
+from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.tokens.manage_tokens import IssueToken, IssueTokenHandler
+from tessera.application.tokens.secret import hash_secret
+from tessera.application.tokens.views import IssuedToken
+from tessera.domain.access.principal import Principal
+
+
+class AuthenticateHandler:
+    """Raises UnauthenticatedError for a missing, unknown or revoked token."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, secret: str | None) -> Principal:
+        if not secret:
+            raise UnauthenticatedError()
+        # The lookup is by digest, so comparing secrets never happens byte by byte in Python.
+        async with self._uow() as uow:
+            token = await uow.tokens.get_by_hash(hash_secret(secret))
+        if token is None or not token.active:
+            raise UnauthenticatedError("The bearer token is unknown or revoked")
+        return token.principal()
+
+
+class BootstrapAdminHandler:
+    """On an empty token table, issue the first admin token (with ``secret`` when given).
+
+    Returns the issued token, or None when tokens already exist.
+    """
+
+    def __init__(self, *, uow: UnitOfWorkFactory, issue: IssueTokenHandler) -> None:
+        self._uow = uow
+        self._issue = issue
+
+    async def __call__(self, *, secret: str | None) -> IssuedToken | None:
+        async with self._uow() as uow:
+            if await uow.tokens.count() > 0:
+                return None
+        command = IssueToken(name="bootstrap admin", role="admin", secret=secret)
+        return await self._issue(command, principal=None)

@@ -1,0 +1,103 @@
+"""Use cases: issue, list and revoke API tokens (admins only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tessera.application.errors import ForbiddenError, TokenNotFoundError
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.tokens.secret import hash_secret, new_secret
+from tessera.application.tokens.views import IssuedToken, TokenPage, TokenView
+from tessera.application.validation import FieldErrors
+from tessera.domain.access.principal import Principal, Role, can_administer
+from tessera.domain.access.tokens import ApiToken
+from tessera.domain.errors import DomainValidationError
+from tessera.domain.tickets.values import EmailAddress, parse_email
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssueToken:
+    name: str
+    role: str
+    email: str | None = None
+    secret: str | None = None  # a caller-chosen secret (bootstrap); normally generated
+
+
+def _ensure_admin(principal: Principal | None) -> None:
+    if principal is not None and not can_administer(principal):
+        raise ForbiddenError("Only admins may manage tokens")
+
+
+class IssueTokenHandler:
+    """Raises ForbiddenError (not an admin) and DomainValidationError. ``principal=None`` is the
+    operator at the command line, who is trusted."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, command: IssueToken, *, principal: Principal | None) -> IssuedToken:
+        _ensure_admin(principal)
+        fields = FieldErrors()
+        role = fields.take(lambda: _parse_role(command.role), Role.REQUESTER)
+        email = (
+            fields.take(lambda: parse_email(command.email or "", field="email"), EmailAddress(""))
+            if command.email is not None
+            else None
+        )
+        fields.raise_any()
+        secret = command.secret or new_secret()
+        token = ApiToken.issue(
+            name=command.name,
+            role=role,
+            email=email,
+            token_hash=hash_secret(secret),
+            now=self._clock.now(),
+        )
+        async with self._uow() as uow:
+            await uow.tokens.add(token)
+            await uow.commit()
+        return IssuedToken(token=TokenView.of(token), secret=secret)
+
+
+class ListTokensHandler:
+    """Raises ForbiddenError (not an admin)."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, *, principal: Principal, after_id: int, limit: int) -> TokenPage:
+        _ensure_admin(principal)
+        async with self._uow() as uow:
+            tokens = await uow.tokens.list(after_id=after_id, limit=limit + 1)
+        items = [TokenView.of(t) for t in tokens[:limit]]
+        more = len(tokens) > limit
+        return TokenPage(items=items, next_cursor=str(items[-1].id) if more else None)
+
+
+class RevokeTokenHandler:
+    """Raises ForbiddenError (not an admin) and TokenNotFoundError. Revoking twice is a no-op."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, token_id: int, *, principal: Principal) -> None:
+        _ensure_admin(principal)
+        async with self._uow() as uow:
+            token = await uow.tokens.get(token_id)
+            if token is None:
+                raise TokenNotFoundError(token_id)
+            if token.active:
+                token.revoked_at = self._clock.now()
+                await uow.tokens.save(token)
+                await uow.commit()
+
+
+def _parse_role(raw: str) -> Role:
+    try:
+        return Role(raw)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise DomainValidationError.single("role", f"must be one of {allowed}") from None

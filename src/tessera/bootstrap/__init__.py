@@ -1,0 +1,1 @@
+"""The composition root: settings, the container that wires adapters to ports, entry points."""

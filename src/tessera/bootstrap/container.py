@@ -1,0 +1,121 @@
+"""The composition root: picks the adapters for the configured shape and wires the use cases."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.tickets import TicketReader
+from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tessera.application.services import Services
+from tessera.application.tickets.create_ticket import CreateTicketHandler
+from tessera.application.tickets.delete_ticket import DeleteTicketHandler
+from tessera.application.tickets.get_ticket import GetTicketHandler
+from tessera.application.tickets.list_tickets import ListTicketsHandler
+from tessera.application.tickets.update_ticket import UpdateTicketHandler
+from tessera.application.tokens.authenticate import AuthenticateHandler, BootstrapAdminHandler
+from tessera.application.tokens.manage_tokens import (
+    IssueTokenHandler,
+    ListTokensHandler,
+    RevokeTokenHandler,
+)
+from tessera.application.tokens.views import IssuedToken
+from tessera.bootstrap.settings import Settings
+from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
+from tessera.infrastructure.clock import SystemClock
+from tessera.infrastructure.persistence import schema
+from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.health import DatabaseHealthCheck
+from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
+from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+logger = logging.getLogger("tessera")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Overrides:
+    """Replacements for tests: a controllable clock, for one."""
+
+    clock: Clock | None = None
+
+
+@dataclass(kw_only=True)
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+    sla: SlaPolicy
+    uow: UnitOfWorkFactory
+    reader: TicketReader
+    services: Services
+    bootstrap_admin: BootstrapAdminHandler
+    started: bool = field(default=False)
+
+    async def start(self) -> IssuedToken | None:
+        """Migrate (development only), then create the first admin token on an empty database.
+
+        Returns the bootstrap token when one was created, so the caller can show it once.
+        """
+        if self.settings.migrates_on_start:
+            await schema.upgrade(self.engine)
+        secret = self.settings.bootstrap_admin_token
+        issued = await self.bootstrap_admin(secret=secret.get_secret_value() if secret else None)
+        self.started = True
+        return issued
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_container(settings: Settings, *, overrides: Overrides | None = None) -> Container:
+    overrides = overrides or Overrides()
+    engine = create_engine(
+        settings.database.url,
+        pool_size=settings.database.pool_size,
+        echo=settings.database.echo,
+    )
+    clock = overrides.clock or SystemClock()
+    sla = sla_policy(settings)
+
+    def uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(engine)
+
+    reader = SqlAlchemyTicketReader(engine)
+    issue_token = IssueTokenHandler(uow=uow, clock=clock)
+    services = Services(
+        authenticate=AuthenticateHandler(uow=uow),
+        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
+        get_ticket=GetTicketHandler(uow=uow),
+        list_tickets=ListTicketsHandler(reader=reader),
+        update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
+        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
+        issue_token=issue_token,
+        list_tokens=ListTokensHandler(uow=uow),
+        revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
+        health_checks=(DatabaseHealthCheck(engine),),
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        sla=sla,
+        uow=uow,
+        reader=reader,
+        services=services,
+        bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=issue_token),
+    )
+
+
+def sla_policy(settings: Settings) -> SlaPolicy:
+    default = SlaPolicy()
+    targets = dict(default.targets)
+    for priority, (first_response, resolution) in settings.sla.targets.items():
+        targets[priority] = SlaTarget(
+            first_response=timedelta(minutes=first_response),
+            resolution=timedelta(minutes=resolution),
+        )
+    return SlaPolicy(targets=targets)

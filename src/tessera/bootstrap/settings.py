@@ -1,0 +1,81 @@
+"""Settings from ``TESSERA_*`` environment variables (and a ``.env`` file), read once here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tessera.domain.tickets.values import Priority
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, env_file=".env", extra="ignore")
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = _config("TESSERA_DATABASE_")
+
+    url: str = Field(
+        default="sqlite+aiosqlite:///./tessera.db",
+        description="postgresql://... or sqlite:///path; drivers are added when left out",
+    )
+    pool_size: int = Field(default=10, ge=1, le=200)
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _with_async_driver(cls, url: str) -> str:
+        for plain, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url.removeprefix(plain)
+        return url
+
+
+class HttpSettings(BaseSettings):
+    model_config = _config("TESSERA_HTTP_")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+
+class SlaSettings(BaseSettings):
+    """Targets in minutes per priority: ``TESSERA_SLA_TARGETS='{"high": [240, 1440]}'``."""
+
+    model_config = _config("TESSERA_SLA_")
+
+    targets: dict[Priority, tuple[int, int]] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    model_config = _config("TESSERA_")
+
+    env: Environment = Environment.DEVELOPMENT
+    log_level: str = "INFO"
+    bootstrap_admin_token: SecretStr | None = None
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+
+    @property
+    def migrates_on_start(self) -> bool:
+        return self.env is Environment.DEVELOPMENT
+
+
+@lru_cache(maxsize=1)
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Who is acting, and what each role may see and do."""

@@ -1,0 +1,53 @@
+"""The acting principal (an API token's holder) and the rules of what each role may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tessera.domain.tickets.ticket import Ticket
+from tessera.domain.tickets.values import EmailAddress
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+    REQUESTER = "requester"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Principal:
+    """``token_id`` identifies agents and admins (it is what ``assignee_id`` refers to)."""
+
+    token_id: int
+    name: str
+    role: Role
+    email: EmailAddress | None = None
+
+    @property
+    def actor(self) -> str:
+        """How events and logs name this principal."""
+        return f"token:{self.token_id}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.AGENT)
+
+
+def can_see(principal: Principal, ticket: Ticket) -> bool:
+    """Staff see every ticket; a requester only tickets filed for their own address."""
+    return principal.is_staff or ticket.customer_email == principal.email
+
+
+def can_work_on_tickets(principal: Principal) -> bool:
+    """Update, merge and bulk changes are staff work."""
+    return principal.is_staff
+
+
+def can_delete_tickets(principal: Principal) -> bool:
+    return principal.role is Role.ADMIN
+
+
+def can_administer(principal: Principal) -> bool:
+    """Tokens, webhooks and other configuration."""
+    return principal.role is Role.ADMIN

@@ -1,0 +1,48 @@
+"""API tokens: who holds one, with which role; the secret itself is never kept, only its hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tessera.domain.access.principal import Principal, Role
+from tessera.domain.errors import DomainValidationError
+from tessera.domain.tickets.values import EmailAddress
+
+NAME_MAX = 100
+
+
+@dataclass(eq=False, kw_only=True)
+class ApiToken:
+    id: int
+    name: str
+    role: Role
+    email: EmailAddress | None
+    token_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        name: str,
+        role: Role,
+        email: EmailAddress | None,
+        token_hash: str,
+        now: datetime,
+    ) -> ApiToken:
+        """Raises DomainValidationError when a requester has no e-mail or the name is blank."""
+        name = name.strip()
+        if not name or len(name) > NAME_MAX:
+            raise DomainValidationError.single("name", f"must be 1 to {NAME_MAX} characters")
+        if role is Role.REQUESTER and email is None:
+            raise DomainValidationError.single("email", "is required for requester tokens")
+        return cls(id=0, name=name, role=role, email=email, token_hash=token_hash, created_at=now)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def principal(self) -> Principal:
+        return Principal(token_id=self.id, name=self.name, role=self.role, email=self.email)

@@ -1,0 +1,78 @@
+"""Domain events: immutable, past-tense facts that a ticket records as they happen (SPEC §3)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+def new_event_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """What every event carries; ``type`` is the name on the wire, e.g. ``ticket.created``."""
+
+    type: ClassVar[str] = "event"
+
+    ticket_id: int
+    sequence: int
+    actor: str
+    occurred_at: datetime
+    event_id: str = field(default_factory=new_event_id)
+
+    def data(self) -> dict[str, Any]:
+        """The event's own fields, without the envelope (id, ticket, sequence, actor, time)."""
+        return {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketCreated(DomainEvent):
+    type: ClassVar[str] = "ticket.created"
+
+    snapshot: dict[str, Any]
+
+    def data(self) -> dict[str, Any]:
+        return {"ticket": self.snapshot}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketUpdated(DomainEvent):
+    """``changes`` maps each changed field to ``{"old": ..., "new": ...}``."""
+
+    type: ClassVar[str] = "ticket.updated"
+
+    changes: dict[str, dict[str, Any]]
+
+    def data(self) -> dict[str, Any]:
+        return {"changes": self.changes}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketStatusChanged(DomainEvent):
+    type: ClassVar[str] = "ticket.status_changed"
+
+    old: str
+    new: str
+
+    def data(self) -> dict[str, Any]:
+        return {"old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketAssigned(DomainEvent):
+    type: ClassVar[str] = "ticket.assigned"
+
+    old: int | None
+    new: int | None
+
+    def data(self) -> dict[str, Any]:
+        return {"old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketDeleted(DomainEvent):
+    type: ClassVar[str] = "ticket.deleted"

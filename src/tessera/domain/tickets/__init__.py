@@ -1,0 +1,1 @@
+"""The ticket aggregate: entity, value objects, status machine and SLA rules."""

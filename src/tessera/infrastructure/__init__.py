@@ -1,0 +1,1 @@
+"""The infrastructure layer: adapters that implement the application's ports."""

@@ -1,0 +1,63 @@
+"""In-memory ticket reader: the same filters, sorts and cursors as the SQL reader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from tessera.application.tickets.queries import ListTickets, TicketSort
+from tessera.application.tickets.views import TicketPage, TicketView
+from tessera.domain.tickets.ticket import Ticket
+from tessera.infrastructure.memory.store import MemoryStore
+from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
+
+SortKey = Callable[[Ticket], tuple[datetime | int, int]]
+
+# Keys that sort ascending in the wanted order (negated where the order is descending).
+_KEYS: dict[TicketSort, tuple[SortKey, Callable[[Ticket], datetime | int]]] = {
+    TicketSort.CREATED_AT: (lambda t: (t.created_at, t.id), lambda t: t.created_at),
+    TicketSort.UPDATED_AT: (lambda t: (t.updated_at, t.id), lambda t: t.updated_at),
+    TicketSort.PRIORITY: (lambda t: (-t.priority.rank, t.id), lambda t: t.priority.rank),
+}
+
+
+class InMemoryTicketReader:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def list(self, query: ListTickets) -> TicketPage:
+        cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
+        matching = [t for t in self._store.tickets.values() if _matches(t, query)]
+        descending = query.sort in (TicketSort.CREATED_AT_DESC, TicketSort.UPDATED_AT_DESC)
+        base = TicketSort(query.sort.value.lstrip("-"))
+        order, key_of = _KEYS[base]
+        ordered = sorted(matching, key=order, reverse=descending)
+        if cursor is not None:
+            ordered = [t for t in ordered if _after(t, cursor, order, descending=descending)]
+        page = ordered[: query.limit]
+        next_cursor = None
+        if len(ordered) > query.limit:
+            last = page[-1]
+            next_cursor = encode_cursor(Cursor(sort=query.sort, key=key_of(last), id=last.id))
+        return TicketPage(items=[TicketView.of(t) for t in page], next_cursor=next_cursor)
+
+
+def _after(ticket: Ticket, cursor: Cursor, order: SortKey, *, descending: bool) -> bool:
+    key = cursor.key
+    if cursor.sort is TicketSort.PRIORITY:
+        key = -int(key)  # type: ignore[arg-type]
+    position = order(ticket)
+    return position < (key, cursor.id) if descending else position > (key, cursor.id)
+
+
+def _matches(ticket: Ticket, query: ListTickets) -> bool:
+    return (
+        (not query.statuses or ticket.status in query.statuses)
+        and (query.priority is None or ticket.priority is query.priority)
+        and (not query.unassigned or ticket.assignee_id is None)
+        and (
+            query.assignee_id is None or query.unassigned or ticket.assignee_id == query.assignee_id
+        )
+        and (query.customer_email is None or ticket.customer_email == query.customer_email)
+        and (query.tag is None or query.tag in ticket.tags)
+    )

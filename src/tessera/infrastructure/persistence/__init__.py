@@ -1,0 +1,1 @@
+"""SQLAlchemy persistence for PostgreSQL and SQLite: tables, repositories, readers, migrations."""

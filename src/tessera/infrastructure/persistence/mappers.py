@@ -1,0 +1,125 @@
+"""Explicit mappers between table rows and domain objects (no ORM instrumentation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from tessera.application.tickets.views import TicketView
+from tessera.domain.access.principal import Role
+from tessera.domain.access.tokens import ApiToken
+from tessera.domain.events import DomainEvent
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.ticket import Ticket
+from tessera.domain.tickets.values import (
+    Description,
+    EmailAddress,
+    Priority,
+    Tag,
+    Title,
+)
+
+Row = RowMapping
+
+
+def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
+    return Ticket(
+        id=row["id"],
+        title=Title(row["title"]),
+        description=Description(row["description"]),
+        status=Status(row["status"]),
+        priority=Priority(row["priority"]),
+        customer_email=EmailAddress(row["customer_email"]),
+        assignee_id=row["assignee_id"],
+        tags=frozenset(Tag(t) for t in tags),
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        first_response_due_at=row["first_response_due_at"],
+        resolution_due_at=row["resolution_due_at"],
+        first_responded_at=row["first_responded_at"],
+        resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+        event_sequence=row["event_sequence"],
+    )
+
+
+def ticket_to_row(ticket: Ticket) -> dict[str, Any]:
+    """Every stored column but ``id`` (an identity the database assigns)."""
+    return {
+        "title": ticket.title,
+        "description": ticket.description,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "priority_rank": ticket.priority.rank,
+        "customer_email": ticket.customer_email,
+        "assignee_id": ticket.assignee_id,
+        "version": ticket.version,
+        "event_sequence": ticket.event_sequence,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "first_response_due_at": ticket.first_response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+        "first_responded_at": ticket.first_responded_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+    }
+
+
+def ticket_view_from_row(row: Row, tags: Iterable[str]) -> TicketView:
+    return TicketView(
+        id=row["id"],
+        title=row["title"],
+        description=row["description"],
+        status=row["status"],
+        priority=row["priority"],
+        customer_email=row["customer_email"],
+        assignee_id=row["assignee_id"],
+        tags=tuple(sorted(tags)),
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        first_response_due_at=row["first_response_due_at"],
+        resolution_due_at=row["resolution_due_at"],
+        first_responded_at=row["first_responded_at"],
+        resolved_at=row["resolved_at"],
+        closed_at=row["closed_at"],
+    )
+
+
+def token_from_row(row: Row) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        email=EmailAddress(row["email"]) if row["email"] is not None else None,
+        token_hash=row["token_hash"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+    )
+
+
+def token_to_row(token: ApiToken) -> dict[str, Any]:
+    return {
+        "name": token.name,
+        "role": token.role.value,
+        "email": token.email,
+        "token_hash": token.token_hash,
+        "created_at": token.created_at,
+        "revoked_at": token.revoked_at,
+    }
+
+
+def outbox_row(event: DomainEvent, *, traceparent: str | None) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "event_type": event.type,
+        "ticket_id": event.ticket_id,
+        "sequence": event.sequence,
+        "actor": event.actor,
+        "occurred_at": event.occurred_at,
+        "data": event.data(),
+        "traceparent": traceparent,
+    }

@@ -1,0 +1,157 @@
+"""SQLAlchemy repositories: optimistic, version-guarded writes on one connection."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tessera.application.errors import ConflictError
+from tessera.domain.access.tokens import ApiToken
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.ticket import Ticket
+from tessera.infrastructure.persistence.mappers import (
+    ticket_from_row,
+    ticket_to_row,
+    token_from_row,
+    token_to_row,
+)
+from tessera.infrastructure.persistence.tables import api_tokens, ticket_tags, tickets
+
+ConnectionSource = Callable[[], Awaitable[AsyncConnection]]
+
+
+class SqlAlchemyTicketRepository:
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+        self._seen: dict[int, Ticket] = {}
+        # What was loaded, to guard the write (version) and to skip unchanged tags.
+        self._loaded: dict[int, tuple[int, frozenset[str]]] = {}
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        conn = await self._connection()
+        row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+        if row is None:
+            return None
+        tags = await conn.scalars(
+            select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == ticket_id)
+        )
+        return self._track(ticket_from_row(row._mapping, tags))
+
+    async def find_by_status(self, status: Status, *, limit: int) -> list[Ticket]:
+        conn = await self._connection()
+        rows = await conn.execute(
+            select(tickets)
+            .where(tickets.c.status == status.value)
+            .order_by(tickets.c.id)
+            .limit(limit)
+        )
+        found = []
+        for row in rows.mappings().all():
+            tags = await conn.scalars(
+                select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == row["id"])
+            )
+            found.append(self._track(ticket_from_row(row, tags)))
+        return found
+
+    async def add(self, ticket: Ticket) -> None:
+        conn = await self._connection()
+        result = await conn.execute(insert(tickets).values(**ticket_to_row(ticket)))
+        ticket.id = _new_id(result)
+        await self._write_tags(conn, ticket.id, old=frozenset(), new=ticket.tags)
+        self._track(ticket)
+
+    async def save(self, ticket: Ticket) -> None:
+        conn = await self._connection()
+        loaded_version, loaded_tags = self._loaded[ticket.id]
+        result = await conn.execute(
+            update(tickets)
+            .where(tickets.c.id == ticket.id, tickets.c.version == loaded_version)
+            .values(**ticket_to_row(ticket))
+        )
+        if result.rowcount != 1:
+            raise ConflictError(f"Ticket {ticket.id} was changed by someone else")
+        await self._write_tags(conn, ticket.id, old=loaded_tags, new=ticket.tags)
+        self._loaded[ticket.id] = (ticket.version, frozenset(ticket.tags))
+
+    async def delete(self, ticket: Ticket) -> None:
+        conn = await self._connection()
+        loaded_version, _ = self._loaded[ticket.id]
+        result = await conn.execute(
+            delete(tickets).where(tickets.c.id == ticket.id, tickets.c.version == loaded_version)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(f"Ticket {ticket.id} was changed by someone else")
+
+    def seen(self) -> list[Ticket]:
+        return list(self._seen.values())
+
+    def _track(self, ticket: Ticket) -> Ticket:
+        self._seen[ticket.id] = ticket
+        self._loaded[ticket.id] = (ticket.version, frozenset(ticket.tags))
+        return ticket
+
+    @staticmethod
+    async def _write_tags(
+        conn: AsyncConnection, ticket_id: int, *, old: frozenset[str], new: frozenset[str]
+    ) -> None:
+        if removed := old - new:
+            await conn.execute(
+                delete(ticket_tags).where(
+                    ticket_tags.c.ticket_id == ticket_id, ticket_tags.c.tag.in_(removed)
+                )
+            )
+        if added := new - old:
+            await conn.execute(
+                insert(ticket_tags), [{"ticket_id": ticket_id, "tag": t} for t in sorted(added)]
+            )
+
+
+class SqlAlchemyTokenRepository:
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    async def add(self, token: ApiToken) -> None:
+        conn = await self._connection()
+        result = await conn.execute(insert(api_tokens).values(**token_to_row(token)))
+        token.id = _new_id(result)
+
+    async def get(self, token_id: int) -> ApiToken | None:
+        conn = await self._connection()
+        row = (await conn.execute(select(api_tokens).where(api_tokens.c.id == token_id))).first()
+        return token_from_row(row._mapping) if row else None
+
+    async def get_by_hash(self, token_hash: str) -> ApiToken | None:
+        conn = await self._connection()
+        row = (
+            await conn.execute(select(api_tokens).where(api_tokens.c.token_hash == token_hash))
+        ).first()
+        return token_from_row(row._mapping) if row else None
+
+    async def list(self, *, after_id: int, limit: int) -> list[ApiToken]:
+        conn = await self._connection()
+        rows = await conn.execute(
+            select(api_tokens)
+            .where(api_tokens.c.id > after_id)
+            .order_by(api_tokens.c.id)
+            .limit(limit)
+        )
+        return [token_from_row(row) for row in rows.mappings().all()]
+
+    async def save(self, token: ApiToken) -> None:
+        conn = await self._connection()
+        await conn.execute(
+            update(api_tokens).where(api_tokens.c.id == token.id).values(**token_to_row(token))
+        )
+
+    async def count(self) -> int:
+        conn = await self._connection()
+        return int(await conn.scalar(select(func.count()).select_from(api_tokens)) or 0)
+
+
+def _new_id(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

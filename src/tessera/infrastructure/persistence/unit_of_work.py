@@ -1,0 +1,87 @@
+"""SQLAlchemy unit of work: one connection, one transaction, events into the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from tessera.application.errors import ServiceUnavailableError
+from tessera.domain.events import DomainEvent
+from tessera.infrastructure.persistence.errors import UNAVAILABLE_MESSAGE, is_unavailable
+from tessera.infrastructure.persistence.mappers import outbox_row
+from tessera.infrastructure.persistence.repositories import (
+    SqlAlchemyTicketRepository,
+    SqlAlchemyTokenRepository,
+)
+from tessera.infrastructure.persistence.tables import outbox
+
+TraceparentSource = Callable[[], str | None]
+CommitListener = Callable[[list[DomainEvent]], None]
+
+
+def _no_trace() -> str | None:
+    return None
+
+
+class SqlAlchemyUnitOfWork:
+    """Connects lazily: a use case served entirely from a cache never touches the database.
+
+    ``on_commit`` listeners run after a successful commit with the events that were written.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        traceparent: TraceparentSource = _no_trace,
+        on_commit: tuple[CommitListener, ...] = (),
+    ) -> None:
+        self._engine = engine
+        self._traceparent = traceparent
+        self._on_commit = on_commit
+        self._conn: AsyncConnection | None = None
+        self.tickets = SqlAlchemyTicketRepository(self._connection)
+        self.tokens = SqlAlchemyTokenRepository(self._connection)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                if conn.in_transaction():
+                    await conn.rollback()
+            finally:
+                await conn.close()
+        if exc is not None and is_unavailable(exc):
+            raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
+
+    async def commit(self) -> None:
+        events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
+        if self._conn is None and not events:
+            return
+        conn = await self._connection()
+        if events:
+            traceparent = self._traceparent()
+            await conn.execute(
+                insert(outbox), [outbox_row(e, traceparent=traceparent) for e in events]
+            )
+        await conn.commit()
+        for listener in self._on_commit:
+            listener(events)
+
+    async def _connection(self) -> AsyncConnection:
+        if self._conn is None:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        return self._conn

@@ -1,0 +1,1 @@
+"""The presentation layer: the HTTP API and the command line."""

@@ -1,0 +1,28 @@
+"""FastAPI dependencies, the only place ``Depends`` is used: services and the principal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from tessera.application.services import Services
+from tessera.domain.access.principal import Principal
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+async def get_principal(request: Request) -> Principal:
+    """Raises UnauthenticatedError (401) for a missing, malformed, unknown or revoked token."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    bearer = secret.strip() if scheme.lower() == "bearer" else None
+    principal = await get_services(request).authenticate(bearer)
+    request.state.principal = principal  # for the access log
+    return principal
+
+
+AppServices = Annotated[Services, Depends(get_services)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,121 @@
+"""Request id, body guards (size and media type) and the last-resort 500, in one ASGI pass."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Final
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tessera.presentation.http.errors import (
+    INTERNAL_MESSAGE,
+    STATUS_BY_CODE,
+    error_body,
+    log_unhandled,
+)
+
+_SANE_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+
+
+class BodyTooLargeError(HTTPException):
+    """The client sent more bytes than the limit; raised out of ``receive``. An HTTPException,
+    so that the framework's body reader passes it on untouched to the error handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        given = headers.get("x-request-id", "")
+        request_id = given if _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        request_id_header = (b"x-request-id", request_id.encode())
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", []), request_id_header]
+            await send(message)
+
+        refusal = self._refusal(scope["method"], headers)
+        if refusal is not None:
+            await _send_error(send_with_id, refusal, request_id)
+            return
+        try:
+            await self.app(scope, self._limited(receive), send_with_id)
+        except BodyTooLargeError:
+            if not started:
+                await _send_error(send_with_id, "payload_too_large", request_id)
+        except Exception as error:  # noqa: BLE001 - the last resort: log once, answer 500
+            log_unhandled(error, request_id=request_id, path=scope["path"])
+            if not started:
+                await _send_error(send_with_id, "internal_error", request_id)
+
+    def _refusal(self, method: str, headers: Headers) -> str | None:
+        if method not in _BODY_METHODS:
+            return None
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return "payload_too_large"
+        has_body = (length is not None and length != "0") or "transfer-encoding" in headers
+        if has_body and not _is_json(headers.get("content-type", "")):
+            return "unsupported_media_type"
+        return None
+
+    def _limited(self, receive: Receive) -> Receive:
+        remaining = self.max_body_bytes
+
+        async def limited_receive() -> Message:
+            nonlocal remaining
+            message = await receive()
+            if message["type"] == "http.request":
+                remaining -= len(message.get("body", b""))
+                if remaining < 0:
+                    raise BodyTooLargeError
+            return message
+
+        return limited_receive
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+_MESSAGES: Final = {
+    "payload_too_large": "The request body is larger than the limit",
+    "unsupported_media_type": "The request body must be application/json",
+    "internal_error": INTERNAL_MESSAGE,
+}
+
+
+async def _send_error(send: Send, code: str, request_id: str) -> None:
+    body = error_body(code, _MESSAGES[code], None, request_id)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": STATUS_BY_CODE[code],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,173 @@
+"""Ticket routes: ``/v1/tickets``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query
+from starlette.responses import Response
+
+from tessera.application.tickets.commands import CreateTicket, DeleteTicket, UpdateTicket
+from tessera.application.tickets.queries import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ListTickets,
+    TicketSort,
+)
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.values import Priority
+from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
+from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
+from tessera.presentation.http.schemas.tickets import (
+    TicketCreateRequest,
+    TicketListResponse,
+    TicketResponse,
+    TicketUpdateRequest,
+)
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+TicketId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The ticket's id")]
+_AUTH = ("unauthenticated", "forbidden")
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=TicketResponse,
+    responses=error_responses(
+        *_AUTH, "invalid_json", "unsupported_media_type", "payload_too_large", "validation_failed"
+    ),
+    summary="Open a ticket",
+)
+async def create_ticket(
+    body: TicketCreateRequest, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    view = await services.create_ticket(
+        CreateTicket(
+            title=body.title,
+            description=body.description,
+            customer_email=body.customer_email,
+            priority=body.priority.value if body.priority else None,
+            tags=tuple(body.tags),
+        ),
+        principal=principal,
+    )
+    headers = {"Location": f"/v1/tickets/{view.id}", "ETag": ticket_etag(view)}
+    return json_response(view, status_code=201, headers=headers)
+
+
+@router.get(
+    "",
+    response_model=TicketListResponse,
+    responses=error_responses(*_AUTH, "validation_failed"),
+    summary="List tickets (requesters see only their own)",
+)
+async def list_tickets(
+    principal: CurrentPrincipal,
+    services: AppServices,
+    status: Annotated[list[Status], Query(description="Repeat for several")] = [],  # noqa: B006
+    priority: Priority | None = None,
+    assignee_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    customer_email: Annotated[str | None, Query(max_length=254)] = None,
+    sort: TicketSort = TicketSort.CREATED_AT_DESC,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512, description="From next_cursor")] = None,
+) -> Response:
+    query = ListTickets(
+        statuses=tuple(status),
+        priority=priority,
+        assignee_id=assignee_id,
+        tag=tag.strip().lower() if tag else None,
+        customer_email=customer_email,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+    )
+    result = await services.list_tickets(query, principal=principal)
+    return page(result.items, result.next_cursor)
+
+
+@router.get(
+    "/{ticket_id}",
+    response_model=TicketResponse,
+    responses={
+        304: {"description": "Not modified (If-None-Match)"},
+        **error_responses(*_AUTH, "ticket_not_found"),
+    },
+    summary="Read a ticket",
+)
+async def get_ticket(
+    ticket_id: TicketId,
+    principal: CurrentPrincipal,
+    services: AppServices,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    view = await services.get_ticket(ticket_id, principal=principal)
+    etag = ticket_etag(view)
+    if if_none_match is not None and _matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return json_response(view, headers={"ETag": etag})
+
+
+@router.patch(
+    "/{ticket_id}",
+    response_model=TicketResponse,
+    responses=error_responses(
+        *_AUTH,
+        "ticket_not_found",
+        "invalid_json",
+        "validation_failed",
+        "invalid_status_transition",
+        "conflict",
+        "precondition_failed",
+    ),
+    summary="Change a ticket (only the fields sent)",
+)
+async def update_ticket(
+    ticket_id: TicketId,
+    body: TicketUpdateRequest,
+    principal: CurrentPrincipal,
+    services: AppServices,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    sent = body.model_dump(exclude_unset=True, mode="json")
+    if "tags" in sent:
+        sent["tags"] = tuple(sent["tags"])
+    view = await services.update_ticket(
+        UpdateTicket(ticket_id=ticket_id, expected_version=_expected(if_match, ticket_id), **sent),
+        principal=principal,
+    )
+    return json_response(view, headers={"ETag": ticket_etag(view)})
+
+
+@router.delete(
+    "/{ticket_id}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(*_AUTH, "ticket_not_found", "precondition_failed", "conflict"),
+    summary="Delete a ticket (admins)",
+)
+async def delete_ticket(
+    ticket_id: TicketId,
+    principal: CurrentPrincipal,
+    services: AppServices,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    command = DeleteTicket(ticket_id=ticket_id, expected_version=_expected(if_match, ticket_id))
+    await services.delete_ticket(command, principal=principal)
+    return Response(status_code=204)
+
+
+def _expected(if_match: str | None, ticket_id: int) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    # An If-Match that names no version of this ticket can never match: version 0 never exists.
+    return parse_version(if_match, ticket_id=ticket_id) or 0
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags

@@ -1,0 +1,1 @@
+"""Request and response schemas: validation at the boundary, and the OpenAPI document."""

@@ -1,0 +1,109 @@
+"""Ticket request and response schemas: the seed's CreateTicketSchema rules, at the boundary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.values import (
+    DESCRIPTION_MAX,
+    DESCRIPTION_MIN,
+    TAG_MAX_LENGTH,
+    TAGS_MAX,
+    TITLE_MAX,
+    Priority,
+)
+
+TitleText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)
+]
+DescriptionText = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=DESCRIPTION_MIN, max_length=DESCRIPTION_MAX
+    ),
+]
+TagText = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+    StringConstraints(
+        min_length=1,
+        max_length=TAG_MAX_LENGTH,
+        pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+    ),
+]
+TagList = Annotated[list[TagText], Field(max_length=TAGS_MAX)]
+Identifier = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+_EXAMPLE: dict[str, Any] = {
+    "title": "Cannot log in after password reset",
+    "description": "The reset link works, but the new password is refused on the login page.",
+    "priority": "high",
+    "customer_email": "ada@example.com",
+    "tags": ["login", "web"],
+}
+
+
+class TicketCreateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    title: TitleText
+    description: DescriptionText
+    priority: Priority | None = None
+    customer_email: EmailStr
+    tags: TagList = Field(default_factory=list)
+
+
+_NOT_NULL = ("title", "description", "priority", "status", "tags")
+
+
+class TicketUpdateRequest(BaseModel):
+    """Only the fields present change; ``assignee_id: null`` unassigns."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "in_progress", "assignee_id": 2}]},
+    )
+
+    title: TitleText | None = None
+    description: DescriptionText | None = None
+    priority: Priority | None = None
+    status: Status | None = None
+    assignee_id: Identifier | None = None
+    tags: TagList | None = None
+
+    @field_validator(*_NOT_NULL, mode="before")
+    @classmethod
+    def _present_means_not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
+
+
+class TicketResponse(BaseModel):
+    id: int
+    title: str
+    description: str
+    status: Status
+    priority: Priority
+    customer_email: str
+    assignee_id: int | None
+    tags: list[str]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    first_response_due_at: datetime
+    resolution_due_at: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class TicketListResponse(BaseModel):
+    data: list[TicketResponse]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end"
+    )
