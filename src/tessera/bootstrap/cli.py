@@ -91,3 +91,7 @@ def tokens_create(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.clock import Clock
+from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.services import Services
@@ -27,6 +28,9 @@ from tessera.application.tokens.views import IssuedToken
 from tessera.bootstrap.settings import Settings
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.clock import SystemClock
+from tessera.infrastructure.memory.readers import InMemoryTicketReader
+from tessera.infrastructure.memory.store import MemoryStore
+from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
 from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
@@ -50,7 +54,6 @@ class Container:
     clock: Clock
     sla: SlaPolicy
     uow: UnitOfWorkFactory
-    reader: TicketReader
     services: Services
     bootstrap_admin: BootstrapAdminHandler
     started: bool = field(default=False)
@@ -84,18 +87,11 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    reader = SqlAlchemyTicketReader(engine)
-    issue_token = IssueTokenHandler(uow=uow, clock=clock)
-    services = Services(
-        authenticate=AuthenticateHandler(uow=uow),
-        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
-        get_ticket=GetTicketHandler(uow=uow),
-        list_tickets=ListTicketsHandler(reader=reader),
-        update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
-        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
-        issue_token=issue_token,
-        list_tokens=ListTokensHandler(uow=uow),
-        revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
+    services = wire_services(
+        uow=uow,
+        reader=SqlAlchemyTicketReader(engine),
+        clock=clock,
+        sla=sla,
         health_checks=(DatabaseHealthCheck(engine),),
     )
     return Container(
@@ -104,10 +100,47 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         clock=clock,
         sla=sla,
         uow=uow,
-        reader=reader,
         services=services,
-        bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=issue_token),
+        bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=services.issue_token),
     )
+
+
+def wire_services(
+    *,
+    uow: UnitOfWorkFactory,
+    reader: TicketReader,
+    clock: Clock,
+    sla: SlaPolicy,
+    health_checks: tuple[HealthCheck, ...] = (),
+) -> Services:
+    """The use cases over whichever adapters the shape chose."""
+    return Services(
+        authenticate=AuthenticateHandler(uow=uow),
+        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
+        get_ticket=GetTicketHandler(uow=uow),
+        list_tickets=ListTicketsHandler(reader=reader),
+        update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
+        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
+        issue_token=IssueTokenHandler(uow=uow, clock=clock),
+        list_tokens=ListTokensHandler(uow=uow),
+        revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
+        health_checks=health_checks,
+    )
+
+
+def build_memory_services(
+    *, clock: Clock, sla: SlaPolicy | None = None
+) -> tuple[Services, MemoryStore]:
+    """The same use cases over the in-memory adapters (unit tests of the application)."""
+    store = MemoryStore()
+
+    def uow() -> UnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    services = wire_services(
+        uow=uow, reader=InMemoryTicketReader(store), clock=clock, sla=sla or SlaPolicy()
+    )
+    return services, store
 
 
 def sla_policy(settings: Settings) -> SlaPolicy:

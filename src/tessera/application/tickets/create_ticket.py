@@ -8,7 +8,7 @@ from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.tickets.commands import CreateTicket
 from tessera.application.tickets.views import TicketView
 from tessera.application.validation import FieldErrors
-from tessera.domain.access.principal import Principal
+from tessera.domain.access.principal import Principal, same_mailbox
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import Ticket
 from tessera.domain.tickets.values import (
@@ -47,7 +47,7 @@ class CreateTicketHandler:
         )
         tags = fields.take(lambda: parse_tags(command.tags), frozenset[Tag]())
         fields.raise_any()
-        if not principal.is_staff and email != principal.email:
+        if not principal.is_staff and not same_mailbox(email, principal.email):
             raise ForbiddenError("Requesters may only file tickets for their own address")
 
         ticket = Ticket.open(

@@ -7,7 +7,7 @@ import dataclasses
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.tickets.queries import ListTickets
 from tessera.application.tickets.views import TicketPage
-from tessera.domain.access.principal import Principal
+from tessera.domain.access.principal import Principal, same_mailbox
 from tessera.domain.tickets.values import parse_email
 
 
@@ -23,7 +23,7 @@ class ListTicketsHandler:
     async def __call__(self, query: ListTickets, *, principal: Principal) -> TicketPage:
         email = parse_email(query.customer_email) if query.customer_email is not None else None
         if not principal.is_staff:
-            if email is not None and email != principal.email:
+            if email is not None and not same_mailbox(email, principal.email):
                 return TicketPage(items=[], next_cursor=None)
             email = principal.email
         return await self._reader.list(dataclasses.replace(query, customer_email=email))

@@ -29,7 +29,7 @@ class ListTickets:
     assignee_id: int | None = None
     unassigned: bool = False
     tag: str | None = None
-    customer_email: str | None = None
+    customer_email: str | None = None  # matched ignoring case
     sort: TicketSort = TicketSort.CREATED_AT_DESC
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None

@@ -36,7 +36,13 @@ class Principal:
 
 def can_see(principal: Principal, ticket: Ticket) -> bool:
     """Staff see every ticket; a requester only tickets filed for their own address."""
-    return principal.is_staff or ticket.customer_email == principal.email
+    return principal.is_staff or same_mailbox(ticket.customer_email, principal.email)
+
+
+def same_mailbox(a: str | None, b: str | None) -> bool:
+    """Addresses compared as people expect: ignoring case (RFC 5321 allows a case-sensitive
+    local part, but no mail system in use relies on it)."""
+    return a is not None and b is not None and a.casefold() == b.casefold()
 
 
 def can_work_on_tickets(principal: Principal) -> bool:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tessera.application.tickets.queries import ListTickets, TicketSort
 from tessera.application.tickets.views import TicketPage, TicketView
+from tessera.domain.access.principal import same_mailbox
 from tessera.domain.tickets.ticket import Ticket
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
@@ -58,6 +59,9 @@ def _matches(ticket: Ticket, query: ListTickets) -> bool:
         and (
             query.assignee_id is None or query.unassigned or ticket.assignee_id == query.assignee_id
         )
-        and (query.customer_email is None or ticket.customer_email == query.customer_email)
+        and (
+            query.customer_email is None
+            or same_mailbox(ticket.customer_email, query.customer_email)
+        )
         and (query.tag is None or query.tag in ticket.tags)
     )

@@ -9,8 +9,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-READ_ONLY = "tessera_read_only"  # execution option for connections that never write
-
 
 def json_dumps(value: Any) -> str:
     """JSON for JSON columns: RFC 3339 timestamps with ``Z``, as on the wire."""
@@ -52,8 +50,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY) when
-        # another writer got in between; taking the write lock up front makes writers queue.
-        # Pure readers (READ_ONLY) begin deferred and never wait for writers under WAL.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # A deferred transaction: readers never wait under WAL, and a writer whose snapshot went
+        # stale meanwhile fails at once (SQLITE_BUSY_SNAPSHOT), which the repositories report as
+        # the same optimistic-concurrency conflict PostgreSQL gives.
+        connection.exec_driver_sql("BEGIN")

@@ -16,12 +16,13 @@ UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly"
 def is_unavailable(error: BaseException) -> bool:
     """Connection-level failures (as opposed to bad SQL or broken constraints)."""
     if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | OSError):
-        return not _is_sqlite_lock(error)
+        return not is_sqlite_lock(error)
     return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
-def _is_sqlite_lock(error: BaseException) -> bool:
-    return "database is locked" in str(error)
+def is_sqlite_lock(error: BaseException) -> bool:
+    """SQLite's one writer at a time: a stale snapshot, or the busy timeout ran out."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
 
 
 @asynccontextmanager

@@ -6,13 +6,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.tickets.queries import ListTickets, TicketSort
 from tessera.application.tickets.views import TicketPage
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
-from tessera.infrastructure.persistence.engine import READ_ONLY
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
 from tessera.infrastructure.persistence.tables import ticket_tags, tickets
@@ -36,7 +45,6 @@ class SqlAlchemyTicketReader:
         cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
         statement = _paged(_filtered(select(tickets), query), query.sort, cursor, query.limit + 1)
         async with database_errors(), self._engine.connect() as conn:
-            await conn.execution_options(**{READ_ONLY: True})
             rows = (await conn.execute(statement)).mappings().all()
             tags = await _tags_of(conn, [row["id"] for row in rows[: query.limit]])
         items = [ticket_view_from_row(row, tags[row["id"]]) for row in rows[: query.limit]]
@@ -59,7 +67,7 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
     elif query.assignee_id is not None:
         conditions.append(tickets.c.assignee_id == query.assignee_id)
     if query.customer_email is not None:
-        conditions.append(tickets.c.customer_email == query.customer_email)
+        conditions.append(func.lower(tickets.c.customer_email) == query.customer_email.lower())
     if query.tag is not None:
         conditions.append(
             exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)

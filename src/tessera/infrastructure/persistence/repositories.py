@@ -6,12 +6,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
 
 from tessera.application.errors import ConflictError
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
+from tessera.infrastructure.persistence.errors import is_sqlite_lock
 from tessera.infrastructure.persistence.mappers import (
     ticket_from_row,
     ticket_to_row,
@@ -66,24 +69,24 @@ class SqlAlchemyTicketRepository:
     async def save(self, ticket: Ticket) -> None:
         conn = await self._connection()
         loaded_version, loaded_tags = self._loaded[ticket.id]
-        result = await conn.execute(
+        await _guarded(
+            conn,
+            ticket.id,
             update(tickets)
             .where(tickets.c.id == ticket.id, tickets.c.version == loaded_version)
-            .values(**ticket_to_row(ticket))
+            .values(**ticket_to_row(ticket)),
         )
-        if result.rowcount != 1:
-            raise ConflictError(f"Ticket {ticket.id} was changed by someone else")
         await self._write_tags(conn, ticket.id, old=loaded_tags, new=ticket.tags)
         self._loaded[ticket.id] = (ticket.version, frozenset(ticket.tags))
 
     async def delete(self, ticket: Ticket) -> None:
         conn = await self._connection()
         loaded_version, _ = self._loaded[ticket.id]
-        result = await conn.execute(
-            delete(tickets).where(tickets.c.id == ticket.id, tickets.c.version == loaded_version)
+        await _guarded(
+            conn,
+            ticket.id,
+            delete(tickets).where(tickets.c.id == ticket.id, tickets.c.version == loaded_version),
         )
-        if result.rowcount != 1:
-            raise ConflictError(f"Ticket {ticket.id} was changed by someone else")
 
     def seen(self) -> list[Ticket]:
         return list(self._seen.values())
@@ -155,3 +158,16 @@ def _new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+async def _guarded(conn: AsyncConnection, ticket_id: int, statement: Executable) -> None:
+    """Run a version-guarded write; no row touched (or, on SQLite, a stale snapshot) means
+    another writer got there first."""
+    try:
+        result = await conn.execute(statement)
+    except OperationalError as error:
+        if not is_sqlite_lock(error):
+            raise
+        raise ConflictError(f"Ticket {ticket_id} was changed by someone else") from error
+    if result.rowcount != 1:
+        raise ConflictError(f"Ticket {ticket_id} was changed by someone else")

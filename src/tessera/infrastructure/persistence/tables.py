@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     text,
 )
 from sqlalchemy.dialects import postgresql
@@ -61,7 +62,7 @@ tickets = Table(
     Index("ix_tickets_updated_at_id", "updated_at", "id"),
     Index("ix_tickets_priority_rank_id", "priority_rank", "id"),
     Index("ix_tickets_status_created_at", "status", "created_at"),
-    Index("ix_tickets_customer_email", "customer_email"),
+    Index("ix_tickets_lower_customer_email", func.lower(text("customer_email"))),
     Index("ix_tickets_assignee_id", "assignee_id"),
     # Without AUTOINCREMENT SQLite may hand a deleted ticket's id to the next one.
     sqlite_autoincrement=True,

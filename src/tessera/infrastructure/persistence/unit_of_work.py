@@ -11,7 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.errors import ServiceUnavailableError
 from tessera.domain.events import DomainEvent
-from tessera.infrastructure.persistence.errors import UNAVAILABLE_MESSAGE, is_unavailable
+from tessera.infrastructure.persistence.errors import (
+    UNAVAILABLE_MESSAGE,
+    is_sqlite_lock,
+    is_unavailable,
+)
 from tessera.infrastructure.persistence.mappers import outbox_row
 from tessera.infrastructure.persistence.repositories import (
     SqlAlchemyTicketRepository,
@@ -63,7 +67,7 @@ class SqlAlchemyUnitOfWork:
                     await conn.rollback()
             finally:
                 await conn.close()
-        if exc is not None and is_unavailable(exc):
+        if exc is not None and (is_unavailable(exc) or is_sqlite_lock(exc)):
             raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
 
     async def commit(self) -> None:

@@ -108,7 +108,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_tickets_assignee_id", "tickets", ["assignee_id"], unique=False)
     op.create_index("ix_tickets_created_at_id", "tickets", ["created_at", "id"], unique=False)
-    op.create_index("ix_tickets_customer_email", "tickets", ["customer_email"], unique=False)
+    op.create_index(
+        "ix_tickets_lower_customer_email",
+        "tickets",
+        [sa.text("lower(customer_email)")],
+        unique=False,
+    )
     op.create_index("ix_tickets_priority_rank_id", "tickets", ["priority_rank", "id"], unique=False)
     op.create_index(
         "ix_tickets_status_created_at", "tickets", ["status", "created_at"], unique=False
@@ -139,7 +144,7 @@ def downgrade() -> None:
     op.drop_index("ix_tickets_updated_at_id", table_name="tickets")
     op.drop_index("ix_tickets_status_created_at", table_name="tickets")
     op.drop_index("ix_tickets_priority_rank_id", table_name="tickets")
-    op.drop_index("ix_tickets_customer_email", table_name="tickets")
+    op.drop_index("ix_tickets_lower_customer_email", table_name="tickets")
     op.drop_index("ix_tickets_created_at_id", table_name="tickets")
     op.drop_index("ix_tickets_assignee_id", table_name="tickets")
     op.drop_table("tickets")

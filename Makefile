@@ -1,0 +1,48 @@
+# Tessera: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install run test test-fast lint format types layers check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Install Tessera and its tools into .venv (from uv.lock)
+	$(UV) sync --frozen
+
+run: install ## Serve the API on 127.0.0.1:8000 with the embedded default (SQLite)
+	$(RUN) tessera serve
+
+test: install ## Run every test (unit, contract, integration, e2e) with coverage
+	$(RUN) pytest -n $(PYTEST_WORKERS) --cov --cov-report=term
+
+test-fast: install ## Run the unit tests only (no services needed)
+	$(RUN) pytest tests/unit -q
+
+lint: install ## ruff lint and format check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install ## Format and fix what ruff can
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+types: install ## mypy --strict
+	$(RUN) mypy
+
+layers: install ## The layer rules (import-linter)
+	$(RUN) lint-imports
+
+check: lint types layers test ## Everything CI runs
+
+clean: ## Remove caches and the local SQLite database
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .coverage tessera.db*

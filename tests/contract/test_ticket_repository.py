@@ -1,0 +1,110 @@
+"""TicketRepository and UnitOfWork contract: every adapter behaves the same."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+
+from tessera.application.errors import ConflictError
+from tessera.domain.tickets.sla import SlaPolicy
+from tessera.domain.tickets.status import Status
+from tessera.domain.tickets.ticket import TicketChanges
+from tessera.domain.tickets.values import Title, parse_tags
+from tests.contract.conftest import Adapters
+from tests.support import make_ticket
+
+SLA = SlaPolicy()
+
+
+async def test_a_stored_ticket_reads_back_equal_with_aware_utc_times(adapters: Adapters) -> None:
+    ticket = make_ticket(tags=("vip", "billing"))
+    async with adapters.uow() as uow:
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    assert ticket.id >= 1
+    async with adapters.uow() as uow:
+        loaded = await uow.tickets.get(ticket.id)
+    assert loaded is not None
+    assert loaded.snapshot() == ticket.snapshot()
+    assert loaded.created_at.tzinfo is not None
+    assert loaded.created_at.utcoffset() == timedelta(0)
+    assert loaded.created_at.tzinfo == UTC
+
+
+async def test_missing_tickets_are_none(adapters: Adapters) -> None:
+    async with adapters.uow() as uow:
+        assert await uow.tickets.get(12345) is None
+
+
+async def test_uncommitted_work_is_not_visible(adapters: Adapters) -> None:
+    async with adapters.uow() as uow:
+        await uow.tickets.add(make_ticket())
+        new_id = uow.tickets.seen()[0].id
+    async with adapters.uow() as uow:
+        assert await uow.tickets.get(new_id) is None
+
+
+async def test_saving_a_stale_copy_conflicts(adapters: Adapters) -> None:
+    ticket = make_ticket()
+    async with adapters.uow() as uow:
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    first, second = adapters.uow(), adapters.uow()
+    async with first, second:
+        one = await first.tickets.get(ticket.id)
+        two = await second.tickets.get(ticket.id)
+        assert one is not None
+        assert two is not None
+        one.apply(TicketChanges(title=Title("one")), actor="a", now=one.created_at, sla=SLA)
+        await first.tickets.save(one)
+        await first.commit()
+        two.apply(TicketChanges(title=Title("two")), actor="b", now=two.created_at, sla=SLA)
+        with pytest.raises(ConflictError):
+            await second.tickets.save(two)
+    async with adapters.uow() as uow:
+        stored = await uow.tickets.get(ticket.id)
+    assert stored is not None
+    assert stored.title == "one"
+
+
+async def test_tag_changes_and_deletion_persist(adapters: Adapters) -> None:
+    ticket = make_ticket(tags=("a", "b"))
+    async with adapters.uow() as uow:
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        loaded = await uow.tickets.get(ticket.id)
+        assert loaded is not None
+        loaded.apply(
+            TicketChanges(tags=parse_tags(["b", "c"])), actor="a", now=loaded.created_at, sla=SLA
+        )
+        await uow.tickets.save(loaded)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        loaded = await uow.tickets.get(ticket.id)
+        assert loaded is not None
+        assert loaded.tags == {"b", "c"}
+        loaded.delete(actor="a", now=loaded.created_at)
+        await uow.tickets.delete(loaded)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        assert await uow.tickets.get(ticket.id) is None
+
+
+async def test_find_by_status(adapters: Adapters) -> None:
+    async with adapters.uow() as uow:
+        for _ in range(3):
+            await uow.tickets.add(make_ticket())
+        await uow.commit()
+    async with adapters.uow() as uow:
+        loaded = await uow.tickets.get(2)
+        assert loaded is not None
+        loaded.apply(
+            TicketChanges(status=Status.PENDING), actor="a", now=loaded.created_at, sla=SLA
+        )
+        await uow.tickets.save(loaded)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        assert [t.id for t in await uow.tickets.find_by_status(Status.OPEN, limit=10)] == [1, 3]
+        assert [t.id for t in await uow.tickets.find_by_status(Status.PENDING, limit=10)] == [2]

@@ -1,0 +1,70 @@
+"""The HTTP API through the real app (ASGI in process), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
+from tessera.presentation.http.app import create_app
+
+ADMIN_SECRET = "tsr_test-admin-secret-0123456789abcdefghijklmnop"
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    container: Container
+
+    @staticmethod
+    def auth(secret: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {secret}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.auth(ADMIN_SECRET)
+
+    async def token(self, role: str, *, email: str | None = None, name: str = "t") -> str:
+        body: dict[str, Any] = {"name": name, "role": role}
+        if email is not None:
+            body["email"] = email
+        response = await self.client.post("/v1/tokens", json=body, headers=self.admin)
+        assert response.status_code == 201, response.text
+        secret: str = response.json()["token"]
+        return secret
+
+    async def create_ticket(self, secret: str = ADMIN_SECRET, **fields: Any) -> dict[str, Any]:
+        body = {
+            "title": "Printer on fire",
+            "description": "It is really on fire now.",
+            "customer_email": "bob@example.com",
+            **fields,
+        }
+        response = await self.client.post("/v1/tickets", json=body, headers=self.auth(secret))
+        assert response.status_code == 201, response.text
+        ticket: dict[str, Any] = response.json()
+        return ticket
+
+
+def settings_for(database_url: str) -> Settings:
+    return Settings(
+        env=Environment.TEST,
+        bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+        database=DatabaseSettings(url=database_url),
+    )
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[Api]:
+    container = build_container(settings_for(database_url))
+    await container.start()
+    app = create_app(container.services, max_body_bytes=container.settings.http.max_body_bytes)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://tessera.test") as client:
+        yield Api(client=client, container=container)
+    await container.close()

@@ -1,0 +1,76 @@
+"""End to end through a real uvicorn process on the embedded default (SQLite)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import ADMIN_SECRET
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "TESSERA_ENV": "development",
+        "TESSERA_DATABASE_URL": f"sqlite:///{tmp_path / 'tessera.db'}",
+        "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("uvicorn did not become ready")
+        yield base
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=15)[0].decode()
+    assert ADMIN_SECRET in output  # the bootstrap token is shown once, at first start
+    assert output.count(ADMIN_SECRET) == 1
+
+
+def test_a_ticket_is_created_and_read_over_real_http(server: str) -> None:
+    headers = {"Authorization": f"Bearer {ADMIN_SECRET}"}
+    with httpx.Client(base_url=server, headers=headers) as client:
+        created = client.post(
+            "/v1/tickets",
+            json={
+                "title": "Over the wire",
+                "description": "Created through uvicorn.",
+                "customer_email": "ada@example.com",
+            },
+        )
+        assert created.status_code == 201
+        read = client.get(created.headers["location"])
+        assert read.status_code == 200
+        assert read.json()["title"] == "Over the wire"
+        assert client.get("/openapi.json").json()["info"]["title"] == "Tessera"

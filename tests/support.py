@@ -1,0 +1,125 @@
+"""Shared test support: services that must be reachable, throwaway databases, builders."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tessera.domain.tickets.sla import SlaPolicy
+from tessera.domain.tickets.ticket import Ticket
+from tessera.domain.tickets.values import (
+    Priority,
+    parse_description,
+    parse_email,
+    parse_tags,
+    parse_title,
+)
+from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.tables import metadata
+
+POSTGRES_URL = os.environ.get(
+    "TESSERA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+# In CI (CI=true) or with TESSERA_REQUIRE_SERVICES=1 a missing service fails the run.
+SERVICES_REQUIRED = (
+    os.environ.get("CI", "").lower() == "true" or os.environ.get("TESSERA_REQUIRE_SERVICES") == "1"
+)
+# Separate checkouts (worktrees) on one machine must not share test databases.
+CHECKOUT_TAG = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
+
+
+def service_missing(name: str, reason: str) -> None:
+    message = f"{name} is not reachable: {reason}"
+    if SERVICES_REQUIRED:
+        pytest.fail(f"{message} (services are required in CI)", pytrace=False)
+    pytest.skip(message)
+
+
+def worker_database_url(worker: str) -> str:
+    """A database of this checkout and xdist worker on the test PostgreSQL server."""
+    url = make_url(POSTGRES_URL)
+    return url.set(database=f"tessera_{CHECKOUT_TAG}_{worker}").render_as_string(
+        hide_password=False
+    )
+
+
+async def recreate_postgres_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(POSTGRES_URL)
+    try:
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+
+
+def postgres_reachable() -> str | None:
+    async def probe() -> None:
+        engine = create_engine(POSTGRES_URL)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(asyncio.wait_for(probe(), timeout=5))
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+DATA_TABLES = tuple(t.name for t in reversed(metadata.sorted_tables))
+
+
+async def truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+def make_ticket(
+    *,
+    title: str = "Cannot log in",
+    description: str = "The login page refuses my password.",
+    customer_email: str = "ada@example.com",
+    priority: Priority = Priority.MEDIUM,
+    tags: tuple[str, ...] = (),
+    now: datetime | None = None,
+    actor: str = "token:1",
+) -> Ticket:
+    return Ticket.open(
+        title=parse_title(title),
+        description=parse_description(description),
+        customer_email=parse_email(customer_email),
+        priority=priority,
+        tags=parse_tags(tags),
+        actor=actor,
+        now=now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        sla=SlaPolicy(),
+    )
