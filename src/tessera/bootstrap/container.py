@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.clock import Clock
+from tessera.application.ports.events import BackgroundTask, EventConsumer
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -56,6 +57,10 @@ class Container:
     uow: UnitOfWorkFactory
     services: Services
     bootstrap_admin: BootstrapAdminHandler
+    # What reacts to published events, and the loops that run beside the HTTP server (in
+    # `tessera worker`, or in-process in the embedded shape): filled by build_container.
+    consumers: list[EventConsumer] = field(default_factory=list)
+    background_tasks: list[BackgroundTask] = field(default_factory=list)
     started: bool = field(default=False)
 
     async def start(self) -> IssuedToken | None:

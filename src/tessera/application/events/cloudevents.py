@@ -1,0 +1,85 @@
+"""The wire form of a domain event: a CloudEvents 1.0 JSON document (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tessera.domain.events import DomainEvent
+
+SPEC_VERSION = "1.0"
+DEFAULT_SOURCE = "/tessera"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloudEvent:
+    """One event as published, stored in history and sent to webhooks.
+
+    ``sequence`` (per ticket, from 1) and ``actor`` are CloudEvents extension attributes;
+    ``traceparent`` is the W3C trace context of the request that caused the event.
+    """
+
+    id: str
+    type: str
+    source: str
+    subject: str
+    time: datetime
+    sequence: int
+    actor: str
+    data: dict[str, Any]
+    traceparent: str | None = None
+
+    @property
+    def ticket_id(self) -> int:
+        return int(self.subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "specversion": SPEC_VERSION,
+            "id": self.id,
+            "source": self.source,
+            "type": self.type,
+            "subject": self.subject,
+            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "datacontenttype": "application/json",
+            "sequence": self.sequence,
+            "actor": self.actor,
+            "data": self.data,
+        }
+        if self.traceparent:
+            document["traceparent"] = self.traceparent
+        return document
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> CloudEvent:
+        """Raises KeyError or ValueError for a document that is not one of ours."""
+        if document.get("specversion") != SPEC_VERSION:
+            raise ValueError(f"unsupported specversion {document.get('specversion')!r}")
+        return cls(
+            id=document["id"],
+            type=document["type"],
+            source=document["source"],
+            subject=str(document["subject"]),
+            time=datetime.fromisoformat(document["time"].replace("Z", "+00:00")),
+            sequence=int(document["sequence"]),
+            actor=document["actor"],
+            data=document["data"],
+            traceparent=document.get("traceparent"),
+        )
+
+    @classmethod
+    def of(
+        cls, event: DomainEvent, *, source: str = DEFAULT_SOURCE, traceparent: str | None = None
+    ) -> CloudEvent:
+        return cls(
+            id=event.event_id,
+            type=event.type,
+            source=source,
+            subject=str(event.ticket_id),
+            time=event.occurred_at,
+            sequence=event.sequence,
+            actor=event.actor,
+            data=event.data(),
+            traceparent=traceparent,
+        )
