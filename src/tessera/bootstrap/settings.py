@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     log_level: str = "INFO"
     bootstrap_admin_token: SecretStr | None = None
+    # Optional services (SPEC §2): unset means the embedded fallback; set but unreachable
+    # is an error, never a silent fallback.
+    redis_url: str | None = Field(default=None, description="redis://host:6379/0")
+    broker_url: str | None = Field(default=None, description="redis://... or nats://...")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
