@@ -7,7 +7,9 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 PYTEST_WORKERS ?= 2
 
-.PHONY: help install run test test-fast lint format types layers check clean
+DB_CHECK_URL ?= sqlite:///.db-check.sqlite
+
+.PHONY: help install run test test-fast lint format types layers db-check check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,7 +44,13 @@ types: install ## mypy --strict
 layers: install ## The layer rules (import-linter)
 	$(RUN) lint-imports
 
-check: lint types layers test ## Everything CI runs
+db-check: install ## Fail when the models and the migrations disagree (on a fresh database)
+	rm -f .db-check.sqlite*
+	TESSERA_ENV=test TESSERA_DATABASE_URL=$(DB_CHECK_URL) $(RUN) tessera db upgrade
+	TESSERA_ENV=test TESSERA_DATABASE_URL=$(DB_CHECK_URL) $(RUN) tessera db check
+	rm -f .db-check.sqlite*
+
+check: lint types layers db-check test ## Everything CI runs
 
 clean: ## Remove caches and the local SQLite database
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .coverage tessera.db*

@@ -32,10 +32,11 @@ from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
-from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
+from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
+from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 logger = logging.getLogger("tessera")
@@ -66,10 +67,18 @@ class Container:
     async def start(self) -> IssuedToken | None:
         """Migrate (development only), then create the first admin token on an empty database.
 
-        Returns the bootstrap token when one was created, so the caller can show it once.
+        Returns the bootstrap token when one was created, so the caller can show it once. A
+        staging or production database behind the code is left alone: the server starts,
+        and /readyz answers 503 schema_out_of_date until `tessera db upgrade` has run.
         """
         if self.settings.migrates_on_start:
-            await schema.upgrade(self.engine)
+            await Migrator(self.engine, environment=self.settings.env.value).upgrade()
+        elif not (await schema_state(self.engine)).at_head:
+            logger.warning(
+                "the database schema is not at this code's head; "
+                "run `tessera db upgrade` (serving 503 from /readyz until then)"
+            )
+            return None
         secret = self.settings.bootstrap_admin_token
         issued = await self.bootstrap_admin(secret=secret.get_secret_value() if secret else None)
         self.started = True

@@ -53,4 +53,5 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction: readers never wait under WAL, and a writer whose snapshot went
         # stale meanwhile fails at once (SQLITE_BUSY_SNAPSHOT), which the repositories report as
         # the same optimistic-concurrency conflict PostgreSQL gives.
-        connection.exec_driver_sql("BEGIN")
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN")

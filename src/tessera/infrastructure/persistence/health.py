@@ -19,11 +19,9 @@ class DatabaseHealthCheck:
         except Exception as error:  # noqa: BLE001 - a readiness probe reports, never raises
             code = "database_unavailable" if is_unavailable(error) else "database_error"
             return CheckResult("database", Health.FAILED, code, {"error": type(error).__name__})
+        revisions = {"current": list(state.current), "head": list(state.heads)}
+        if state.ahead_of_code:
+            return CheckResult("database", Health.FAILED, "schema_ahead_of_code", revisions)
         if not state.at_head:
-            return CheckResult(
-                "database",
-                Health.FAILED,
-                "schema_out_of_date",
-                {"current": list(state.current), "head": list(state.heads)},
-            )
+            return CheckResult("database", Health.FAILED, "schema_out_of_date", revisions)
         return CheckResult("database", Health.OK, details={"revision": list(state.current)})

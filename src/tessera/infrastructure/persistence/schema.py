@@ -4,31 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+LEDGER_TABLE = "schema_migration_runs"  # owned by the migration runner (see ledger.py)
 SCRIPT_LOCATION = "tessera.infrastructure.persistence:migrations"
 
 
-def alembic_config(*, script_location: str = SCRIPT_LOCATION) -> Config:
-    config = Config()
+def alembic_config(
+    *, script_location: str = SCRIPT_LOCATION, output_buffer: TextIO | None = None
+) -> Config:
+    config = Config(output_buffer=output_buffer)
     config.set_main_option("script_location", script_location)
     return config
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate ignores the runner's own ledger (it is not a model, like alembic_version)."""
+    return not (type_ == "table" and name == LEDGER_TABLE)
 
 
 @dataclass(frozen=True, slots=True)
 class SchemaState:
     current: tuple[str, ...]
     heads: tuple[str, ...]
+    unknown: tuple[str, ...] = ()  # revisions in the database that this code does not know
 
     @property
     def at_head(self) -> bool:
         return set(self.current) == set(self.heads)
+
+    @property
+    def ahead_of_code(self) -> bool:
+        """The database was migrated by newer code (for example after a code rollback)."""
+        return bool(self.unknown)
 
 
 def head_revisions(config: Config | None = None) -> tuple[str, ...]:
@@ -41,7 +59,16 @@ async def schema_state(engine: AsyncEngine, config: Config | None = None) -> Sch
 
     async with engine.connect() as conn:
         revisions = await conn.run_sync(current)
-    return SchemaState(current=revisions, heads=head_revisions(config))
+    script = ScriptDirectory.from_config(config or alembic_config())
+    unknown = tuple(r for r in revisions if not _known(script, r))
+    return SchemaState(current=revisions, heads=tuple(script.get_heads()), unknown=unknown)
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 async def upgrade(

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.schema import include_object
 from tessera.infrastructure.persistence.tables import metadata
 from tessera.infrastructure.persistence.types import UtcDateTime
 
@@ -27,11 +28,13 @@ def _configure(connection: Connection | None, *, url: str | None = None) -> None
     context.configure(
         connection=connection,
         url=url if connection is None else None,
-        target_metadata=metadata,
+        target_metadata=config.attributes.get("target_metadata", metadata),
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
         render_as_batch=dialect.startswith("sqlite"),  # SQLite alters tables by copying them
-        transaction_per_migration=True,
+        # One transaction for the whole run: a failure leaves the schema as it was.
+        transaction_per_migration=False,
         literal_binds=connection is None,
     )
 
