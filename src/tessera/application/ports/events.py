@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Protocol
 
 from tessera.application.events.cloudevents import CloudEvent
@@ -34,3 +35,36 @@ class BackgroundTask(Protocol):
     def name(self) -> str: ...
 
     async def run(self, stop: asyncio.Event) -> None: ...
+
+
+class EventPublisher(Protocol):
+    """Hands events to the broker (or the in-process bus). Raises on failure: the relay keeps
+    the events and tries again later, so a publisher never needs to retry by itself."""
+
+    async def publish(self, events: list[CloudEvent]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """An event with its place in the changes feed."""
+
+    position: int
+    event: CloudEvent
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    entries: list[FeedEntry]
+    next_position: int
+
+
+class EventLog(Protocol):
+    """Reads the stored events: one ticket's history, and the feed of all events."""
+
+    async def history(self, ticket_id: int, *, after_sequence: int, limit: int) -> list[CloudEvent]:
+        """The ticket's events in sequence order (also after the ticket was deleted)."""
+        ...
+
+    async def feed(self, *, after: int, limit: int, types: tuple[str, ...]) -> FeedPage:
+        """Events in feed order after position ``after``; ``next_position`` resumes it."""
+        ...

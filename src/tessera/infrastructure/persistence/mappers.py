@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
+from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
 from tessera.application.tickets.views import TicketView
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
@@ -123,3 +124,17 @@ def outbox_row(event: DomainEvent, *, traceparent: str | None) -> dict[str, Any]
         "data": event.data(),
         "traceparent": traceparent,
     }
+
+
+def cloud_event_from_row(row: Row, *, source: str = DEFAULT_SOURCE) -> CloudEvent:
+    return CloudEvent(
+        id=row["event_id"],
+        type=row["event_type"],
+        source=source,
+        subject=str(row["ticket_id"]),
+        time=row["occurred_at"],
+        sequence=row["sequence"],
+        actor=row["actor"],
+        data=row["data"],
+        traceparent=row["traceparent"],
+    )

@@ -103,7 +103,13 @@ outbox = Table(
     Column("traceparent", String(55), nullable=True),
     Column("published_at", UtcDateTime, nullable=True),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
+    # The changes feed's order: assigned by the relay in commit order (ids are assigned at
+    # insert, so a later-committed transaction can hold a smaller id).
+    Column("position", BigId, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
     Index("ix_outbox_ticket_id_sequence", "ticket_id", "sequence", unique=True),
+    Index("ix_outbox_position", "position", unique=True),
     Index(
         "ix_outbox_unpublished",
         "id",
@@ -111,4 +117,13 @@ outbox = Table(
         sqlite_where=text("published_at IS NULL"),
     ),
     sqlite_autoincrement=True,
+)
+
+# Consumer deduplication (at-least-once delivery): one row per (group, event) handled.
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("consumer_group", String(100), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("processed_at", UtcDateTime, nullable=False),
 )

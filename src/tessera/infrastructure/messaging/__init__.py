@@ -1,0 +1,2 @@
+"""Moving events: the outbox relay, consumer dispatch, and the brokers (in-process, Redis
+Streams, NATS JetStream)."""

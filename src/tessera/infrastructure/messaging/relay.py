@@ -1,0 +1,181 @@
+"""The outbox relay: orders committed events for the feed, then publishes them.
+
+Two steps, each its own short transaction:
+
+1. Sequencing gives every committed, unpositioned outbox row the next feed ``position``,
+   under a lock (an advisory lock on PostgreSQL; SQLite has one writer), so positions are
+   handed out in commit order and the feed never skips an event that commits late.
+2. Publishing claims positioned, unpublished rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+   so several relays share the work), keeps only those that are next in line for their
+   ticket, publishes them, and marks them published in the same transaction. A publish
+   failure leaves them unpublished, with a growing delay before the next try.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from tessera.application.ports.events import EventPublisher
+from tessera.infrastructure.messaging.waiting import wait_any
+from tessera.infrastructure.persistence.mappers import cloud_event_from_row
+from tessera.infrastructure.persistence.tables import outbox
+
+logger = logging.getLogger("tessera.relay")
+
+SEQUENCER_LOCK_KEY = 0x7E55E7B
+MAX_BACKOFF = timedelta(seconds=30)
+
+
+class OutboxRelay:
+    """A BackgroundTask. ``wake`` (set after local commits) cuts the polling delay."""
+
+    name = "outbox-relay"
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        publisher: EventPublisher,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+        wake: asyncio.Event | None = None,
+    ) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._batch = batch_size
+        self._poll = poll_interval
+        self._wake = wake or asyncio.Event()
+        self._failing = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                moved = await self.sequence() + await self.publish()
+            except Exception:
+                logger.exception("outbox relay cycle failed; retrying")
+                moved = 0
+            if moved == 0:
+                await wait_any(stop, self._wake, seconds=self._poll)
+                self._wake.clear()
+
+    async def sequence(self) -> int:
+        """Position committed events in commit order; returns how many were positioned."""
+        async with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK_KEY}
+                )
+            ids = list(
+                await conn.scalars(
+                    select(outbox.c.id)
+                    .where(outbox.c.position.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch)
+                )
+            )
+            if not ids:
+                return 0
+            last = int(
+                await conn.scalar(select(func.coalesce(func.max(outbox.c.position), 0))) or 0
+            )
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == bindparam("row_id"))
+                .values(position=bindparam("new_position")),
+                [{"row_id": row_id, "new_position": last + n} for n, row_id in enumerate(ids, 1)],
+            )
+        return len(ids)
+
+    async def publish(self) -> int:
+        """Publish the next batch; returns how many events were published."""
+        now = datetime.now(UTC)
+        async with self._engine.begin() as conn:
+            claimed = await self._claim(conn, now)
+            ready = await _next_in_line(conn, claimed)
+            if not ready:
+                return 0
+            try:
+                await self._publisher.publish([cloud_event_from_row(row) for row in ready])
+            except Exception as error:  # noqa: BLE001 - any publish failure: try later
+                await self._postpone(conn, ready, now, error)
+                return 0
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row["id"] for row in ready]))
+                .values(published_at=now, last_error=None, next_attempt_at=None)
+            )
+        if self._failing:
+            logger.warning("publishing events works again")
+            self._failing = False
+        return len(ready)
+
+    async def _claim(self, conn: AsyncConnection, now: datetime) -> Sequence[RowMapping]:
+        statement = (
+            select(outbox)
+            .where(
+                outbox.c.published_at.is_(None),
+                outbox.c.position.is_not(None),
+                or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now),
+            )
+            .order_by(outbox.c.position)
+            .limit(self._batch)
+        )
+        if conn.dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        return (await conn.execute(statement)).mappings().all()
+
+    async def _postpone(
+        self, conn: AsyncConnection, rows: Sequence[RowMapping], now: datetime, error: Exception
+    ) -> None:
+        if not self._failing:
+            logger.warning("publishing events failed; they stay in the outbox: %s", error)
+            self._failing = True
+        for row in rows:
+            attempts = int(row["attempts"]) + 1
+            delay = min(MAX_BACKOFF, timedelta(seconds=0.25 * 2 ** min(attempts, 10)))
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"])
+                .values(
+                    attempts=attempts,
+                    next_attempt_at=now + delay,
+                    last_error=f"{type(error).__name__}: {error}"[:2000],
+                )
+            )
+
+
+async def _next_in_line(conn: AsyncConnection, claimed: Sequence[RowMapping]) -> list[RowMapping]:
+    """Keep, per ticket, only the claimed rows with no unpublished event of that ticket before
+    them (another relay may hold an earlier one): per-ticket order survives several relays."""
+    if not claimed:
+        return []
+    highest = max(int(row["position"]) for row in claimed)
+    pending = await conn.execute(
+        select(outbox.c.ticket_id, outbox.c.position)
+        .where(
+            outbox.c.published_at.is_(None),
+            outbox.c.position <= highest,
+            outbox.c.ticket_id.in_({row["ticket_id"] for row in claimed}),
+        )
+        .order_by(outbox.c.position)
+    )
+    queue: dict[Any, list[int]] = defaultdict(list)
+    for ticket_id, position in pending:
+        queue[ticket_id].append(int(position))
+    ready = []
+    for row in claimed:
+        line = queue[row["ticket_id"]]
+        if line and line[0] == row["position"]:
+            line.pop(0)
+            ready.append(row)
+        else:
+            line.clear()  # a gap: nothing later of this ticket may go before it
+    return ready
