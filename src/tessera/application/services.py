@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.health import HealthCheck
 from tessera.application.tickets.create_ticket import CreateTicketHandler
 from tessera.application.tickets.delete_ticket import DeleteTicketHandler
@@ -29,4 +30,6 @@ class Services:
     issue_token: IssueTokenHandler
     list_tokens: ListTokensHandler
     revoke_token: RevokeTokenHandler
+    ticket_history: GetHistoryHandler
+    event_feed: ReadFeedHandler
     health_checks: tuple[HealthCheck, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 
 from tessera.application.tokens.views import IssuedToken
 from tessera.bootstrap.container import Container, Overrides, build_container
+from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import Settings, load_settings
 from tessera.presentation.http.app import create_app
@@ -19,9 +21,16 @@ def app_for(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         announce_bootstrap_token(await container.start())
+        stop = asyncio.Event()
+        tasks = container.serve_tasks() if container.started else []
+        background = asyncio.create_task(
+            run_tasks(tasks, stop, grace=container.settings.events.shutdown_grace_seconds)
+        )
         try:
             yield
         finally:
+            stop.set()
+            await background
             await container.close()
 
     return create_app(

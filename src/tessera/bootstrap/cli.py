@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -11,8 +12,10 @@ import uvicorn
 
 from tessera.application.tokens.manage_tokens import IssueToken
 from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import load_settings
+from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.migration_lock import MigrationLockedError
 from tessera.infrastructure.persistence.migrator import (
@@ -20,6 +23,7 @@ from tessera.infrastructure.persistence.migrator import (
     Migrator,
     RunOutcome,
 )
+from tessera.infrastructure.persistence.schema import schema_state
 
 app = typer.Typer(help="Tessera, the helpdesk backend.", no_args_is_help=True)
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
@@ -63,6 +67,32 @@ def serve(
         access_log=False,
         log_level=settings.log_level.lower(),
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run the outbox relay, the event consumers and the periodic jobs until SIGTERM.
+
+    Run as many as you like: relays share the outbox (row locks), and consumers of one group
+    share its events. A worker started before `tessera db upgrade` waits for the schema.
+    """
+
+    async def work(container: Container) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        while not (await schema_state(container.engine)).at_head:
+            print("Waiting for the schema to reach this code's head (tessera db upgrade)...")
+            await sleep_unless(stop, 5.0)
+            if stop.is_set():
+                return
+        tasks = container.worker_tasks()
+        print(f"Worker running: {', '.join(task.name for task in tasks)}.", flush=True)
+        await run_tasks(tasks, stop, grace=container.settings.events.shutdown_grace_seconds)
+        print("Worker stopped.", flush=True)
+
+    _run(work)
 
 
 def _migrator(container: Container) -> Migrator:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.clock import Clock
-from tessera.application.ports.events import BackgroundTask, EventConsumer
+from tessera.application.ports.events import BackgroundTask, EventConsumer, EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -26,13 +28,19 @@ from tessera.application.tokens.manage_tokens import (
     RevokeTokenHandler,
 )
 from tessera.application.tokens.views import IssuedToken
+from tessera.bootstrap.events import EventTransport, event_transport
 from tessera.bootstrap.settings import Settings
+from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.clock import SystemClock
+from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
+from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
+from tessera.infrastructure.messaging.relay import OutboxRelay
 from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
 from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
@@ -62,7 +70,39 @@ class Container:
     # `tessera worker`, or in-process in the embedded shape): filled by build_container.
     consumers: list[EventConsumer] = field(default_factory=list)
     background_tasks: list[BackgroundTask] = field(default_factory=list)
+    # Set after each commit that wrote events: the relay then looks at once, not at its
+    # next poll.
+    relay_wake: asyncio.Event = field(default_factory=asyncio.Event)
     started: bool = field(default=False)
+    _transport: EventTransport | None = field(default=None, repr=False)
+
+    @property
+    def transport(self) -> EventTransport:
+        """The broker (or in-process bus) chosen by ``TESSERA_BROKER_URL``, built once."""
+        if self._transport is None:
+            dispatcher = ConsumerDispatcher(self.engine, self.consumers)
+            self._transport = event_transport(self.settings.broker_url, dispatcher)
+        return self._transport
+
+    def relay(self) -> OutboxRelay:
+        return OutboxRelay(
+            self.engine,
+            self.transport.publisher,
+            batch_size=self.settings.events.relay_batch,
+            poll_interval=self.settings.events.relay_poll_seconds,
+            retry_base=timedelta(seconds=self.settings.events.relay_retry_seconds),
+            wake=self.relay_wake,
+        )
+
+    def worker_tasks(self) -> list[BackgroundTask]:
+        """What ``tessera worker`` runs: the relay, one subscription per consumer group, and
+        the periodic jobs."""
+        return [self.relay(), *self.transport.subscriptions, *self.background_tasks]
+
+    def serve_tasks(self) -> list[BackgroundTask]:
+        """What ``tessera serve`` runs beside the API: everything in the embedded shape,
+        nothing when a broker is configured (workers do it then)."""
+        return [self.relay(), *self.background_tasks] if self.transport.embedded else []
 
     async def start(self) -> IssuedToken | None:
         """Migrate (development only), then create the first admin token on an empty database.
@@ -85,6 +125,8 @@ class Container:
         return issued
 
     async def close(self) -> None:
+        if self._transport is not None:
+            await self._transport.close()
         await self.engine.dispose()
 
 
@@ -98,12 +140,19 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     clock = overrides.clock or SystemClock()
     sla = sla_policy(settings)
 
+    relay_wake = asyncio.Event()
+
+    def wake_relay(events: list[DomainEvent]) -> None:
+        if events:
+            relay_wake.set()
+
     def uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine)
+        return SqlAlchemyUnitOfWork(engine, on_commit=(wake_relay,))
 
     services = wire_services(
         uow=uow,
         reader=SqlAlchemyTicketReader(engine),
+        event_log=SqlAlchemyEventLog(engine),
         clock=clock,
         sla=sla,
         health_checks=(DatabaseHealthCheck(engine),),
@@ -116,6 +165,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         uow=uow,
         services=services,
         bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=services.issue_token),
+        relay_wake=relay_wake,
     )
 
 
@@ -123,6 +173,7 @@ def wire_services(
     *,
     uow: UnitOfWorkFactory,
     reader: TicketReader,
+    event_log: EventLog,
     clock: Clock,
     sla: SlaPolicy,
     health_checks: tuple[HealthCheck, ...] = (),
@@ -138,6 +189,8 @@ def wire_services(
         issue_token=IssueTokenHandler(uow=uow, clock=clock),
         list_tokens=ListTokensHandler(uow=uow),
         revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
+        ticket_history=GetHistoryHandler(log=event_log),
+        event_feed=ReadFeedHandler(log=event_log),
         health_checks=health_checks,
     )
 
@@ -152,7 +205,11 @@ def build_memory_services(
         return InMemoryUnitOfWork(store)
 
     services = wire_services(
-        uow=uow, reader=InMemoryTicketReader(store), clock=clock, sla=sla or SlaPolicy()
+        uow=uow,
+        reader=InMemoryTicketReader(store),
+        event_log=InMemoryEventLog(store),
+        clock=clock,
+        sla=sla or SlaPolicy(),
     )
     return services, store
 

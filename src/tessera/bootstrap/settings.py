@@ -61,6 +61,18 @@ class SlaSettings(BaseSettings):
     targets: dict[Priority, tuple[int, int]] = Field(default_factory=dict)
 
 
+class EventSettings(BaseSettings):
+    """The outbox relay and the worker (``TESSERA_EVENTS_*``)."""
+
+    model_config = _config("TESSERA_EVENTS_")
+
+    relay_batch: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # A failed publish is tried again after this, doubling each time up to 30 s.
+    relay_retry_seconds: float = Field(default=0.5, gt=0, le=30)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+
+
 class Settings(BaseSettings):
     model_config = _config("TESSERA_")
 
@@ -74,6 +86,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
 
     @property
     def migrates_on_start(self) -> bool:

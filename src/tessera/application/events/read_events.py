@@ -32,13 +32,16 @@ class GetHistoryHandler:
 
 
 class ReadFeedHandler:
-    """Raises ForbiddenError (requesters)."""
+    """``after=None`` asks for the end of the feed: no entries, ``next_position`` = the last
+    position so far (where a live reader starts). Raises ForbiddenError (requesters)."""
 
     def __init__(self, *, log: EventLog) -> None:
         self._log = log
 
     async def __call__(
-        self, *, principal: Principal, after: int, limit: int, types: tuple[str, ...] = ()
+        self, *, principal: Principal, after: int | None, limit: int, types: tuple[str, ...] = ()
     ) -> FeedPage:
         _ensure_staff(principal)
+        if after is None:
+            return FeedPage(entries=[], next_position=await self._log.end())
         return await self._log.feed(after=after, limit=min(limit, MAX_PAGE), types=types)

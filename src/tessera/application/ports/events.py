@@ -68,3 +68,7 @@ class EventLog(Protocol):
     async def feed(self, *, after: int, limit: int, types: tuple[str, ...]) -> FeedPage:
         """Events in feed order after position ``after``; ``next_position`` resumes it."""
         ...
+
+    async def end(self) -> int:
+        """The last feed position so far (0 for an empty feed)."""
+        ...

@@ -38,12 +38,17 @@ class NatsConnection:
     async def jetstream(self) -> JetStreamContext:
         async with self._lock:
             if self._client is None or self._client.is_closed:
-                self._client = await nats.connect(
-                    self._url,
-                    connect_timeout=2,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    allow_reconnect=True,
+                # Reconnects forever once connected; the first connection is bounded, so a
+                # caller sees "unreachable" and retries on its own schedule.
+                self._client = await asyncio.wait_for(
+                    nats.connect(
+                        self._url,
+                        connect_timeout=2,
+                        max_reconnect_attempts=-1,
+                        reconnect_time_wait=0.5,
+                        allow_reconnect=True,
+                    ),
+                    timeout=5,
                 )
                 js = self._client.jetstream(timeout=5)
                 await _ensure_stream(js, self.stream)

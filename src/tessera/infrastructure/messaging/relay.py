@@ -47,8 +47,13 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.5,
         wake: asyncio.Event | None = None,
+        retry_base: timedelta = timedelta(seconds=0.5),
     ) -> None:
         self._engine = engine
+        # SQLite: take the write lock at BEGIN, so a concurrent API write waits its turn
+        # instead of invalidating the relay's snapshot (see persistence/engine.py).
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._retry_base = retry_base
         self._publisher = publisher
         self._batch = batch_size
         self._poll = poll_interval
@@ -57,6 +62,7 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            self._wake.clear()  # a commit from now on makes the next wait return at once
             try:
                 moved = await self.sequence() + await self.publish()
             except Exception:
@@ -64,11 +70,10 @@ class OutboxRelay:
                 moved = 0
             if moved == 0:
                 await wait_any(stop, self._wake, seconds=self._poll)
-                self._wake.clear()
 
     async def sequence(self) -> int:
         """Position committed events in commit order; returns how many were positioned."""
-        async with self._engine.begin() as conn:
+        async with self._writer.begin() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK_KEY}
@@ -95,27 +100,80 @@ class OutboxRelay:
         return len(ids)
 
     async def publish(self) -> int:
-        """Publish the next batch; returns how many events were published."""
+        """Publish the next batch; returns how many events were published.
+
+        On PostgreSQL the claimed rows stay locked while they are published, so another relay
+        skips them. SQLite has one relay and one writer: its rows are read, published, then
+        marked in a second short transaction, so the write lock is never held while consumers
+        (which write too) run.
+        """
         now = datetime.now(UTC)
-        async with self._engine.begin() as conn:
-            claimed = await self._claim(conn, now)
-            ready = await _next_in_line(conn, claimed)
-            if not ready:
-                return 0
-            try:
-                await self._publisher.publish([cloud_event_from_row(row) for row in ready])
-            except Exception as error:  # noqa: BLE001 - any publish failure: try later
-                await self._postpone(conn, ready, now, error)
-                return 0
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_([row["id"] for row in ready]))
-                .values(published_at=now, last_error=None, next_attempt_at=None)
-            )
+        if self._engine.dialect.name == "postgresql":
+            async with self._engine.begin() as conn:
+                ready = await _next_in_line(conn, await self._claim(conn, now))
+                error = await self._send(ready)
+                await self._record(conn, ready, now, error)
+        else:
+            async with self._engine.connect() as conn:
+                ready = await _next_in_line(conn, await self._claim(conn, now))
+                await conn.rollback()
+            error = await self._send(ready)
+            async with self._writer.begin() as conn:
+                await self._record(conn, ready, now, error)
+        return 0 if error else len(ready)
+
+    async def _send(self, rows: Sequence[RowMapping]) -> Exception | None:
+        if not rows:
+            return None
+        try:
+            await self._publisher.publish([cloud_event_from_row(row) for row in rows])
+        except Exception as error:  # noqa: BLE001 - any publish failure: try again later
+            if not self._failing:
+                logger.warning("publishing events failed; they stay in the outbox: %s", error)
+                self._failing = True
+            return error
         if self._failing:
             logger.warning("publishing events works again")
             self._failing = False
-        return len(ready)
+        return None
+
+    async def _record(
+        self,
+        conn: AsyncConnection,
+        rows: Sequence[RowMapping],
+        now: datetime,
+        error: Exception | None,
+    ) -> None:
+        if not rows:
+            return
+        if error is None:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row["id"] for row in rows]))
+                .values(published_at=now, last_error=None, next_attempt_at=None)
+            )
+            return
+        message = f"{type(error).__name__}: {error}"[:2000]
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"))
+            .values(
+                attempts=bindparam("new_attempts"),
+                next_attempt_at=bindparam("retry_at"),
+                last_error=message,
+            ),
+            [
+                {
+                    "row_id": row["id"],
+                    "new_attempts": int(row["attempts"]) + 1,
+                    "retry_at": now + self._backoff(int(row["attempts"]) + 1),
+                }
+                for row in rows
+            ],
+        )
+
+    def _backoff(self, attempts: int) -> timedelta:
+        return min(MAX_BACKOFF, self._retry_base * (1 << min(attempts - 1, 16)))
 
     async def _claim(self, conn: AsyncConnection, now: datetime) -> Sequence[RowMapping]:
         statement = (
@@ -131,25 +189,6 @@ class OutboxRelay:
         if conn.dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         return (await conn.execute(statement)).mappings().all()
-
-    async def _postpone(
-        self, conn: AsyncConnection, rows: Sequence[RowMapping], now: datetime, error: Exception
-    ) -> None:
-        if not self._failing:
-            logger.warning("publishing events failed; they stay in the outbox: %s", error)
-            self._failing = True
-        for row in rows:
-            attempts = int(row["attempts"]) + 1
-            delay = min(MAX_BACKOFF, timedelta(seconds=0.25 * 2 ** min(attempts, 10)))
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(
-                    attempts=attempts,
-                    next_attempt_at=now + delay,
-                    last_error=f"{type(error).__name__}: {error}"[:2000],
-                )
-            )
 
 
 async def _next_in_line(conn: AsyncConnection, claimed: Sequence[RowMapping]) -> list[RowMapping]:

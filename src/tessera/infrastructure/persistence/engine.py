@@ -53,5 +53,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction: readers never wait under WAL, and a writer whose snapshot went
         # stale meanwhile fails at once (SQLITE_BUSY_SNAPSHOT), which the repositories report as
         # the same optimistic-concurrency conflict PostgreSQL gives.
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            connection.exec_driver_sql("BEGIN")
+        # ``sqlite_begin="IMMEDIATE"`` (an execution option) takes the write lock up front.
+        options = connection.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")

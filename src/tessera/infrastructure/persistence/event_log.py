@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.events import FeedEntry, FeedPage
@@ -37,9 +37,16 @@ class SqlAlchemyEventLog:
         async with database_errors(), self._engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
             if len(rows) < limit:  # caught up: resume from the end, past filtered-out events
-                end = await conn.scalar(select(func.max(outbox.c.position)))
-                next_position = max(after, int(end or 0))
+                next_position = max(after, await _end(conn))
             else:
                 next_position = int(rows[-1]["position"])
         entries = [FeedEntry(int(r["position"]), cloud_event_from_row(r)) for r in rows]
         return FeedPage(entries=entries, next_position=next_position)
+
+    async def end(self) -> int:
+        async with database_errors(), self._engine.connect() as conn:
+            return await _end(conn)
+
+
+async def _end(conn: AsyncConnection) -> int:
+    return int(await conn.scalar(select(func.max(outbox.c.position))) or 0)

@@ -110,9 +110,17 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     Index("ix_outbox_ticket_id_sequence", "ticket_id", "sequence", unique=True),
     Index("ix_outbox_position", "position", unique=True),
+    # The relay's two queues: events not yet positioned (in id order), and positioned events
+    # not yet published (in feed order). Both stay small: partial indexes.
+    Index(
+        "ix_outbox_unsequenced",
+        "id",
+        postgresql_where=text("position IS NULL"),
+        sqlite_where=text("position IS NULL"),
+    ),
     Index(
         "ix_outbox_unpublished",
-        "id",
+        "position",
         postgresql_where=text("published_at IS NULL"),
         sqlite_where=text("published_at IS NULL"),
     ),

@@ -1,0 +1,146 @@
+"""Event routes: a ticket's history, the changes feed, and its live Server-Sent Events form."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header, Path, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from tessera.application.services import Services
+from tessera.domain.access.principal import Principal
+from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
+from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.rendering import json_response
+from tessera.presentation.http.schemas.events import FeedResponse, HistoryResponse
+
+router = APIRouter(prefix="/v1", tags=["events"])
+
+STREAM_POLL_SECONDS = 0.25
+STREAM_KEEPALIVE_SECONDS = 15.0
+STREAM_BATCH = 500
+MAX_TYPES = 20
+
+_AUTH = ("unauthenticated", "forbidden")
+Position = Annotated[
+    int, Query(ge=0, le=2**63 - 1, description="A `next_cursor` or event position")
+]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Types = Annotated[
+    list[Annotated[str, Query(max_length=64)]],
+    Query(max_length=MAX_TYPES, description="Only these event types (repeat for several)"),
+]
+
+
+@router.get(
+    "/tickets/{ticket_id}/history",
+    response_model=HistoryResponse,
+    responses=error_responses(*_AUTH, "ticket_not_found", "validation_failed"),
+    summary="A ticket's changes in order (who, when, what), as CloudEvents",
+)
+async def ticket_history(
+    ticket_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    principal: CurrentPrincipal,
+    services: AppServices,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^\d{1,18}$", description="From next_cursor")
+    ] = None,
+) -> Response:
+    after = int(cursor) if cursor else 0
+    events = await services.ticket_history(
+        ticket_id, principal=principal, after_sequence=after, limit=limit
+    )
+    next_cursor = str(events[-1].sequence) if len(events) == limit else None
+    return json_response({"data": [e.to_dict() for e in events], "next_cursor": next_cursor})
+
+
+@router.get(
+    "/events",
+    response_model=FeedResponse,
+    responses=error_responses(*_AUTH, "validation_failed"),
+    summary="The changes feed: every event in commit order, for incremental export",
+)
+async def event_feed(
+    principal: CurrentPrincipal,
+    services: AppServices,
+    after: Position = 0,
+    limit: Limit = 100,
+    type: Types = [],  # noqa: B006 - the public parameter name
+) -> Response:
+    feed = await services.event_feed(
+        principal=principal, after=after, limit=limit, types=tuple(type)
+    )
+    return json_response(
+        {
+            "data": [entry.event.to_dict() for entry in feed.entries],
+            "next_cursor": str(feed.next_position),
+        }
+    )
+
+
+@router.get(
+    "/events/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "One SSE message per event: `id` is its position, `event` its "
+            "type, `data` the CloudEvent. Reconnect with `Last-Event-ID` to resume.",
+        },
+        **error_responses(*_AUTH, "validation_failed"),
+    },
+    summary="The changes feed, live, as Server-Sent Events",
+)
+async def event_stream(
+    request: Request,
+    principal: CurrentPrincipal,
+    services: AppServices,
+    after: Annotated[
+        int | None, Query(ge=0, le=2**63 - 1, description="Start after this position")
+    ] = None,
+    type: Types = [],  # noqa: B006 - the public parameter name
+    last_event_id: Annotated[
+        str | None, Header(pattern=r"^\d{1,18}$", description="Resume after this event")
+    ] = None,
+) -> StreamingResponse:
+    types = tuple(type)
+    start = int(last_event_id) if last_event_id else after
+    # Checks access before the stream opens; no start means live from the end of the feed.
+    head = await services.event_feed(principal=principal, after=start, limit=1, types=types)
+    if start is None:
+        start = head.next_position
+    return StreamingResponse(
+        _sse(request, services, principal, start, types),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _sse(
+    request: Request, services: Services, principal: Principal, after: int, types: tuple[str, ...]
+) -> AsyncIterator[bytes]:
+    yield b"retry: 1000\n\n"
+    idle = 0.0
+    while not await request.is_disconnected():
+        feed = await services.event_feed(
+            principal=principal, after=after, limit=STREAM_BATCH, types=types
+        )
+        for entry in feed.entries:
+            yield (
+                f"id: {entry.position}\nevent: {entry.event.type}\ndata: ".encode()
+                + orjson.dumps(entry.event.to_dict())
+                + b"\n\n"
+            )
+        after = feed.next_position
+        if feed.entries:
+            idle = 0.0
+            continue
+        if idle >= STREAM_KEEPALIVE_SECONDS:
+            yield b": keep-alive\n\n"
+            idle = 0.0
+        await asyncio.sleep(STREAM_POLL_SECONDS)
+        idle += STREAM_POLL_SECONDS

@@ -1,0 +1,95 @@
+"""Throwaway servers for tests that must stop and restart a service: each on its own port,
+started and stopped by the test (by PID), never the shared ones."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support import service_missing
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def executable(name: str) -> str:
+    """The program's path; Debian puts nats-server in /usr/sbin, often not on PATH."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin")
+    return found or name
+
+
+class ThrowawayServer:
+    """A server process on a free loopback port; ``stop`` kills it, ``start`` brings it back
+    on the same port (with the same data directory)."""
+
+    def __init__(self, name: str, command: Callable[[int, Path], list[str]], workdir: Path):
+        executable = command(0, workdir)[0]
+        if not Path(executable).is_file():
+            service_missing(name, f"{executable} is not installed")
+        self.name = name
+        self.port = free_port()
+        self._command = command
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            self._command(self.port, self._workdir),
+            cwd=self._workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(lambda: port_open(self.port), timeout=15, what=f"{self.name} to listen")
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.send_signal(signal.SIGKILL)  # really gone: no graceful hand-over
+        self._process.wait(timeout=10)
+        self._process = None
+        wait_until(lambda: not port_open(self.port), timeout=10, what=f"{self.name} to stop")
+
+
+def redis_command(port: int, workdir: Path) -> list[str]:
+    return [
+        executable("redis-server"),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "yes",  # survives the kill, as a production broker would
+        "--appendfsync", "always",
+        "--dir", str(workdir),
+    ]  # fmt: skip
+
+
+def nats_command(port: int, workdir: Path) -> list[str]:
+    store = workdir / "jetstream"
+    os.makedirs(store, exist_ok=True)
+    return [executable("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
