@@ -112,6 +112,7 @@ def make_ticket(
     tags: tuple[str, ...] = (),
     now: datetime | None = None,
     actor: str = "token:1",
+    sla: SlaPolicy | None = None,
 ) -> Ticket:
     return Ticket.open(
         title=parse_title(title),
@@ -121,5 +122,5 @@ def make_ticket(
         tags=parse_tags(tags),
         actor=actor,
         now=now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
-        sla=SlaPolicy(),
+        sla=sla or SlaPolicy(),
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from tessera.application.tickets.queries import ListTickets, TicketSort
+from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
 from tessera.domain.errors import DomainValidationError
 from tessera.domain.tickets.values import Priority
 from tests.contract.conftest import Adapters
@@ -86,3 +87,54 @@ async def test_a_cursor_for_another_sort_is_refused(adapters: Adapters) -> None:
     assert page.next_cursor is not None
     with pytest.raises(DomainValidationError):
         await adapters.reader.list(ListTickets(sort=TicketSort.PRIORITY, cursor=page.next_cursor))
+
+
+@pytest.mark.parametrize("sort", list(TicketSort))
+async def test_paging_while_tickets_are_inserted_misses_and_repeats_nothing(
+    adapters: Adapters, sort: TicketSort
+) -> None:
+    await seed(adapters, 23)
+    before = {t.id for t in (await adapters.reader.list(ListTickets(limit=100))).items}
+    seen: list[int] = []
+    cursor = None
+    for round_ in range(100):
+        page = await adapters.reader.list(ListTickets(sort=sort, limit=4, cursor=cursor))
+        seen += [t.id for t in page.items]
+        # Another writer inserts between the reader's pages: before, between and after the
+        # keys already read (a newer and an older creation time, every priority).
+        async with adapters.uow() as uow:
+            for shift in (-10_000, 10_000):
+                newcomer = make_ticket(priority=PRIORITIES[round_ % 4])
+                newcomer.created_at += timedelta(minutes=shift + round_)
+                newcomer.updated_at = newcomer.created_at
+                await uow.tickets.add(newcomer)
+            await uow.commit()
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)), "a ticket was listed twice"
+    assert before <= set(seen), f"missed {sorted(before - set(seen))}"
+
+
+async def test_sla_and_text_filters(adapters: Adapters) -> None:
+    now = make_ticket().created_at
+    async with adapters.uow() as uow:
+        for title, priority in (
+            ("Printer jammed", Priority.CRITICAL),
+            ("Printer offline", Priority.LOW),
+            ("Password refused", Priority.CRITICAL),
+        ):
+            await uow.tickets.add(make_ticket(title=title, priority=priority, now=now))
+        await uow.commit()
+
+    def at(hours: float, **fields: Any) -> ListTickets:
+        return ListTickets(sort=TicketSort.CREATED_AT, now=now + timedelta(hours=hours), **fields)
+
+    assert [t.id for t in (await adapters.reader.list(at(0, q="printer"))).items] == [1, 2]
+    assert [t.id for t in (await adapters.reader.list(at(0, q="printer jammed"))).items] == [1]
+    breached = await adapters.reader.list(at(1.5, sla=SlaView.BREACHED))
+    assert [t.id for t in breached.items] == [1, 3]
+    at_risk = await adapters.reader.list(at(0.5, sla=SlaView.AT_RISK))
+    assert [t.id for t in at_risk.items] == [1, 3]
+    combined = await adapters.reader.list(at(1.5, sla=SlaView.BREACHED, q="printer"))
+    assert [t.id for t in combined.items] == [1]

@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
 from tessera.presentation.http.app import create_app
+from tests.support import FrozenClock
 
 ADMIN_SECRET = "tsr_test-admin-secret-0123456789abcdefghijklmnop"
 
@@ -61,7 +62,19 @@ def settings_for(database_url: str) -> Settings:
 
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[Api]:
-    container = build_container(settings_for(database_url))
+    async for api in _api(database_url, Overrides()):
+        yield api
+
+
+@pytest.fixture
+async def clocked_api(database_url: str, clock: FrozenClock) -> AsyncIterator[Api]:
+    """The API on a clock the test moves by hand (SLA due dates, breaches)."""
+    async for api in _api(database_url, Overrides(clock=clock)):
+        yield api
+
+
+async def _api(database_url: str, overrides: Overrides) -> AsyncIterator[Api]:
+    container = build_container(settings_for(database_url), overrides=overrides)
     await container.start()
     app = create_app(container.services, max_body_bytes=container.settings.http.max_body_bytes)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

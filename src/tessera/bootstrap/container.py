@@ -9,17 +9,23 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.comments.add_comment import AddCommentHandler
+from tessera.application.comments.list_comments import ListCommentsHandler
 from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask, EventConsumer, EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tessera.application.ports.webhooks import WebhookStore
 from tessera.application.services import Services
+from tessera.application.tickets.bulk_update import BulkUpdateHandler
 from tessera.application.tickets.create_ticket import CreateTicketHandler
 from tessera.application.tickets.delete_ticket import DeleteTicketHandler
+from tessera.application.tickets.detect_breaches import DetectBreachesHandler
 from tessera.application.tickets.get_ticket import GetTicketHandler
 from tessera.application.tickets.list_tickets import ListTicketsHandler
+from tessera.application.tickets.merge_tickets import MergeTicketsHandler
 from tessera.application.tickets.update_ticket import UpdateTicketHandler
 from tessera.application.tokens.authenticate import AuthenticateHandler, BootstrapAdminHandler
 from tessera.application.tokens.manage_tokens import (
@@ -28,16 +34,28 @@ from tessera.application.tokens.manage_tokens import (
     RevokeTokenHandler,
 )
 from tessera.application.tokens.views import IssuedToken
+from tessera.application.webhooks.manage_webhooks import (
+    CreateWebhookHandler,
+    DeleteWebhookHandler,
+    ListDeliveriesHandler,
+    ListWebhooksHandler,
+    RedeliverHandler,
+)
 from tessera.bootstrap.events import EventTransport, event_transport
 from tessera.bootstrap.settings import Settings
 from tessera.domain.events import DomainEvent
+from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.clock import SystemClock
+from tessera.infrastructure.email.consumer import MailConsumer
+from tessera.infrastructure.email.sender import MailSender, SmtpConfig, SmtpTls
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
+from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
+from tessera.infrastructure.messaging.periodic import PeriodicJob
 from tessera.infrastructure.messaging.relay import OutboxRelay
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
@@ -46,6 +64,9 @@ from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from tessera.infrastructure.webhooks.consumer import WebhookConsumer
+from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
+from tessera.infrastructure.webhooks.store import SqlAlchemyWebhookStore
 
 logger = logging.getLogger("tessera")
 
@@ -153,10 +174,13 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         uow=uow,
         reader=SqlAlchemyTicketReader(engine),
         event_log=SqlAlchemyEventLog(engine),
+        webhooks=SqlAlchemyWebhookStore(engine),
         clock=clock,
         sla=sla,
+        allow_private_webhooks=settings.webhooks.allow_private_targets,
         health_checks=(DatabaseHealthCheck(engine),),
     )
+    consumers, tasks = integrations(settings, engine, services)
     return Container(
         settings=settings,
         engine=engine,
@@ -165,8 +189,51 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         uow=uow,
         services=services,
         bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=services.issue_token),
+        consumers=consumers,
+        background_tasks=tasks,
         relay_wake=relay_wake,
     )
+
+
+def integrations(
+    settings: Settings, engine: AsyncEngine, services: Services
+) -> tuple[list[EventConsumer], list[BackgroundTask]]:
+    """The consumers of events and the loops that serve them: webhooks, mail (when an SMTP
+    server is configured) and the SLA job."""
+    hooks = settings.webhooks
+    webhook_wake = asyncio.Event()
+    consumers: list[EventConsumer] = [WebhookConsumer(engine, wake=webhook_wake)]
+    tasks: list[BackgroundTask] = [
+        WebhookSender(
+            engine,
+            policy=WebhookPolicy(
+                timeout=hooks.timeout_seconds,
+                max_attempts=hooks.max_attempts,
+                retry_base=timedelta(seconds=hooks.retry_seconds),
+                concurrency=hooks.concurrency,
+                per_target=hooks.per_target,
+                allow_private=hooks.allow_private_targets,
+            ),
+            wake=webhook_wake,
+        ),
+        PeriodicJob("sla-monitor", services.detect_breaches, every=settings.sla.check_seconds),
+    ]
+    mail = settings.mail
+    if mail.smtp_url:
+        mail_wake = asyncio.Event()
+        consumers.append(MailConsumer(engine, team=mail.team, wake=mail_wake))
+        config = SmtpConfig(
+            url=mail.smtp_url,
+            tls=SmtpTls(mail.tls.value),
+            sender=mail.sender,
+            timeout=mail.timeout_seconds,
+            max_attempts=mail.max_attempts,
+            retry_base=timedelta(seconds=mail.retry_seconds),
+        )
+        tasks.append(MailSender(engine, config, wake=mail_wake))
+    else:
+        logger.info("e-mail notifications are off (TESSERA_MAIL_SMTP_URL is not set)")
+    return consumers, tasks
 
 
 def wire_services(
@@ -174,8 +241,10 @@ def wire_services(
     uow: UnitOfWorkFactory,
     reader: TicketReader,
     event_log: EventLog,
+    webhooks: WebhookStore,
     clock: Clock,
     sla: SlaPolicy,
+    allow_private_webhooks: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
 ) -> Services:
     """The use cases over whichever adapters the shape chose."""
@@ -183,12 +252,24 @@ def wire_services(
         authenticate=AuthenticateHandler(uow=uow),
         create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
         get_ticket=GetTicketHandler(uow=uow),
-        list_tickets=ListTicketsHandler(reader=reader),
+        list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
         update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
         delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
         issue_token=IssueTokenHandler(uow=uow, clock=clock),
         list_tokens=ListTokensHandler(uow=uow),
         revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
+        add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla),
+        list_comments=ListCommentsHandler(uow=uow),
+        merge_tickets=MergeTicketsHandler(uow=uow, clock=clock, sla=sla),
+        bulk_update=BulkUpdateHandler(uow=uow, clock=clock, sla=sla),
+        detect_breaches=DetectBreachesHandler(uow=uow, reader=reader, clock=clock),
+        create_webhook=CreateWebhookHandler(
+            store=webhooks, clock=clock, allow_private=allow_private_webhooks
+        ),
+        list_webhooks=ListWebhooksHandler(store=webhooks),
+        delete_webhook=DeleteWebhookHandler(store=webhooks),
+        list_deliveries=ListDeliveriesHandler(store=webhooks),
+        redeliver=RedeliverHandler(store=webhooks, clock=clock),
         ticket_history=GetHistoryHandler(log=event_log),
         event_feed=ReadFeedHandler(log=event_log),
         health_checks=health_checks,
@@ -208,6 +289,7 @@ def build_memory_services(
         uow=uow,
         reader=InMemoryTicketReader(store),
         event_log=InMemoryEventLog(store),
+        webhooks=InMemoryWebhookStore(),
         clock=clock,
         sla=sla or SlaPolicy(),
     )
@@ -222,4 +304,18 @@ def sla_policy(settings: Settings) -> SlaPolicy:
             first_response=timedelta(minutes=first_response),
             resolution=timedelta(minutes=resolution),
         )
-    return SlaPolicy(targets=targets)
+    hours = settings.sla.business_hours
+    calendar: Calendar = AlwaysOpen()
+    if hours is not None:
+        calendar = BusinessHours(
+            timezone=hours.timezone,
+            workdays=frozenset(hours.workdays),
+            opens=hours.opens,
+            closes=hours.closes,
+            holidays=frozenset(hours.holidays),
+        )
+    return SlaPolicy(
+        targets=targets,
+        calendar=calendar,
+        at_risk=timedelta(minutes=settings.sla.at_risk_minutes),
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, time
 from enum import StrEnum
 from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tessera.domain.tickets.values import Priority
@@ -53,12 +56,81 @@ class HttpSettings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
 
+class BusinessHoursSettings(BaseModel):
+    """``TESSERA_SLA_BUSINESS_HOURS='{"timezone": "Europe/Berlin", "workdays": [1,2,3,4,5],
+    "opens": "09:00", "closes": "17:00", "holidays": ["2026-12-25"]}'``"""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "UTC"
+    workdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5], min_length=1
+    )
+    opens: time = time(9, 0)
+    closes: time = time(17, 0)
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _opens_before_closing(self) -> BusinessHoursSettings:
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
 class SlaSettings(BaseSettings):
-    """Targets in minutes per priority: ``TESSERA_SLA_TARGETS='{"high": [240, 1440]}'``."""
+    """Targets in minutes per priority: ``TESSERA_SLA_TARGETS='{"high": [240, 1440]}'``.
+    Without business hours every hour counts."""
 
     model_config = _config("TESSERA_SLA_")
 
     targets: dict[Priority, tuple[int, int]] = Field(default_factory=dict)
+    business_hours: BusinessHoursSettings | None = None
+    at_risk_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    # How often the SLA job looks for breaches (in the worker, or in serve when embedded).
+    check_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+
+class WebhookSettings(BaseSettings):
+    """Webhook delivery (``TESSERA_WEBHOOKS_*``)."""
+
+    model_config = _config("TESSERA_WEBHOOKS_")
+
+    # Private, loopback and link-local targets are refused unless this is set (local tests).
+    allow_private_targets: bool = False
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    retry_seconds: float = Field(default=10.0, gt=0, le=3600)
+    concurrency: int = Field(default=32, ge=1, le=1000)
+    per_target: int = Field(default=4, ge=1, le=100)
+
+
+class MailTls(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"
+
+
+class MailSettings(BaseSettings):
+    """E-mail notifications (``TESSERA_MAIL_*``); off while ``smtp_url`` is unset."""
+
+    model_config = _config("TESSERA_MAIL_")
+
+    smtp_url: str | None = Field(default=None, description="smtp://user:password@host:587")
+    tls: MailTls = MailTls.STARTTLS
+    sender: str = "Tessera Support <support@localhost>"
+    team: str = "Support"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_attempts: int = Field(default=10, ge=1, le=50)
+    retry_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
 class EventSettings(BaseSettings):
@@ -87,6 +159,8 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @property
     def migrates_on_start(self) -> bool:

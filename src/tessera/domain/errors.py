@@ -46,3 +46,9 @@ class InvalidStatusTransitionError(TesseraError):
     """The ticket's state machine does not allow this move."""
 
     code = "invalid_status_transition"
+
+
+class TicketClosedError(TesseraError):
+    """A closed ticket takes no more comments and cannot be merged."""
+
+    code = "ticket_closed"

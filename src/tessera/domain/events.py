@@ -76,3 +76,51 @@ class TicketAssigned(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TicketDeleted(DomainEvent):
     type: ClassVar[str] = "ticket.deleted"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketCommented(DomainEvent):
+    """A reply the customer sees (``public``) or an internal note."""
+
+    type: ClassVar[str] = "ticket.commented"
+
+    comment_id: int
+    author_id: int
+    author_role: str
+    public: bool
+    body: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "comment_id": self.comment_id,
+            "author_id": self.author_id,
+            "author_role": self.author_role,
+            "public": self.public,
+            "body": self.body,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketMerged(DomainEvent):
+    """Raised on both tickets: the duplicate (source, now closed) and the one kept (target)."""
+
+    type: ClassVar[str] = "ticket.merged"
+
+    source_id: int
+    target_id: int
+
+    def data(self) -> dict[str, Any]:
+        return {"source_id": self.source_id, "target_id": self.target_id}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketSlaBreached(DomainEvent):
+    """A target (``first_response`` or ``resolution``) passed its due date; once per target."""
+
+    type: ClassVar[str] = "ticket.sla_breached"
+
+    target: str
+    due_at: datetime
+
+    def data(self) -> dict[str, Any]:
+        return {"target": self.target, "due_at": self.due_at}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from tessera.application.tickets.queries import ListTickets
@@ -39,5 +40,9 @@ class TicketReader(Protocol):
 
     Raises DomainValidationError for a cursor it did not issue.
     """
+
+    async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
+        """Ids of running tickets with a target past due and not yet recorded as breached."""
+        ...
 
     async def list(self, query: ListTickets) -> TicketPage: ...

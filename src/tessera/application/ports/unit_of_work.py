@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from tessera.application.ports.comments import CommentRepository
 from tessera.application.ports.tickets import TicketRepository
 from tessera.application.ports.tokens import TokenRepository
 
@@ -22,6 +23,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tokens(self) -> TokenRepository: ...
+
+    @property
+    def comments(self) -> CommentRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -28,6 +28,16 @@ class UpdateTicket:
     status: str | Unset = UNSET
     assignee_id: int | Unset | None = UNSET
     tags: tuple[str, ...] | Unset = UNSET
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulkUpdateTickets:
+    """``changes`` carries the fields to set (its ``ticket_id`` is not used)."""
+
+    ticket_ids: tuple[int, ...]
+    changes: UpdateTicket
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tessera.application.errors import ForbiddenError
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import CreateTicket
 from tessera.application.tickets.views import TicketView
 from tessera.application.validation import FieldErrors
@@ -50,17 +51,21 @@ class CreateTicketHandler:
         if not principal.is_staff and not same_mailbox(email, principal.email):
             raise ForbiddenError("Requesters may only file tickets for their own address")
 
-        ticket = Ticket.open(
-            title=title,
-            description=description,
-            customer_email=email,
-            priority=priority,
-            tags=tags,
-            actor=principal.actor,
-            now=self._clock.now(),
-            sla=self._sla,
-        )
-        async with self._uow() as uow:
-            await uow.tickets.add(ticket)
-            await uow.commit()
-        return TicketView.of(ticket)
+        async def attempt() -> TicketView:
+            ticket = Ticket.open(
+                title=title,
+                description=description,
+                customer_email=email,
+                priority=priority,
+                tags=tags,
+                actor=principal.actor,
+                now=self._clock.now(),
+                sla=self._sla,
+            )
+            async with self._uow() as uow:
+                await uow.tickets.add(ticket)
+                await uow.commit()
+            return TicketView.of(ticket)
+
+        # Only SQLite's one-writer lock can make a plain insert conflict; it is worth a retry.
+        return await retrying_conflicts(attempt)

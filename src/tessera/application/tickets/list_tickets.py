@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.tickets.queries import ListTickets
 from tessera.application.tickets.views import TicketPage
 from tessera.domain.access.principal import Principal, same_mailbox
+from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.values import parse_email
 
 
@@ -17,8 +19,10 @@ class ListTicketsHandler:
     Raises DomainValidationError for a malformed ``customer_email`` filter or a bad cursor.
     """
 
-    def __init__(self, *, reader: TicketReader) -> None:
+    def __init__(self, *, reader: TicketReader, clock: Clock, sla: SlaPolicy) -> None:
         self._reader = reader
+        self._clock = clock
+        self._sla = sla
 
     async def __call__(self, query: ListTickets, *, principal: Principal) -> TicketPage:
         email = parse_email(query.customer_email) if query.customer_email is not None else None
@@ -26,4 +30,13 @@ class ListTicketsHandler:
             if email is not None and not same_mailbox(email, principal.email):
                 return TicketPage(items=[], next_cursor=None)
             email = principal.email
-        return await self._reader.list(dataclasses.replace(query, customer_email=email))
+        q = query.q.strip() if query.q else None
+        return await self._reader.list(
+            dataclasses.replace(
+                query,
+                customer_email=email,
+                q=q or None,
+                now=self._clock.now(),
+                at_risk_window=self._sla.at_risk,
+            )
+        )

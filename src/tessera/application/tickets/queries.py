@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tessera.domain.tickets.status import Status
@@ -22,6 +23,15 @@ class TicketSort(StrEnum):
     PRIORITY = "priority"
 
 
+class SlaView(StrEnum):
+    """``breached``: a running target is past due. ``at_risk``: not breached, but a running
+    target falls due within the policy's window. Only open and in-progress tickets count:
+    pending tickets' clocks are paused, resolved and closed ones have stopped."""
+
+    BREACHED = "breached"
+    AT_RISK = "at_risk"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListTickets:
     statuses: tuple[Status, ...] = ()
@@ -30,6 +40,11 @@ class ListTickets:
     unassigned: bool = False
     tag: str | None = None
     customer_email: str | None = None  # matched ignoring case
+    q: str | None = None  # full text over title, description and comments
+    sla: SlaView | None = None
+    # Set by the use case from its clock and SLA policy (for the sla filter).
+    now: datetime | None = None
+    at_risk_window: timedelta = timedelta(hours=1)
     sort: TicketSort = TicketSort.CREATED_AT_DESC
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None

@@ -90,6 +90,8 @@ def parse_changes(command: UpdateTicket) -> TicketChanges:
         status=_parsed(fields, command.status, parse_status),
         tags=_parsed(fields, command.tags, parse_tags),
         assignee_id=command.assignee_id,
+        add_tags=fields.take(lambda: parse_tags(command.add_tags), frozenset()),
+        remove_tags=fields.take(lambda: parse_tags(command.remove_tags), frozenset()),
     )
     fields.raise_any()
     return changes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tessera.domain.comments.comment import Comment
 from tessera.domain.tickets.ticket import Ticket
 
 
@@ -26,6 +27,7 @@ class TicketView:
     first_responded_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    merged_into_id: int | None
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketView:
@@ -46,6 +48,7 @@ class TicketView:
             first_responded_at=ticket.first_responded_at,
             resolved_at=ticket.resolved_at,
             closed_at=ticket.closed_at,
+            merged_into_id=ticket.merged_into_id,
         )
 
 
@@ -53,3 +56,26 @@ class TicketView:
 class TicketPage:
     items: list[TicketView]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentView:
+    id: int
+    ticket_id: int
+    author_id: int
+    author_role: str
+    body: str
+    public: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, comment: Comment) -> CommentView:
+        return cls(
+            id=comment.id,
+            ticket_id=comment.ticket_id,
+            author_id=comment.author_id,
+            author_role=comment.author_role.value,
+            body=comment.body,
+            public=comment.public,
+            created_at=comment.created_at,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tessera.domain.tickets.calendar import AlwaysOpen, Calendar
 from tessera.domain.tickets.values import Priority
 
 
@@ -32,15 +33,22 @@ class DueDates:
 
 @dataclass(frozen=True, slots=True)
 class SlaPolicy:
-    """Targets per priority; due dates count from the ticket's creation plus paused time."""
+    """Targets per priority, counted in the calendar's working time from the ticket's creation
+    and extended by the working time it spent paused (``pending``, waiting on the customer).
+    ``at_risk`` is how close to a due date a ticket counts as at risk."""
 
     targets: dict[Priority, SlaTarget] = field(default_factory=_default_targets)
+    calendar: Calendar = field(default_factory=AlwaysOpen)
+    at_risk: timedelta = timedelta(hours=1)
 
     def due_dates(
         self, *, priority: Priority, start: datetime, paused: timedelta = timedelta(0)
     ) -> DueDates:
         target = self.targets[priority]
         return DueDates(
-            first_response_due_at=start + paused + target.first_response,
-            resolution_due_at=start + paused + target.resolution,
+            first_response_due_at=self.calendar.add(start, target.first_response + paused),
+            resolution_due_at=self.calendar.add(start, target.resolution + paused),
         )
+
+    def paused_time(self, start: datetime, end: datetime) -> timedelta:
+        return self.calendar.working_between(start, end)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
-from tessera.application.tickets.queries import ListTickets, TicketSort
+from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
 from tessera.application.tickets.views import TicketPage, TicketView
 from tessera.domain.access.principal import same_mailbox
 from tessera.domain.tickets.ticket import Ticket
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
 
+_WORD = re.compile(r"\w+")
 SortKey = Callable[[Ticket], tuple[datetime | int, int]]
 
 # Keys that sort ascending in the wanted order (negated where the order is descending).
@@ -26,9 +28,17 @@ class InMemoryTicketReader:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
+    async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
+        due = [t.id for t in self._store.tickets.values() if t.breached_targets(now)]
+        return sorted(due)[:limit]
+
     async def list(self, query: ListTickets) -> TicketPage:
         cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
-        matching = [t for t in self._store.tickets.values() if _matches(t, query)]
+        matching = [
+            t
+            for t in self._store.tickets.values()
+            if _matches(t, query) and _sla_matches(t, query) and self._text_matches(t, query.q)
+        ]
         descending = query.sort in (TicketSort.CREATED_AT_DESC, TicketSort.UPDATED_AT_DESC)
         base = TicketSort(query.sort.value.lstrip("-"))
         order, key_of = _KEYS[base]
@@ -41,6 +51,28 @@ class InMemoryTicketReader:
             last = page[-1]
             next_cursor = encode_cursor(Cursor(sort=query.sort, key=key_of(last), id=last.id))
         return TicketPage(items=[TicketView.of(t) for t in page], next_cursor=next_cursor)
+
+    def _text_matches(self, ticket: Ticket, q: str | None) -> bool:
+        """Every word of ``q`` is a word of the title, description or a comment (the SQL
+        readers also stem words; tests that must agree on both use whole words)."""
+        if not q:
+            return True
+        text = " ".join(
+            [ticket.title, ticket.description]
+            + [c.body for c in self._store.comments.values() if c.ticket_id == ticket.id]
+        )
+        words = set(_WORD.findall(text.lower()))
+        return all(word in words for word in _WORD.findall(q.lower()))
+
+
+def _sla_matches(ticket: Ticket, query: ListTickets) -> bool:
+    if query.sla is None or query.now is None:
+        return True
+    due = ticket.running_due_dates()
+    breached = any(d <= query.now for d in due)
+    if query.sla is SlaView.BREACHED:
+        return breached
+    return not breached and any(d <= query.now + query.at_risk_window for d in due)
 
 
 def _after(ticket: Ticket, cursor: Cursor, order: SortKey, *, descending: bool) -> bool:

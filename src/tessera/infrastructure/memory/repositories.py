@@ -6,6 +6,7 @@ import copy
 
 from tessera.application.errors import ConflictError
 from tessera.domain.access.tokens import ApiToken
+from tessera.domain.comments.comment import Comment
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
 from tessera.infrastructure.memory.store import MemoryStore
@@ -89,3 +90,26 @@ class InMemoryTokenRepository:
 
     async def count(self) -> int:
         return len(self._work.tokens)
+
+
+class InMemoryCommentRepository:
+    def __init__(self, work: MemoryStore) -> None:
+        self._work = work
+
+    async def add(self, comment: Comment) -> None:
+        comment.id = self._work.next_comment_id
+        self._work.next_comment_id += 1
+        self._work.comments[comment.id] = comment
+
+    async def thread(
+        self, ticket_id: int, *, public_only: bool, after_id: int, limit: int
+    ) -> list[Comment]:
+        merged = {t.id for t in self._work.tickets.values() if t.merged_into_id == ticket_id}
+        found = [
+            copy.deepcopy(c)
+            for c in sorted(self._work.comments.values(), key=lambda c: c.id)
+            if (c.ticket_id == ticket_id or c.ticket_id in merged)
+            and c.id > after_id
+            and (c.public or not public_only)
+        ]
+        return found[:limit]

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from tessera.infrastructure.memory.repositories import (
+    InMemoryCommentRepository,
     InMemoryTicketRepository,
     InMemoryTokenRepository,
 )
@@ -18,6 +19,7 @@ class InMemoryUnitOfWork:
         self._work = store.snapshot()
         self.tickets = InMemoryTicketRepository(store, self._work)
         self.tokens = InMemoryTokenRepository(self._work)
+        self.comments = InMemoryCommentRepository(self._work)
         self.committed = False
 
     async def __aenter__(self) -> Self:

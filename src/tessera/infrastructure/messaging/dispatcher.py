@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.events import EventConsumer
+from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import processed_events
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
 
@@ -61,7 +62,7 @@ class ConsumerDispatcher:
             if await conn.scalar(select(processed_events.c.event_id).where(key)) is not None:
                 return
         await consumer.handle(event)
-        async with self._engine.begin() as conn:
+        async with writer(self._engine).begin() as conn:
             await conn.execute(
                 insert_ignoring_duplicates(processed_events, dialect=self._engine.dialect.name),
                 {

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.ports.events import EventPublisher
 from tessera.infrastructure.messaging.waiting import wait_any
+from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.mappers import cloud_event_from_row
 from tessera.infrastructure.persistence.tables import outbox
 
@@ -52,7 +53,7 @@ class OutboxRelay:
         self._engine = engine
         # SQLite: take the write lock at BEGIN, so a concurrent API write waits its turn
         # instead of invalidating the relay's snapshot (see persistence/engine.py).
-        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writer = writer(engine)
         self._retry_base = retry_base
         self._publisher = publisher
         self._batch = batch_size

@@ -57,3 +57,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         options = connection.get_execution_options()
         if options.get("isolation_level") != "AUTOCOMMIT":
             connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
+
+
+def writer(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for background writers' transactions: on SQLite they take the write lock
+    at BEGIN, so they wait their turn instead of failing on a snapshot that went stale while
+    they waited (no effect on PostgreSQL)."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")

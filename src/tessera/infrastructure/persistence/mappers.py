@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -11,6 +12,7 @@ from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
 from tessera.application.tickets.views import TicketView
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
+from tessera.domain.comments.comment import Comment, CommentBody
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
@@ -43,6 +45,11 @@ def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
         first_responded_at=row["first_responded_at"],
         resolved_at=row["resolved_at"],
         closed_at=row["closed_at"],
+        merged_into_id=row["merged_into_id"],
+        paused_at=row["paused_at"],
+        paused=timedelta(seconds=row["paused_seconds"]),
+        first_response_breached_at=row["first_response_breached_at"],
+        resolution_breached_at=row["resolution_breached_at"],
         event_sequence=row["event_sequence"],
     )
 
@@ -66,28 +73,39 @@ def ticket_to_row(ticket: Ticket) -> dict[str, Any]:
         "first_responded_at": ticket.first_responded_at,
         "resolved_at": ticket.resolved_at,
         "closed_at": ticket.closed_at,
+        "merged_into_id": ticket.merged_into_id,
+        "paused_at": ticket.paused_at,
+        "paused_seconds": int(ticket.paused.total_seconds()),
+        "first_response_breached_at": ticket.first_response_breached_at,
+        "resolution_breached_at": ticket.resolution_breached_at,
     }
 
 
 def ticket_view_from_row(row: Row, tags: Iterable[str]) -> TicketView:
-    return TicketView(
+    return TicketView.of(ticket_from_row(row, tags))
+
+
+def comment_from_row(row: Row) -> Comment:
+    return Comment(
         id=row["id"],
-        title=row["title"],
-        description=row["description"],
-        status=row["status"],
-        priority=row["priority"],
-        customer_email=row["customer_email"],
-        assignee_id=row["assignee_id"],
-        tags=tuple(sorted(tags)),
-        version=row["version"],
+        ticket_id=row["ticket_id"],
+        author_id=row["author_id"],
+        author_role=Role(row["author_role"]),
+        body=CommentBody(row["body"]),
+        public=row["public"],
         created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        first_response_due_at=row["first_response_due_at"],
-        resolution_due_at=row["resolution_due_at"],
-        first_responded_at=row["first_responded_at"],
-        resolved_at=row["resolved_at"],
-        closed_at=row["closed_at"],
     )
+
+
+def comment_to_row(comment: Comment) -> dict[str, Any]:
+    return {
+        "ticket_id": comment.ticket_id,
+        "author_id": comment.author_id,
+        "author_role": comment.author_role.value,
+        "body": comment.body,
+        "public": comment.public,
+        "created_at": comment.created_at,
+    }
 
 
 def token_from_row(row: Row) -> ApiToken:

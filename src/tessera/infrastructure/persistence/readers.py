@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -13,14 +14,17 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal_column,
     or_,
     select,
+    table,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tessera.application.tickets.queries import ListTickets, TicketSort
+from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
 from tessera.application.tickets.views import TicketPage
+from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
@@ -41,9 +45,31 @@ class SqlAlchemyTicketReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
+        statement = (
+            select(tickets.c.id)
+            .where(
+                tickets.c.status.in_([Status.OPEN.value, Status.IN_PROGRESS.value]),
+                or_(
+                    and_(
+                        tickets.c.first_responded_at.is_(None),
+                        tickets.c.first_response_breached_at.is_(None),
+                        tickets.c.first_response_due_at <= now,
+                    ),
+                    and_(
+                        tickets.c.resolution_breached_at.is_(None),
+                        tickets.c.resolution_due_at <= now,
+                    ),
+                ),
+            )
+            .order_by(tickets.c.id)
+            .limit(limit)
+        )
+        async with database_errors(), self._engine.connect() as conn:
+            return list(await conn.scalars(statement))
+
     async def list(self, query: ListTickets) -> TicketPage:
-        cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
-        statement = _paged(_filtered(select(tickets), query), query.sort, cursor, query.limit + 1)
+        statement = list_statement(query, dialect=self._engine.dialect.name)
         async with database_errors(), self._engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
             tags = await _tags_of(conn, [row["id"] for row in rows[: query.limit]])
@@ -54,6 +80,19 @@ class SqlAlchemyTicketReader:
         column = _ORDER[query.sort][0]
         next_cursor = Cursor(sort=query.sort, key=last[column.name], id=last["id"])
         return TicketPage(items=items, next_cursor=encode_cursor(next_cursor))
+
+
+def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:
+    """The SELECT for one page (plus one row, to know whether another page follows).
+
+    Raises DomainValidationError for a cursor this reader did not issue."""
+    cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
+    statement = _filtered(select(tickets), query)
+    if query.q:
+        statement = statement.where(_text_search(query.q, dialect))
+    if query.sla is not None and query.now is not None:
+        statement = statement.where(_sla_condition(query.sla, query.now, query.at_risk_window))
+    return _paged(statement, query.sort, cursor, query.limit + 1)
 
 
 def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
@@ -73,6 +112,31 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
             exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)
         )
     return statement.where(*conditions)
+
+
+def _text_search(q: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        # websearch_to_tsquery accepts any input (quotes, "or", -word) without syntax errors.
+        # The configuration is a constant, as in the trigger that builds the vector.
+        config: ColumnElement[Any] = literal_column("'english'::regconfig")
+        return tickets.c.search_vector.op("@@")(func.websearch_to_tsquery(config, q))
+    # FTS5: every word, each quoted so that no input is read as query syntax.
+    words = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
+    matching: Select[Any] = select(literal_column("rowid")).select_from(table("ticket_search"))
+    return tickets.c.id.in_(matching.where(literal_column("ticket_search").op("MATCH")(words)))
+
+
+def _sla_condition(view: SlaView, now: datetime, window: timedelta) -> ColumnElement[bool]:
+    def due_by(moment: datetime) -> ColumnElement[bool]:
+        return or_(
+            and_(tickets.c.first_responded_at.is_(None), tickets.c.first_response_due_at <= moment),
+            tickets.c.resolution_due_at <= moment,
+        )
+
+    running = tickets.c.status.in_([Status.OPEN.value, Status.IN_PROGRESS.value])
+    if view is SlaView.BREACHED:
+        return and_(running, due_by(now))
+    return and_(running, ~due_by(now), due_by(now + window))
 
 
 def _paged(

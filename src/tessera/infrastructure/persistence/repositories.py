@@ -5,23 +5,31 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
 
 from tessera.application.errors import ConflictError
 from tessera.domain.access.tokens import ApiToken
+from tessera.domain.comments.comment import Comment
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
 from tessera.infrastructure.persistence.errors import is_sqlite_lock
 from tessera.infrastructure.persistence.mappers import (
+    comment_from_row,
+    comment_to_row,
     ticket_from_row,
     ticket_to_row,
     token_from_row,
     token_to_row,
 )
-from tessera.infrastructure.persistence.tables import api_tokens, ticket_tags, tickets
+from tessera.infrastructure.persistence.tables import (
+    api_tokens,
+    comments,
+    ticket_tags,
+    tickets,
+)
 
 ConnectionSource = Callable[[], Awaitable[AsyncConnection]]
 
@@ -110,6 +118,30 @@ class SqlAlchemyTicketRepository:
             await conn.execute(
                 insert(ticket_tags), [{"ticket_id": ticket_id, "tag": t} for t in sorted(added)]
             )
+
+
+class SqlAlchemyCommentRepository:
+    def __init__(self, connection: ConnectionSource) -> None:
+        self._connection = connection
+
+    async def add(self, comment: Comment) -> None:
+        conn = await self._connection()
+        result = await conn.execute(insert(comments).values(**comment_to_row(comment)))
+        comment.id = _new_id(result)
+
+    async def thread(
+        self, ticket_id: int, *, public_only: bool, after_id: int, limit: int
+    ) -> list[Comment]:
+        conn = await self._connection()
+        merged = select(tickets.c.id).where(tickets.c.merged_into_id == ticket_id)
+        statement = select(comments).where(
+            or_(comments.c.ticket_id == ticket_id, comments.c.ticket_id.in_(merged)),
+            comments.c.id > after_id,
+        )
+        if public_only:
+            statement = statement.where(comments.c.public.is_(True))
+        rows = await conn.execute(statement.order_by(comments.c.id).limit(limit))
+        return [comment_from_row(row) for row in rows.mappings().all()]
 
 
 class SqlAlchemyTokenRepository:

@@ -26,11 +26,18 @@ def alembic_config(
     return config
 
 
+FTS_TABLE = "ticket_search"
+
+
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Autogenerate ignores the runner's own ledger (it is not a model, like alembic_version)."""
-    return not (type_ == "table" and name == LEDGER_TABLE)
+    """Autogenerate ignores the runner's own ledger (it is not a model, like alembic_version)
+    and SQLite's full-text index (an FTS5 virtual table with its shadow tables, maintained by
+    triggers)."""
+    if type_ != "table" or name is None:
+        return True
+    return name != LEDGER_TABLE and not name.startswith(FTS_TABLE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Identity,
@@ -36,6 +37,7 @@ metadata = MetaData(
 # BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY is the rowid).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 JsonDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
+SearchVector = Text().with_variant(postgresql.TSVECTOR(), "postgresql")
 
 tickets = Table(
     "tickets",
@@ -57,6 +59,14 @@ tickets = Table(
     Column("first_responded_at", UtcDateTime, nullable=True),
     Column("resolved_at", UtcDateTime, nullable=True),
     Column("closed_at", UtcDateTime, nullable=True),
+    Column("merged_into_id", BigId, nullable=True),
+    Column("paused_at", UtcDateTime, nullable=True),
+    Column("paused_seconds", Integer, nullable=False, server_default=text("0")),
+    Column("first_response_breached_at", UtcDateTime, nullable=True),
+    Column("resolution_breached_at", UtcDateTime, nullable=True),
+    # Full text over title, description and comments, kept up to date by triggers (see
+    # migration 0003). SQLite searches an FTS5 table instead and leaves this column empty.
+    Column("search_vector", SearchVector, nullable=True),
     # Keyset pagination: every sort order has an index ending in the id tie-breaker.
     Index("ix_tickets_created_at_id", "created_at", "id"),
     Index("ix_tickets_updated_at_id", "updated_at", "id"),
@@ -64,6 +74,8 @@ tickets = Table(
     Index("ix_tickets_status_created_at", "status", "created_at"),
     Index("ix_tickets_lower_customer_email", func.lower(text("customer_email"))),
     Index("ix_tickets_assignee_id", "assignee_id"),
+    Index("ix_tickets_merged_into_id", "merged_into_id"),
+    Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
     # Without AUTOINCREMENT SQLite may hand a deleted ticket's id to the next one.
     sqlite_autoincrement=True,
 )
@@ -74,6 +86,20 @@ ticket_tags = Table(
     Column("ticket_id", BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
     Column("tag", String(50), primary_key=True),
     Index("ix_ticket_tags_tag_ticket_id", "tag", "ticket_id"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("ticket_id", BigId, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", BigId, nullable=False),
+    Column("author_role", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("public", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_comments_ticket_id_id", "ticket_id", "id"),
+    sqlite_autoincrement=True,
 )
 
 api_tokens = Table(
@@ -134,4 +160,88 @@ processed_events = Table(
     Column("consumer_group", String(100), primary_key=True),
     Column("event_id", String(36), primary_key=True),
     Column("processed_at", UtcDateTime, nullable=False),
+)
+
+# Webhooks: subscriptions, one delivery per (webhook, event), every attempt of each.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("event_types", JsonDocument, nullable=False),  # [] = every type
+    Column("secret", String(128), nullable=False),
+    Column("description", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("webhook_id", BigId, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(50), nullable=False),
+    Column("payload", JsonDocument, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Index("ix_webhook_deliveries_webhook_id_event_id", "webhook_id", "event_id", unique=True),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
+    sqlite_autoincrement=True,
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column(
+        "delivery_id",
+        BigId,
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempt", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_webhook_attempts_delivery_id", "delivery_id"),
+    sqlite_autoincrement=True,
+)
+
+# E-mail waiting to be sent (rendered when the event was handled), retried until sent.
+outgoing_mail = Table(
+    "outgoing_mail",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Index("ix_outgoing_mail_event_id_kind", "event_id", "kind", unique=True),
+    Index(
+        "ix_outgoing_mail_due",
+        "next_attempt_at",
+        postgresql_where=text("state = 'pending'"),
+        sqlite_where=text("state = 'pending'"),
+    ),
+    sqlite_autoincrement=True,
 )

@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tessera.application.errors import ServiceUnavailableError
+from tessera.application.errors import ConflictError, ServiceUnavailableError
 from tessera.domain.events import DomainEvent
 from tessera.infrastructure.persistence.errors import (
     UNAVAILABLE_MESSAGE,
@@ -18,6 +18,7 @@ from tessera.infrastructure.persistence.errors import (
 )
 from tessera.infrastructure.persistence.mappers import outbox_row
 from tessera.infrastructure.persistence.repositories import (
+    SqlAlchemyCommentRepository,
     SqlAlchemyTicketRepository,
     SqlAlchemyTokenRepository,
 )
@@ -50,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self._conn: AsyncConnection | None = None
         self.tickets = SqlAlchemyTicketRepository(self._connection)
         self.tokens = SqlAlchemyTokenRepository(self._connection)
+        self.comments = SqlAlchemyCommentRepository(self._connection)
 
     async def __aenter__(self) -> Self:
         return self
@@ -67,7 +69,11 @@ class SqlAlchemyUnitOfWork:
                     await conn.rollback()
             finally:
                 await conn.close()
-        if exc is not None and (is_unavailable(exc) or is_sqlite_lock(exc)):
+        if exc is not None and is_sqlite_lock(exc):
+            # SQLite's one writer: this transaction's snapshot went stale while it waited
+            # for the lock. Nothing was written; the use case may simply run again.
+            raise ConflictError("The database was busy with another write") from exc
+        if exc is not None and is_unavailable(exc):
             raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
 
     async def commit(self) -> None:

@@ -10,7 +10,14 @@ from fastapi import FastAPI
 from tessera.application.services import Services
 from tessera.presentation.http.errors import install_error_handlers
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
-from tessera.presentation.http.routes import events, health, tickets, tokens
+from tessera.presentation.http.routes import (
+    comments,
+    events,
+    health,
+    tickets,
+    tokens,
+    webhooks,
+)
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -37,7 +44,9 @@ def create_app(
         lifespan=lifespan,
         openapi_tags=[
             {"name": "tickets", "description": "Support tickets"},
+            {"name": "comments", "description": "Public replies and internal notes"},
             {"name": "events", "description": "History, changes feed and live stream"},
+            {"name": "webhooks", "description": "Signed event deliveries to other systems"},
             {"name": "tokens", "description": "API tokens and roles (admins)"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
@@ -45,6 +54,6 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
-    for module in (tickets, events, tokens, health):
+    for module in (tickets, comments, events, webhooks, tokens, health):
         app.include_router(module.router)
     return app

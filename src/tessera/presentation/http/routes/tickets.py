@@ -7,11 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 from starlette.responses import Response
 
-from tessera.application.tickets.commands import CreateTicket, DeleteTicket, UpdateTicket
+from tessera.application.tickets.commands import (
+    BulkUpdateTickets,
+    CreateTicket,
+    DeleteTicket,
+    UpdateTicket,
+)
 from tessera.application.tickets.queries import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     ListTickets,
+    SlaView,
     TicketSort,
 )
 from tessera.domain.tickets.status import Status
@@ -20,6 +26,10 @@ from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
 from tessera.presentation.http.schemas.tickets import (
+    BulkChanges,
+    BulkUpdateRequest,
+    BulkUpdateResponse,
+    MergeRequest,
     TicketCreateRequest,
     TicketListResponse,
     TicketResponse,
@@ -69,9 +79,28 @@ async def list_tickets(
     services: AppServices,
     status: Annotated[list[Status], Query(description="Repeat for several")] = [],  # noqa: B006
     priority: Priority | None = None,
-    assignee_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    assignee_id: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(none|[1-9]\d{0,17})$",
+            description="An agent's token id, or `none` for unassigned tickets",
+        ),
+    ] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
     customer_email: Annotated[str | None, Query(max_length=254)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Full text over title, description and comments (all words; "
+            '"quoted phrases" and -excluded words on PostgreSQL)',
+            examples=["password reset"],
+        ),
+    ] = None,
+    sla: Annotated[
+        SlaView | None,
+        Query(description="`breached`: past due; `at_risk`: due within the at-risk window"),
+    ] = None,
     sort: TicketSort = TicketSort.CREATED_AT_DESC,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512, description="From next_cursor")] = None,
@@ -79,9 +108,12 @@ async def list_tickets(
     query = ListTickets(
         statuses=tuple(status),
         priority=priority,
-        assignee_id=assignee_id,
+        assignee_id=int(assignee_id) if assignee_id and assignee_id != "none" else None,
+        unassigned=assignee_id == "none",
         tag=tag.strip().lower() if tag else None,
         customer_email=customer_email,
+        q=q,
+        sla=sla,
         sort=sort,
         limit=limit,
         cursor=cursor,
@@ -133,14 +165,52 @@ async def update_ticket(
     services: AppServices,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    sent = body.model_dump(exclude_unset=True, mode="json")
-    if "tags" in sent:
-        sent["tags"] = tuple(sent["tags"])
-    view = await services.update_ticket(
-        UpdateTicket(ticket_id=ticket_id, expected_version=_expected(if_match, ticket_id), **sent),
-        principal=principal,
-    )
+    command = _update_command(body, ticket_id, expected=_expected(if_match, ticket_id))
+    view = await services.update_ticket(command, principal=principal)
     return json_response(view, headers={"ETag": ticket_etag(view)})
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkUpdateResponse,
+    responses=error_responses(
+        *_AUTH, "invalid_json", "validation_failed", "invalid_status_transition", "conflict"
+    ),
+    summary="Apply one change to up to 100 tickets, all or nothing",
+)
+async def bulk_update(
+    body: BulkUpdateRequest, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    command = BulkUpdateTickets(
+        ticket_ids=tuple(body.ids), changes=_update_command(body.changes, ticket_id=0)
+    )
+    views = await services.bulk_update(command, principal=principal)
+    return json_response({"data": views})
+
+
+@router.post(
+    "/{ticket_id}/merge",
+    response_model=TicketResponse,
+    responses=error_responses(
+        *_AUTH, "ticket_not_found", "ticket_closed", "invalid_json", "validation_failed"
+    ),
+    summary="Merge this duplicate into another ticket; returns the ticket kept",
+)
+async def merge_ticket(
+    ticket_id: TicketId, body: MergeRequest, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    view = await services.merge_tickets(ticket_id, body.into, principal=principal)
+    return json_response(view, headers={"ETag": ticket_etag(view)})
+
+
+def _update_command(
+    body: TicketUpdateRequest | BulkChanges, ticket_id: int, *, expected: int | None = None
+) -> UpdateTicket:
+    sent = body.model_dump(exclude_unset=True, mode="json")
+    for name in ("tags", "add_tags", "remove_tags"):
+        if name in sent:
+            sent[name] = tuple(sent[name])
+    return UpdateTicket(ticket_id=ticket_id, expected_version=expected, **sent)
 
 
 @router.delete(

@@ -73,15 +73,24 @@ class TicketUpdateRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"status": "in_progress", "assignee_id": 2}]},
+        json_schema_extra={
+            "examples": [
+                {"status": "in_progress", "assignee_id": 2},
+                {"priority": "high", "add_tags": ["vip"], "remove_tags": ["triage"]},
+            ]
+        },
     )
 
     title: TitleText | None = None
     description: DescriptionText | None = None
     priority: Priority | None = None
     status: Status | None = None
-    assignee_id: Identifier | None = None
-    tags: TagList | None = None
+    assignee_id: Identifier | None = Field(
+        default=None, description="An agent's token id; null unassigns"
+    )
+    tags: TagList | None = Field(default=None, description="Replaces the whole set")
+    add_tags: TagList = Field(default_factory=list, description="Added to the set")
+    remove_tags: TagList = Field(default_factory=list, description="Taken out of the set")
 
     @field_validator(*_NOT_NULL, mode="before")
     @classmethod
@@ -108,6 +117,7 @@ class TicketResponse(BaseModel):
     first_responded_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    merged_into_id: int | None = Field(description="Set when merged into another ticket")
 
 
 class TicketListResponse(BaseModel):
@@ -115,3 +125,43 @@ class TicketListResponse(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end"
     )
+
+
+class BulkChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    priority: Priority | None = None
+    assignee_id: Identifier | None = None
+    tags: TagList | None = None
+    add_tags: TagList = Field(default_factory=list)
+    remove_tags: TagList = Field(default_factory=list)
+
+    @field_validator("status", "priority", "tags", mode="before")
+    @classmethod
+    def _present_means_not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
+
+
+class BulkUpdateRequest(BaseModel):
+    """One change for up to 100 tickets: all of them change, or none does."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ids": [12, 15, 19], "changes": {"status": "closed"}}]},
+    )
+
+    ids: list[Identifier] = Field(min_length=1, max_length=100)
+    changes: BulkChanges
+
+
+class BulkUpdateResponse(BaseModel):
+    data: list[TicketResponse]
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"into": 12}]})
+
+    into: Identifier = Field(description="The ticket that is kept")

@@ -1,0 +1,28 @@
+"""Use case: read a ticket's conversation."""
+
+from __future__ import annotations
+
+from tessera.application.errors import TicketNotFoundError
+from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.tickets.views import CommentView
+from tessera.domain.access.principal import Principal, can_see
+
+
+class ListCommentsHandler:
+    """Oldest first, including the comments of tickets merged into this one. Requesters see
+    public comments of their own tickets only. Raises TicketNotFoundError."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self, ticket_id: int, *, principal: Principal, after_id: int, limit: int
+    ) -> list[CommentView]:
+        async with self._uow() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket is None or not can_see(principal, ticket):
+                raise TicketNotFoundError(ticket_id)
+            thread = await uow.comments.thread(
+                ticket_id, public_only=not principal.is_staff, after_id=after_id, limit=limit
+            )
+        return [CommentView.of(comment) for comment in thread]

@@ -1,0 +1,127 @@
+"""Sends queued mail over SMTP (aiosmtplib), retrying with backoff until it goes or is dead."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from enum import StrEnum
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+from sqlalchemy import RowMapping, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tessera.infrastructure.messaging.waiting import wait_any
+from tessera.infrastructure.outbound.queue import backoff, claim_due
+from tessera.infrastructure.persistence.engine import writer
+from tessera.infrastructure.persistence.tables import outgoing_mail
+
+logger = logging.getLogger("tessera.mail")
+
+
+class SmtpTls(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    TLS = "tls"  # implicit TLS (port 465)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpConfig:
+    url: str  # smtp://user:password@host:port
+    tls: SmtpTls = SmtpTls.STARTTLS
+    sender: str = "Tessera <support@localhost>"
+    timeout: float = 10.0
+    max_attempts: int = 10
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_cap: timedelta = timedelta(hours=1)
+    poll_interval: float = 2.0
+
+
+class MailSender:
+    """A BackgroundTask."""
+
+    name = "mail-sender"
+
+    def __init__(
+        self, engine: AsyncEngine, config: SmtpConfig, *, wake: asyncio.Event | None = None
+    ) -> None:
+        self._engine = engine
+        self._config = config
+        self._wake = wake or asyncio.Event()
+        self._failing = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                sent = await self.send_due()
+            except Exception:
+                logger.exception("claiming mail failed; retrying")
+                sent = 0
+            if sent == 0:
+                await wait_any(stop, self._wake, seconds=self._config.poll_interval)
+
+    async def send_due(self, limit: int = 20) -> int:
+        rows = await claim_due(
+            self._engine,
+            outgoing_mail,
+            now=datetime.now(UTC),
+            lease=timedelta(seconds=self._config.timeout * 3),
+            limit=limit,
+        )
+        for row in rows:
+            await self._send(row)
+        return len(rows)
+
+    async def _send(self, row: RowMapping) -> None:
+        message = EmailMessage()
+        message["From"] = self._config.sender
+        message["To"] = row["recipient"]
+        message["Subject"] = row["subject"]
+        message["Message-ID"] = f"<{row['event_id']}.{row['kind']}@tessera>"
+        message.set_content(row["text_body"])
+        message.add_alternative(row["html_body"], subtype="html")
+        target = urlsplit(self._config.url)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=target.hostname or "localhost",
+                port=target.port or (465 if self._config.tls is SmtpTls.TLS else 25),
+                username=unquote(target.username) if target.username else None,
+                password=unquote(target.password) if target.password else None,
+                use_tls=self._config.tls is SmtpTls.TLS,
+                start_tls=self._config.tls is SmtpTls.STARTTLS,
+                timeout=self._config.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as error:
+            await self._failed(row, error)
+            return
+        if self._failing:
+            logger.warning("the SMTP server accepts mail again")
+            self._failing = False
+        await self._update(row, state="sent", sent_at=datetime.now(UTC), next_attempt_at=None)
+
+    async def _failed(self, row: RowMapping, error: Exception) -> None:
+        if not self._failing:
+            logger.warning("sending mail failed; it stays queued: %s", error)
+            self._failing = True
+        attempts = int(row["attempts"]) + 1
+        if attempts >= self._config.max_attempts:
+            await self._update(row, state="dead", next_attempt_at=None, attempts=attempts)
+            return
+        delay = backoff(attempts, base=self._config.retry_base, cap=self._config.retry_cap)
+        await self._update(
+            row,
+            attempts=attempts,
+            next_attempt_at=datetime.now(UTC) + delay,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+
+    async def _update(self, row: RowMapping, **values: object) -> None:
+        async with writer(self._engine).begin() as conn:
+            await conn.execute(
+                update(outgoing_mail).where(outgoing_mail.c.id == row["id"]).values(**values)
+            )

@@ -1,0 +1,220 @@
+"""Sends webhook deliveries: signed CloudEvents over HTTP POST, retried with backoff.
+
+Each claimed delivery is sent by its own task, so a slow target only ever occupies its own
+slots: at most ``per_target`` requests to one webhook at a time, ``concurrency`` in all, and
+each bounded by ``timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tessera.domain.webhooks.webhook import DeliveryState, is_private_address
+from tessera.infrastructure.messaging.waiting import wait_any
+from tessera.infrastructure.outbound.queue import backoff, claim_due
+from tessera.infrastructure.persistence.engine import writer
+from tessera.infrastructure.persistence.tables import webhook_attempts, webhook_deliveries, webhooks
+from tessera.infrastructure.webhooks.signing import HEADER, sign
+
+logger = logging.getLogger("tessera.webhooks")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookPolicy:
+    timeout: float = 10.0
+    max_attempts: int = 8
+    retry_base: timedelta = timedelta(seconds=10)
+    retry_cap: timedelta = timedelta(hours=1)
+    concurrency: int = 32
+    per_target: int = 4
+    allow_private: bool = False
+    poll_interval: float = 1.0
+
+
+class RefusedTargetError(Exception):
+    """The target resolves to an address deliveries may not go to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class WebhookSender:
+    """A BackgroundTask. ``on_outcome`` (if given) is told each attempt's result, for metrics."""
+
+    name = "webhook-sender"
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        policy: WebhookPolicy = WebhookPolicy(),
+        wake: asyncio.Event | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._engine = engine
+        self._policy = policy
+        self._wake = wake or asyncio.Event()
+        self._client = client
+        self._in_flight: dict[asyncio.Task[None], int] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(
+            timeout=self._policy.timeout, follow_redirects=False
+        ) as client:
+            self._client = self._client or client
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    started = await self.send_due()
+                except Exception:
+                    logger.exception("claiming webhook deliveries failed; retrying")
+                    started = 0
+                if started == 0:
+                    await wait_any(stop, self._wake, seconds=self._policy.poll_interval)
+            if self._in_flight:  # let sends in progress finish (each is bounded by the timeout)
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def send_due(self) -> int:
+        """Claim what is due and free to send, start a task for each; returns how many."""
+        busy = Counter(self._in_flight.values())
+        saturated = [hook for hook, n in busy.items() if n >= self._policy.per_target]
+        rows = await claim_due(
+            self._engine,
+            webhook_deliveries,
+            now=datetime.now(UTC),
+            lease=timedelta(seconds=self._policy.timeout * 2 + 5),
+            limit=self._policy.concurrency - len(self._in_flight),
+            skip=("webhook_id", saturated),
+        )
+        for row in rows:
+            task = asyncio.create_task(self._deliver(row))
+            self._in_flight[task] = row["webhook_id"]
+            task.add_done_callback(self._finished)
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for the sends in flight (tests, shutdown)."""
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
+        self._wake.set()  # a slot is free
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("webhook delivery crashed", exc_info=task.exception())
+
+    async def _deliver(self, delivery: RowMapping) -> None:
+        async with self._engine.connect() as conn:
+            hook = (
+                (
+                    await conn.execute(
+                        select(webhooks).where(webhooks.c.id == delivery["webhook_id"])
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if hook is None:  # deleted meanwhile (its deliveries go with it)
+            return
+        body = orjson.dumps(delivery["payload"])
+        try:
+            await self._check_target(hook["url"])
+        except RefusedTargetError as refused:
+            await self._record(delivery, Outcome(None, str(refused), 0), final=True)
+            return
+        outcome = await self._post(hook["url"], hook["secret"], delivery, body)
+        await self._record(delivery, outcome, final=False)
+
+    async def _check_target(self, url: str) -> None:
+        if self._policy.allow_private:
+            return
+        host = urlsplit(url).hostname or ""
+        port = urlsplit(url).port or (443 if url.startswith("https") else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        if any(is_private_address(str(info[4][0])) for info in infos):
+            raise RefusedTargetError(f"{host} resolves to a private or loopback address")
+
+    async def _post(self, url: str, secret: str, delivery: RowMapping, body: bytes) -> Outcome:
+        assert self._client is not None
+        headers = {
+            "Content-Type": "application/cloudevents+json",
+            "User-Agent": "Tessera-Webhooks/1",
+            "Tessera-Event-Id": delivery["event_id"],
+            "Tessera-Event-Type": delivery["event_type"],
+            "Tessera-Delivery-Id": str(delivery["id"]),
+            HEADER: sign(secret, body, timestamp=int(time.time())),
+        }
+        started = time.perf_counter()
+        try:
+            response = await self._client.post(
+                url, content=body, headers=headers, timeout=self._policy.timeout
+            )
+        except httpx.TimeoutException:
+            error: str | None = f"timed out after {self._policy.timeout:g} s"
+            status = None
+        except httpx.HTTPError as failure:
+            error, status = f"{type(failure).__name__}: {failure}", None
+        else:
+            status = response.status_code
+            error = None if 200 <= status < 300 else f"HTTP {status}"
+        return Outcome(status, error, int((time.perf_counter() - started) * 1000))
+
+    async def _record(self, delivery: RowMapping, outcome: Outcome, *, final: bool) -> None:
+        attempts = int(delivery["attempts"]) + 1
+        now = datetime.now(UTC)
+        if outcome.succeeded:
+            values = {
+                "state": DeliveryState.SUCCEEDED.value,
+                "delivered_at": now,
+                "next_attempt_at": None,
+            }
+        elif final or attempts >= self._policy.max_attempts:
+            values = {"state": DeliveryState.DEAD.value, "next_attempt_at": None}
+        else:
+            delay = backoff(attempts, base=self._policy.retry_base, cap=self._policy.retry_cap)
+            values = {"state": DeliveryState.PENDING.value, "next_attempt_at": now + delay}
+        async with writer(self._engine).begin() as conn:
+            await conn.execute(
+                insert(webhook_attempts).values(
+                    delivery_id=delivery["id"],
+                    attempt=attempts,
+                    started_at=now - timedelta(milliseconds=outcome.duration_ms),
+                    duration_ms=outcome.duration_ms,
+                    status_code=outcome.status_code,
+                    error=outcome.error,
+                )
+            )
+            await conn.execute(
+                update(webhook_deliveries)
+                .where(webhook_deliveries.c.id == delivery["id"])
+                .values(
+                    attempts=attempts,
+                    last_status_code=outcome.status_code,
+                    last_error=outcome.error,
+                    **values,
+                )
+            )
+        if not outcome.succeeded:
+            logger.info(
+                "webhook delivery failed",
+                extra={"delivery_id": delivery["id"], "attempt": attempts, "error": outcome.error},
+            )

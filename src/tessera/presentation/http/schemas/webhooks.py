@@ -1,0 +1,108 @@
+"""Webhook schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class WebhookCreateRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/tessera",
+                    "event_types": ["ticket.created", "ticket.status_changed"],
+                    "description": "CRM sync",
+                }
+            ]
+        },
+    )
+
+    url: str = Field(min_length=1, max_length=2000, description="http(s) endpoint")
+    event_types: list[str] = Field(
+        default_factory=list, max_length=20, description="Only these types; empty for all"
+    )
+    secret: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=128,
+        description="Signs each delivery; generated when left out",
+    )
+    description: str | None = Field(default=None, max_length=200)
+
+
+class WebhookResponse(BaseModel):
+    id: int
+    url: str
+    event_types: list[str]
+    description: str | None
+    created_at: datetime
+
+
+class WebhookCreatedResponse(WebhookResponse):
+    secret: str = Field(description="Shown only in this response")
+
+
+class WebhookListResponse(BaseModel):
+    data: list[WebhookResponse]
+    next_cursor: str | None
+
+
+class AttemptResponse(BaseModel):
+    attempt: int
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 31,
+                    "webhook_id": 2,
+                    "event_id": "1f6e2c1a-4f7b-4c55-9d43-0b5f0e6c2a91",
+                    "event_type": "ticket.created",
+                    "state": "pending",
+                    "attempts": 1,
+                    "next_attempt_at": "2026-11-24T09:31:10Z",
+                    "last_status_code": 500,
+                    "last_error": "HTTP 500",
+                    "created_at": "2026-11-24T09:31:00Z",
+                    "delivered_at": None,
+                    "attempt_log": [
+                        {
+                            "attempt": 1,
+                            "started_at": "2026-11-24T09:31:00Z",
+                            "duration_ms": 84,
+                            "status_code": 500,
+                            "error": "HTTP 500",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    id: int
+    webhook_id: int
+    event_id: str
+    event_type: str
+    state: str = Field(description="pending, succeeded or dead")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    attempt_log: list[AttemptResponse]
+
+
+class DeliveryListResponse(BaseModel):
+    data: list[DeliveryResponse]
+    next_cursor: str | None
