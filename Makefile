@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 DB_CHECK_URL ?= sqlite:///.db-check.sqlite
 
-.PHONY: help install run test test-fast lint format types layers db-check bench-search check clean
+.PHONY: help install run test test-fast lint format types layers db-check bench bench-search check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ db-check: install ## Fail when the models and the migrations disagree (on a fres
 	TESSERA_ENV=test TESSERA_DATABASE_URL=$(DB_CHECK_URL) $(RUN) tessera db upgrade
 	TESSERA_ENV=test TESSERA_DATABASE_URL=$(DB_CHECK_URL) $(RUN) tessera db check
 	rm -f .db-check.sqlite*
+
+bench: install ## Read benchmark: cached GET vs the bare framework ceiling (wrk; PostgreSQL + Redis)
+	$(RUN) python -m benchmarks.read $(BENCH_ARGS)
 
 bench-search: install ## Full-text search benchmark on PostgreSQL (TICKETS=100000)
 	$(RUN) python -m benchmarks.search --tickets $(or $(TICKETS),100000)

@@ -8,10 +8,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support import service_missing
@@ -93,3 +95,42 @@ def nats_command(port: int, workdir: Path) -> list[str]:
     store = workdir / "jetstream"
     os.makedirs(store, exist_ok=True)
     return [executable("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
+
+
+class TesseraProcess:
+    """``tessera serve`` in its own process on a free port (real uvicorn)."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._env = {**os.environ, **env}
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+        self.output = ""
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(self.port)],
+            env=self._env,
+            cwd=self._workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._ready, timeout=30, what=f"tessera on port {self.port}")
+
+    def _ready(self) -> bool:
+        assert self._process is not None
+        if self._process.poll() is not None:
+            output = self._process.communicate()[0].decode()
+            pytest.fail(f"tessera exited early:\n{output}")
+        try:
+            return httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def stop(self) -> None:
+        if self._process is None:
+            return
+        self._process.terminate()
+        self.output = self._process.communicate(timeout=20)[0].decode()
+        self._process = None

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,48 +12,25 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ADMIN_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.servers import TesseraProcess
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "TESSERA_ENV": "development",
-        "TESSERA_DATABASE_URL": f"sqlite:///{tmp_path / 'tessera.db'}",
-        "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    process = TesseraProcess(
+        {
+            "TESSERA_ENV": "development",
+            "TESSERA_DATABASE_URL": f"sqlite:///{tmp_path / 'tessera.db'}",
+            "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
+        },
+        tmp_path,
     )
-    base = f"http://127.0.0.1:{port}"
+    process.start()
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("uvicorn did not become ready")
-        yield base
+        yield process.base_url
     finally:
-        process.terminate()
-        output = process.communicate(timeout=15)[0].decode()
-    assert ADMIN_SECRET in output  # the bootstrap token is shown once, at first start
-    assert output.count(ADMIN_SECRET) == 1
+        process.stop()
+    assert process.output.count(ADMIN_SECRET) == 1  # shown once, at the first start
 
 
 def test_a_ticket_is_created_and_read_over_real_http(server: str) -> None:

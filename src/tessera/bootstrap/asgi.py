@@ -36,6 +36,7 @@ def app_for(container: Container) -> FastAPI:
     return create_app(
         container.services,
         max_body_bytes=container.settings.http.max_body_bytes,
+        benchmark_routes=container.settings.http.benchmark_routes,
         lifespan=lifespan,
     )
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.comments.add_comment import AddCommentHandler
@@ -27,6 +30,7 @@ from tessera.application.tickets.get_ticket import GetTicketHandler
 from tessera.application.tickets.list_tickets import ListTicketsHandler
 from tessera.application.tickets.merge_tickets import MergeTicketsHandler
 from tessera.application.tickets.update_ticket import UpdateTicketHandler
+from tessera.application.tickets.views import TicketView
 from tessera.application.tokens.authenticate import AuthenticateHandler, BootstrapAdminHandler
 from tessera.application.tokens.manage_tokens import (
     IssueTokenHandler,
@@ -43,9 +47,18 @@ from tessera.application.webhooks.manage_webhooks import (
 )
 from tessera.bootstrap.events import EventTransport, event_transport
 from tessera.bootstrap.settings import Settings
+from tessera.domain.access.principal import Principal
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
+from tessera.infrastructure.cache.local import LocalCache
+from tessera.infrastructure.cache.redis_cache import InvalidationSubscriber, RedisTicketCache
+from tessera.infrastructure.cache.stats import CacheStats
+from tessera.infrastructure.cache.tickets import CachedTicketReader, CacheInvalidator
+from tessera.infrastructure.cache.tokens import (
+    CachingAuthenticateHandler,
+    InvalidatingRevokeTokenHandler,
+)
 from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.email.consumer import MailConsumer
 from tessera.infrastructure.email.sender import MailSender, SmtpConfig, SmtpTls
@@ -94,6 +107,11 @@ class Container:
     # Set after each commit that wrote events: the relay then looks at once, not at its
     # next poll.
     relay_wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Loops every `serve` replica runs whatever the shape (the cache invalidation channel).
+    replica_tasks: list[BackgroundTask] = field(default_factory=list)
+    cache_stats: CacheStats = field(default_factory=CacheStats)
+    cache_invalidator: CacheInvalidator | None = None
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     started: bool = field(default=False)
     _transport: EventTransport | None = field(default=None, repr=False)
 
@@ -123,7 +141,8 @@ class Container:
     def serve_tasks(self) -> list[BackgroundTask]:
         """What ``tessera serve`` runs beside the API: everything in the embedded shape,
         nothing when a broker is configured (workers do it then)."""
-        return [self.relay(), *self.background_tasks] if self.transport.embedded else []
+        embedded = [self.relay(), *self.background_tasks] if self.transport.embedded else []
+        return [*self.replica_tasks, *embedded]
 
     async def start(self) -> IssuedToken | None:
         """Migrate (development only), then create the first admin token on an empty database.
@@ -148,6 +167,8 @@ class Container:
     async def close(self) -> None:
         if self._transport is not None:
             await self._transport.close()
+        for close in self.closers:
+            await close()
         await self.engine.dispose()
 
 
@@ -162,23 +183,36 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     sla = sla_policy(settings)
 
     relay_wake = asyncio.Event()
+    caches = build_caches(settings)
 
-    def wake_relay(events: list[DomainEvent]) -> None:
+    async def after_commit(events: list[DomainEvent]) -> None:
         if events:
             relay_wake.set()
+            await caches.invalidator.tickets_changed({e.ticket_id for e in events})
 
     def uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, on_commit=(wake_relay,))
+        return SqlAlchemyUnitOfWork(engine, on_commit=(after_commit,))
 
     services = wire_services(
         uow=uow,
-        reader=SqlAlchemyTicketReader(engine),
+        reader=CachedTicketReader(
+            SqlAlchemyTicketReader(engine), l1=caches.tickets, l2=caches.shared, stats=caches.stats
+        ),
         event_log=SqlAlchemyEventLog(engine),
         webhooks=SqlAlchemyWebhookStore(engine),
         clock=clock,
         sla=sla,
         allow_private_webhooks=settings.webhooks.allow_private_targets,
         health_checks=(DatabaseHealthCheck(engine),),
+    )
+    services = dataclasses.replace(
+        services,
+        authenticate=CachingAuthenticateHandler(
+            services.authenticate, cache=caches.principals, stats=caches.stats
+        ),
+        revoke_token=InvalidatingRevokeTokenHandler(
+            services.revoke_token, invalidator=caches.invalidator
+        ),
     )
     consumers, tasks = integrations(settings, engine, services)
     return Container(
@@ -191,7 +225,64 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=services.issue_token),
         consumers=consumers,
         background_tasks=tasks,
+        replica_tasks=caches.tasks,
+        cache_stats=caches.stats,
+        cache_invalidator=caches.invalidator,
         relay_wake=relay_wake,
+        closers=caches.closers,
+    )
+
+
+@dataclass(kw_only=True)
+class Caches:
+    tickets: LocalCache[int, TicketView]
+    principals: LocalCache[str, Principal]
+    shared: RedisTicketCache | None
+    invalidator: CacheInvalidator
+    stats: CacheStats
+    tasks: list[BackgroundTask]
+    closers: list[Callable[[], Awaitable[None]]]
+
+
+def build_caches(settings: Settings) -> Caches:
+    """L1 always; L2 and the invalidation channel when TESSERA_REDIS_URL is set."""
+    config = settings.cache
+    tickets: LocalCache[int, TicketView] = LocalCache(
+        maxsize=config.l1_size, ttl=config.l1_ttl_seconds
+    )
+    principals: LocalCache[str, Principal] = LocalCache(
+        maxsize=config.l1_size, ttl=config.token_ttl_seconds
+    )
+    shared = None
+    tasks: list[BackgroundTask] = []
+    closers: list[Callable[[], Awaitable[None]]] = []
+    if settings.redis_url:
+        client = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        shared = RedisTicketCache(client, ttl=config.l2_ttl_seconds)
+        closers.append(client.aclose)
+    else:
+        logger.info("no TESSERA_REDIS_URL: caching in process only")
+    invalidator = CacheInvalidator(l1=tickets, l2=shared)
+    invalidator.token_caches.append(principals)
+    if settings.redis_url:
+        listener = Redis.from_url(settings.redis_url, socket_connect_timeout=0.5)
+        tasks.append(
+            InvalidationSubscriber(
+                listener,
+                on_ticket=invalidator.drop_ticket,
+                on_tokens=invalidator.drop_tokens,
+                on_gap=invalidator.drop_everything,
+            )
+        )
+        closers.append(listener.aclose)
+    return Caches(
+        tickets=tickets,
+        principals=principals,
+        shared=shared,
+        invalidator=invalidator,
+        stats=CacheStats(),
+        tasks=tasks,
+        closers=closers,
     )
 
 
@@ -251,7 +342,7 @@ def wire_services(
     return Services(
         authenticate=AuthenticateHandler(uow=uow),
         create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
-        get_ticket=GetTicketHandler(uow=uow),
+        get_ticket=GetTicketHandler(reader=reader),
         list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
         update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
         delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),

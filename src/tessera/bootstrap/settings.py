@@ -54,6 +54,8 @@ class HttpSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Mounts GET /bench/bare (constant JSON, no auth): the benchmark's framework ceiling.
+    benchmark_routes: bool = False
 
 
 class BusinessHoursSettings(BaseModel):
@@ -97,6 +99,17 @@ class SlaSettings(BaseSettings):
     at_risk_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     # How often the SLA job looks for breaches (in the worker, or in serve when embedded).
     check_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+
+class CacheSettings(BaseSettings):
+    """The ticket cache (``TESSERA_CACHE_*``): L1 in process, L2 in Redis when configured."""
+
+    model_config = _config("TESSERA_CACHE_")
+
+    l1_size: int = Field(default=10_000, ge=1, le=10_000_000)
+    l1_ttl_seconds: float = Field(default=300.0, gt=0)
+    l2_ttl_seconds: int = Field(default=900, ge=1)
+    token_ttl_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
 class WebhookSettings(BaseSettings):
@@ -159,6 +172,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
 

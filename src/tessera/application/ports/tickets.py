@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from tessera.application.tickets.queries import ListTickets
-from tessera.application.tickets.views import TicketPage
+from tessera.application.tickets.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
 
@@ -43,6 +43,10 @@ class TicketReader(Protocol):
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
         """Ids of running tickets with a target past due and not yet recorded as breached."""
+        ...
+
+    async def get(self, ticket_id: int) -> TicketView | None:
+        """One ticket as a view (the read path a cache can sit in front of)."""
         ...
 
     async def list(self, query: ListTickets) -> TicketPage: ...

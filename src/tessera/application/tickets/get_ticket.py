@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from tessera.application.errors import TicketNotFoundError
-from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.ports.tickets import TicketReader
 from tessera.application.tickets.views import TicketView
-from tessera.domain.access.principal import Principal, can_see
+from tessera.domain.access.principal import Principal, may_see_customer
 
 
 class GetTicketHandler:
     """Raises TicketNotFoundError when the ticket does not exist or the principal may not see it
     (a requester asking for another customer's ticket learns nothing of its existence)."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
-        self._uow = uow
+    def __init__(self, *, reader: TicketReader) -> None:
+        self._reader = reader
 
     async def __call__(self, ticket_id: int, *, principal: Principal) -> TicketView:
-        async with self._uow() as uow:
-            ticket = await uow.tickets.get(ticket_id)
-        if ticket is None or not can_see(principal, ticket):
+        view = await self._reader.get(ticket_id)
+        if view is None or not may_see_customer(principal, view.customer_email):
             raise TicketNotFoundError(ticket_id)
-        return TicketView.of(ticket)
+        return view

@@ -36,7 +36,11 @@ class Principal:
 
 def can_see(principal: Principal, ticket: Ticket) -> bool:
     """Staff see every ticket; a requester only tickets filed for their own address."""
-    return principal.is_staff or same_mailbox(ticket.customer_email, principal.email)
+    return may_see_customer(principal, ticket.customer_email)
+
+
+def may_see_customer(principal: Principal, customer_email: str) -> bool:
+    return principal.is_staff or same_mailbox(customer_email, principal.email)
 
 
 def same_mailbox(a: str | None, b: str | None) -> bool:

@@ -32,6 +32,10 @@ class InMemoryTicketReader:
         due = [t.id for t in self._store.tickets.values() if t.breached_targets(now)]
         return sorted(due)[:limit]
 
+    async def get(self, ticket_id: int) -> TicketView | None:
+        ticket = self._store.tickets.get(ticket_id)
+        return TicketView.of(ticket) if ticket else None
+
     async def list(self, query: ListTickets) -> TicketPage:
         cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
         matching = [

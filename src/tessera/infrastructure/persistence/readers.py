@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
-from tessera.application.tickets.views import TicketPage
+from tessera.application.tickets.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
 from tessera.infrastructure.persistence.errors import database_errors
@@ -67,6 +67,18 @@ class SqlAlchemyTicketReader:
         )
         async with database_errors(), self._engine.connect() as conn:
             return list(await conn.scalars(statement))
+
+    async def get(self, ticket_id: int) -> TicketView | None:
+        async with database_errors(), self._engine.connect() as conn:
+            row = (
+                (await conn.execute(select(tickets).where(tickets.c.id == ticket_id)))
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            tags = await _tags_of(conn, [ticket_id])
+        return ticket_view_from_row(row, tags[ticket_id])
 
     async def list(self, query: ListTickets) -> TicketPage:
         statement = list_statement(query, dialect=self._engine.dialect.name)

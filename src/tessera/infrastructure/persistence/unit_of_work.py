@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
@@ -25,7 +26,10 @@ from tessera.infrastructure.persistence.repositories import (
 from tessera.infrastructure.persistence.tables import outbox
 
 TraceparentSource = Callable[[], str | None]
-CommitListener = Callable[[list[DomainEvent]], None]
+# Runs after a successful commit; a failing listener is logged, the commit stands.
+CommitListener = Callable[[list[DomainEvent]], Awaitable[None]]
+
+logger = logging.getLogger("tessera.uow")
 
 
 def _no_trace() -> str | None:
@@ -88,7 +92,10 @@ class SqlAlchemyUnitOfWork:
             )
         await conn.commit()
         for listener in self._on_commit:
-            listener(events)
+            try:
+                await listener(events)
+            except Exception:
+                logger.exception("a commit listener failed")
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None:

@@ -11,6 +11,7 @@ from tessera.application.services import Services
 from tessera.presentation.http.errors import install_error_handlers
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
 from tessera.presentation.http.routes import (
+    bench,
     comments,
     events,
     health,
@@ -35,6 +36,7 @@ def create_app(
     services: Services,
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    benchmark_routes: bool = False,
     lifespan: Lifespan | None = None,
 ) -> FastAPI:
     app = FastAPI(
@@ -56,4 +58,6 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     for module in (tickets, comments, events, webhooks, tokens, health):
         app.include_router(module.router)
+    if benchmark_routes:
+        app.include_router(bench.router)
     return app

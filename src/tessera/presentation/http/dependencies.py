@@ -10,7 +10,12 @@ from tessera.application.services import Services
 from tessera.domain.access.principal import Principal
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """Async on purpose: FastAPI runs plain ``def`` dependencies in a thread pool."""
+    return _services(request)
+
+
+def _services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -19,7 +24,7 @@ async def get_principal(request: Request) -> Principal:
     """Raises UnauthenticatedError (401) for a missing, malformed, unknown or revoked token."""
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     bearer = secret.strip() if scheme.lower() == "bearer" else None
-    principal = await get_services(request).authenticate(bearer)
+    principal = await _services(request).authenticate(bearer)
     request.state.principal = principal  # for the access log
     return principal
 

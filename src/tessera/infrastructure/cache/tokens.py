@@ -1,0 +1,47 @@
+"""Authentication on the hot path: principals cached in process for a short TTL.
+
+Revoking a token clears this cache on every replica at once (through the invalidation
+channel); the TTL bounds how long a revoked token could last if Redis were down meanwhile.
+"""
+
+from __future__ import annotations
+
+from tessera.application.tokens.authenticate import AuthenticateHandler
+from tessera.application.tokens.manage_tokens import RevokeTokenHandler
+from tessera.application.tokens.secret import hash_secret
+from tessera.domain.access.principal import Principal
+from tessera.infrastructure.cache.local import LocalCache
+from tessera.infrastructure.cache.stats import CacheStats
+from tessera.infrastructure.cache.tickets import CacheInvalidator
+
+
+class CachingAuthenticateHandler(AuthenticateHandler):
+    def __init__(
+        self, inner: AuthenticateHandler, *, cache: LocalCache[str, Principal], stats: CacheStats
+    ) -> None:
+        self._inner = inner
+        self._cache = cache
+        self._stats = stats
+
+    async def __call__(self, secret: str | None) -> Principal:
+        if not secret:
+            return await self._inner(secret)
+        key = hash_secret(secret)
+        principal = self._cache.get(key)
+        self._stats.record("tokens", hit=principal is not None)
+        if principal is not None:
+            return principal
+        generation = self._cache.generation(key)
+        principal = await self._inner(secret)  # raises for unknown and revoked tokens
+        self._cache.put_if(key, principal, generation)
+        return principal
+
+
+class InvalidatingRevokeTokenHandler(RevokeTokenHandler):
+    def __init__(self, inner: RevokeTokenHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(self, token_id: int, *, principal: Principal) -> None:
+        await self._inner(token_id, principal=principal)
+        await self._invalidator.tokens_changed()

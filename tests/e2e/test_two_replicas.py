@@ -1,0 +1,64 @@
+"""Two Tessera processes sharing PostgreSQL and Redis: a write through one is visible through
+the other within 100 ms, although both had the ticket in their L1 caches."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import ADMIN_SECRET
+from tests.servers import TesseraProcess, ThrowawayServer, redis_command
+
+pytestmark = pytest.mark.postgres
+
+AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
+
+
+@pytest.fixture
+def replicas(postgres_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    redis = ThrowawayServer("redis-server", redis_command, tmp_path)
+    redis.start()
+    env = {
+        "TESSERA_ENV": "development",
+        "TESSERA_DATABASE_URL": postgres_url,
+        "TESSERA_REDIS_URL": f"redis://127.0.0.1:{redis.port}/0",
+        "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
+        "TESSERA_LOG_LEVEL": "WARNING",
+    }
+    one, two = TesseraProcess(env, tmp_path), TesseraProcess(env, tmp_path)
+    try:
+        one.start()  # the first start creates the admin token; then the second
+        two.start()
+        yield one.base_url, two.base_url
+    finally:
+        one.stop()
+        two.stop()
+        redis.stop()
+
+
+def test_a_write_on_one_replica_is_read_on_the_other_within_100_ms(
+    replicas: tuple[str, str],
+) -> None:
+    first, second = replicas
+    with httpx.Client(headers=AUTH, timeout=5) as client:
+        created = client.post(
+            f"{first}/v1/tickets",
+            json={"title": "Before", "description": "Seen by both.", "customer_email": "a@b.co"},
+        )
+        url = f"/v1/tickets/{created.json()['id']}"
+        for base in (first, second, first, second):  # both L1s warm
+            assert client.get(f"{base}{url}").json()["title"] == "Before"
+
+        changed = client.patch(f"{first}{url}", json={"title": "After"})
+        written = time.monotonic()
+        assert changed.status_code == 200
+        while client.get(f"{second}{url}").json()["title"] != "After":
+            assert time.monotonic() - written < 1.0, "the other replica never saw the write"
+            time.sleep(0.002)
+        elapsed = time.monotonic() - written
+
+    assert elapsed < 0.1, f"visible after {elapsed * 1000:.0f} ms"

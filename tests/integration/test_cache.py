@@ -1,0 +1,142 @@
+"""The two-level cache: a slow reader never stores an older version, Redis failing mid-traffic
+costs no request, and hits come back with it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from tessera.application.tickets.views import TicketView
+from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
+from tessera.infrastructure.cache.local import LocalCache
+from tessera.infrastructure.cache.redis_cache import RedisTicketCache
+from tessera.infrastructure.cache.stats import CacheStats
+from tessera.infrastructure.cache.tickets import CachedTicketReader, CacheInvalidator
+from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
+from tessera.presentation.http.app import create_app
+from tests.e2e.conftest import ADMIN_SECRET
+from tests.servers import ThrowawayServer, redis_command
+
+AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
+NEW = {"title": "Cached", "description": "Read many times.", "customer_email": "a@example.com"}
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[ThrowawayServer]:
+    server = ThrowawayServer("redis-server", redis_command, tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def settings_for(database_url: str, redis_url: str | None) -> Settings:
+    return Settings(
+        env=Environment.TEST,
+        bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+        database=DatabaseSettings(url=database_url),
+        redis_url=redis_url,
+    )
+
+
+@pytest.fixture
+async def client_and_container(
+    database_url: str, redis_server: ThrowawayServer
+) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
+    container = build_container(
+        settings_for(database_url, f"redis://127.0.0.1:{redis_server.port}/0")
+    )
+    await container.start()
+    app = create_app(container.services)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=AUTH) as client:
+        yield client, container
+    await container.close()
+
+
+class GatedReader:
+    """The database read, held at the seam between loading and filling the cache."""
+
+    def __init__(self, inner: SqlAlchemyTicketReader) -> None:
+        self._inner = inner
+        self.loaded = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def get(self, ticket_id: int) -> TicketView | None:
+        view = await self._inner.get(ticket_id)
+        self.loaded.set()
+        await self.release.wait()
+        return view
+
+
+@pytest.mark.parametrize("with_redis", [False, True], ids=["l1", "l1+l2"])
+async def test_a_slow_reader_never_leaves_an_older_version_in_the_cache(
+    client_and_container: tuple[httpx.AsyncClient, Container], with_redis: bool
+) -> None:
+    client, container = client_and_container
+    ticket = (await client.post("/v1/tickets", json=NEW)).json()
+    l1: LocalCache[int, TicketView] = LocalCache(maxsize=100, ttl=300)
+    l2 = None
+    if with_redis:
+        assert container.settings.redis_url is not None
+        l2 = RedisTicketCache(Redis.from_url(container.settings.redis_url))
+    gated = GatedReader(SqlAlchemyTicketReader(container.engine))
+    cached = CachedTicketReader(gated, l1=l1, l2=l2, stats=CacheStats())  # type: ignore[arg-type]
+    invalidator = CacheInvalidator(l1=l1, l2=l2)
+
+    slow_read = asyncio.create_task(cached.get(ticket["id"]))
+    await gated.loaded.wait()  # the reader has version 1 in hand
+    changed = await client.patch(f"/v1/tickets/{ticket['id']}", json={"title": "Renamed"})
+    assert changed.json()["version"] == 2
+    await invalidator.tickets_changed({ticket["id"]})  # what the writer's commit does
+    gated.release.set()
+    assert (await slow_read).version == 1  # it may answer with what it read...
+
+    gated.release = asyncio.Event()
+    gated.release.set()
+    fresh = await cached.get(ticket["id"])  # ...but must not have cached it
+    assert (fresh.title, fresh.version) == ("Renamed", 2)  # type: ignore[union-attr]
+    if l2 is not None:
+        await l2._client.aclose()
+
+
+async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
+    client_and_container: tuple[httpx.AsyncClient, Container], redis_server: ThrowawayServer
+) -> None:
+    client, container = client_and_container
+    stats = container.cache_stats
+    ids = [(await client.post("/v1/tickets", json=NEW)).json()["id"] for _ in range(5)]
+    statuses: list[int] = []
+
+    async def traffic(rounds: int) -> None:
+        for n in range(rounds):
+            ticket_id = ids[n % len(ids)]
+            statuses.append((await client.get(f"/v1/tickets/{ticket_id}")).status_code)
+            if n % 7 == 0:
+                response = await client.patch(
+                    f"/v1/tickets/{ticket_id}", json={"priority": ["low", "high"][n % 2]}
+                )
+                statuses.append(response.status_code)
+
+    await traffic(30)
+    assert stats.hits("l1") > 0
+    await asyncio.to_thread(redis_server.stop)
+    await traffic(60)  # Redis is gone: served from L1 and the database
+    await asyncio.to_thread(redis_server.start)
+    await asyncio.sleep(2.5)  # the breaker's cool-down
+    await traffic(10)
+    assert all(status < 500 for status in statuses), statuses
+
+    invalidator = container.cache_invalidator
+    assert invalidator is not None
+    for _ in range(2):  # a cold L1 (a restarted replica, say) fills Redis, then hits it
+        hits_before = stats.hits("l2")
+        invalidator.drop_everything()
+        for ticket_id in ids:
+            assert (await client.get(f"/v1/tickets/{ticket_id}")).status_code == 200
+    assert stats.hits("l2") - hits_before == len(ids)
