@@ -76,7 +76,11 @@ async def clocked_api(database_url: str, clock: FrozenClock) -> AsyncIterator[Ap
 async def _api(database_url: str, overrides: Overrides) -> AsyncIterator[Api]:
     container = build_container(settings_for(database_url), overrides=overrides)
     await container.start()
-    app = create_app(container.services, max_body_bytes=container.settings.http.max_body_bytes)
+    app = create_app(
+        container.services,
+        max_body_bytes=container.settings.http.max_body_bytes,
+        idempotency=container.idempotency,
+    )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://tessera.test") as client:
         yield Api(client=client, container=container)

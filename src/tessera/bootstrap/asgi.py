@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -15,6 +16,7 @@ from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import Settings, load_settings
 from tessera.presentation.http.app import create_app
+from tessera.presentation.http.middleware.rate_limit import RateLimits
 
 
 def app_for(container: Container) -> FastAPI:
@@ -37,6 +39,15 @@ def app_for(container: Container) -> FastAPI:
         container.services,
         max_body_bytes=container.settings.http.max_body_bytes,
         benchmark_routes=container.settings.http.benchmark_routes,
+        rate_limiter=container.rate_limiter,
+        rate_limits=RateLimits(
+            reads_per_minute=container.settings.rate_limit.reads_per_minute,
+            writes_per_minute=container.settings.rate_limit.writes_per_minute,
+            anonymous_per_minute=container.settings.rate_limit.anonymous_per_minute,
+        ),
+        cors_origins=tuple(container.settings.http.cors_origins),
+        idempotency=container.idempotency,
+        idempotency_ttl=timedelta(hours=container.settings.http.idempotency_hours),
         lifespan=lifespan,
     )
 

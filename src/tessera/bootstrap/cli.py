@@ -65,6 +65,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=False,
+        timeout_graceful_shutdown=int(settings.http.graceful_shutdown_seconds),
         log_level=settings.log_level.lower(),
     )
 

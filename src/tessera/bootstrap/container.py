@@ -18,6 +18,8 @@ from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHa
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask, EventConsumer, EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.idempotency import IdempotencyStore
+from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
@@ -51,6 +53,7 @@ from tessera.domain.access.principal import Principal
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
+from tessera.infrastructure.cache.health import RedisHealthCheck
 from tessera.infrastructure.cache.local import LocalCache
 from tessera.infrastructure.cache.redis_cache import InvalidationSubscriber, RedisTicketCache
 from tessera.infrastructure.cache.stats import CacheStats
@@ -73,10 +76,25 @@ from tessera.infrastructure.messaging.relay import OutboxRelay
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
+from tessera.infrastructure.persistence.idempotency import SqlAlchemyIdempotencyStore
 from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from tessera.infrastructure.ratelimit.buckets import LocalBuckets, RedisBuckets
+from tessera.infrastructure.telemetry.metrics import (
+    OutboxGauges,
+    record_cache,
+    record_webhook,
+    watch_pool,
+)
+from tessera.infrastructure.telemetry.tracing import (
+    Exporter,
+    configure_tracing,
+    current_traceparent,
+    instrument_engine,
+    traced_services,
+)
 from tessera.infrastructure.webhooks.consumer import WebhookConsumer
 from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
 from tessera.infrastructure.webhooks.store import SqlAlchemyWebhookStore
@@ -111,6 +129,8 @@ class Container:
     replica_tasks: list[BackgroundTask] = field(default_factory=list)
     cache_stats: CacheStats = field(default_factory=CacheStats)
     cache_invalidator: CacheInvalidator | None = None
+    rate_limiter: RateLimiter | None = None
+    idempotency: IdempotencyStore | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     started: bool = field(default=False)
     _transport: EventTransport | None = field(default=None, repr=False)
@@ -181,6 +201,13 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     )
     clock = overrides.clock or SystemClock()
     sla = sla_policy(settings)
+    configure_tracing(
+        exporter=Exporter(settings.telemetry.exporter.value),
+        service_name=settings.telemetry.service_name,
+        endpoint=settings.telemetry.otlp_endpoint,
+    )
+    instrument_engine(engine)
+    watch_pool(engine)
 
     relay_wake = asyncio.Event()
     caches = build_caches(settings)
@@ -191,7 +218,9 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
             await caches.invalidator.tickets_changed({e.ticket_id for e in events})
 
     def uow() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, on_commit=(after_commit,))
+        return SqlAlchemyUnitOfWork(
+            engine, traceparent=current_traceparent, on_commit=(after_commit,)
+        )
 
     services = wire_services(
         uow=uow,
@@ -203,7 +232,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         clock=clock,
         sla=sla,
         allow_private_webhooks=settings.webhooks.allow_private_targets,
-        health_checks=(DatabaseHealthCheck(engine),),
+        health_checks=(DatabaseHealthCheck(engine), *caches.health_checks),
     )
     services = dataclasses.replace(
         services,
@@ -214,6 +243,8 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
             services.revoke_token, invalidator=caches.invalidator
         ),
     )
+    services = traced_services(services)
+    caches.stats.listen(record_cache)
     consumers, tasks = integrations(settings, engine, services)
     return Container(
         settings=settings,
@@ -225,9 +256,11 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=services.issue_token),
         consumers=consumers,
         background_tasks=tasks,
-        replica_tasks=caches.tasks,
+        replica_tasks=[*caches.tasks, OutboxGauges(engine)],
         cache_stats=caches.stats,
         cache_invalidator=caches.invalidator,
+        rate_limiter=rate_limiter(settings),
+        idempotency=SqlAlchemyIdempotencyStore(engine),
         relay_wake=relay_wake,
         closers=caches.closers,
     )
@@ -242,6 +275,15 @@ class Caches:
     stats: CacheStats
     tasks: list[BackgroundTask]
     closers: list[Callable[[], Awaitable[None]]]
+    health_checks: tuple[HealthCheck, ...] = ()
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limit.enabled:
+        return None
+    if settings.redis_url:
+        return RedisBuckets(Redis.from_url(settings.redis_url, socket_timeout=0.5))
+    return LocalBuckets()
 
 
 def build_caches(settings: Settings) -> Caches:
@@ -260,7 +302,9 @@ def build_caches(settings: Settings) -> Caches:
         client = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         shared = RedisTicketCache(client, ttl=config.l2_ttl_seconds)
         closers.append(client.aclose)
+        checks: tuple[HealthCheck, ...] = (RedisHealthCheck(client),)
     else:
+        checks = ()
         logger.info("no TESSERA_REDIS_URL: caching in process only")
     invalidator = CacheInvalidator(l1=tickets, l2=shared)
     invalidator.token_caches.append(principals)
@@ -283,6 +327,7 @@ def build_caches(settings: Settings) -> Caches:
         stats=CacheStats(),
         tasks=tasks,
         closers=closers,
+        health_checks=checks,
     )
 
 
@@ -306,6 +351,7 @@ def integrations(
                 allow_private=hooks.allow_private_targets,
             ),
             wake=webhook_wake,
+            on_outcome=record_webhook,
         ),
         PeriodicJob("sla-monitor", services.detect_breaches, every=settings.sla.check_seconds),
     ]

@@ -1,16 +1,87 @@
-"""Logging set-up for the process."""
+"""Logging: structlog for everything (stdlib loggers included), JSON in staging and
+production, readable console lines in development; trace ids on every line, secrets on none.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+from typing import Any
 
-from tessera.bootstrap.settings import Settings
+import structlog
+from structlog.typing import EventDict, Processor
+
+from tessera.bootstrap.settings import Environment, Settings
+from tessera.infrastructure.telemetry.tracing import current_trace_id
+
+# Never written, whatever a caller passes: credentials and message bodies.
+REDACTED_KEYS = frozenset(
+    {"authorization", "token", "secret", "password", "body", "text_body", "html_body", "cookie"}
+)
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+def _add_trace_id(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    if "trace_id" not in event:
+        trace_id = current_trace_id()
+        if trace_id is not None:
+            event["trace_id"] = trace_id
+    return event
+
+
+def _redact(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    for key in list(event):
+        if key.lower() in REDACTED_KEYS:
+            event[key] = "[redacted]"
+    return event
+
+
+def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
+    as_json = (
+        json
+        if json is not None
+        else settings.env
+        in (
+            Environment.STAGING,
+            Environment.PRODUCTION,
+        )
     )
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_trace_id,
+        _redact,
+    ]
+    renderer: Processor = (
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info if as_json else _keep,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
     # Alembic announces its dialect on every schema probe (each /readyz): keep that quiet.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("uvicorn.access").disabled = True  # Tessera writes its own access line
+
+
+def _keep(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    return event

@@ -56,6 +56,23 @@ class HttpSettings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Mounts GET /bench/bare (constant JSON, no auth): the benchmark's framework ceiling.
     benchmark_routes: bool = False
+    # Browser origins allowed by CORS; none (CORS off) unless listed.
+    cors_origins: list[str] = Field(default_factory=list)
+    # How long the first answer to a POST with an Idempotency-Key is kept for its retries.
+    idempotency_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # On SIGTERM, requests in flight get this long to finish.
+    graceful_shutdown_seconds: float = Field(default=30.0, ge=0, le=600)
+
+
+class RateLimitSettings(BaseSettings):
+    """Token buckets per token (``TESSERA_RATE_LIMIT_*``), shared through Redis when set."""
+
+    model_config = _config("TESSERA_RATE_LIMIT_")
+
+    enabled: bool = True
+    reads_per_minute: int = Field(default=1200, ge=1)
+    writes_per_minute: int = Field(default=300, ge=1)
+    anonymous_per_minute: int = Field(default=60, ge=1)
 
 
 class BusinessHoursSettings(BaseModel):
@@ -99,6 +116,23 @@ class SlaSettings(BaseSettings):
     at_risk_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
     # How often the SLA job looks for breaches (in the worker, or in serve when embedded).
     check_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+
+class TracesExporter(StrEnum):
+    NONE = "none"
+    CONSOLE = "console"
+    OTLP = "otlp"
+
+
+class TelemetrySettings(BaseSettings):
+    """Traces (``TESSERA_TELEMETRY_*``). With ``otlp`` the standard ``OTEL_EXPORTER_OTLP_*``
+    variables apply, or ``TESSERA_TELEMETRY_OTLP_ENDPOINT`` (``http://collector:4318/v1/traces``)."""
+
+    model_config = _config("TESSERA_TELEMETRY_")
+
+    exporter: TracesExporter = TracesExporter.NONE
+    otlp_endpoint: str | None = None
+    service_name: str = "tessera"
 
 
 class CacheSettings(BaseSettings):
@@ -173,6 +207,8 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
 

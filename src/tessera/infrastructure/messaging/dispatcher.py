@@ -14,6 +14,7 @@ from tessera.application.ports.events import EventConsumer
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import processed_events
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
+from tessera.infrastructure.telemetry.tracing import consumer_span
 
 logger = logging.getLogger("tessera.events")
 
@@ -61,7 +62,8 @@ class ConsumerDispatcher:
         async with self._engine.connect() as conn:
             if await conn.scalar(select(processed_events.c.event_id).where(key)) is not None:
                 return
-        await consumer.handle(event)
+        with consumer_span(event, group=consumer.group):
+            await consumer.handle(event)
         async with writer(self._engine).begin() as conn:
             await conn.execute(
                 insert_ignoring_duplicates(processed_events, dialect=self._engine.dialect.name),

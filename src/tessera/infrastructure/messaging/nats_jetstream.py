@@ -122,7 +122,8 @@ class NatsSubscription:
 
     async def _cycle(self, subscription: JetStreamContext.PullSubscription) -> None:
         try:
-            messages = await subscription.fetch(self._batch, timeout=0.5)
+            # A short expiry: the server holds a pull until it fills the batch or expires.
+            messages = await subscription.fetch(self._batch, timeout=0.1)
         except NatsTimeoutError:
             return
         for message in messages:

@@ -13,11 +13,31 @@ from tessera.application.errors import ServiceUnavailableError
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly"
 
 
+# SQLSTATEs that mean "the server cannot serve right now": connection exceptions (class 08),
+# shutdown and start-up (57P01-57P03), too many connections (53300).
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
 def is_unavailable(error: BaseException) -> bool:
     """Connection-level failures (as opposed to bad SQL or broken constraints)."""
     if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | OSError):
         return not is_sqlite_lock(error)
-    return isinstance(error, DBAPIError) and error.connection_invalidated
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    state = _sqlstate(error.orig)
+    if state is not None and state.startswith(_UNAVAILABLE_STATES):
+        return True
+    return "not currently accepting connections" in str(error.orig)
+
+
+def _sqlstate(original: BaseException | None) -> str | None:
+    for candidate in (original, getattr(original, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
 
 
 def is_sqlite_lock(error: BaseException) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -244,4 +245,20 @@ outgoing_mail = Table(
         sqlite_where=text("state = 'pending'"),
     ),
     sqlite_autoincrement=True,
+)
+
+# The first answer to each POST carrying an Idempotency-Key, per caller, until it expires.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("owner", String(64), primary_key=True),  # digest of the caller's credentials
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # digest of method, path and body
+    Column("state", String(20), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("headers", JsonDocument, nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
 )

@@ -12,6 +12,7 @@ import logging
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -59,7 +60,8 @@ class Outcome:
 
 
 class WebhookSender:
-    """A BackgroundTask. ``on_outcome`` (if given) is told each attempt's result, for metrics."""
+    """A BackgroundTask. ``on_outcome`` (if given) hears each attempt's outcome (``succeeded``,
+    ``failed``, ``dead``), for metrics."""
 
     name = "webhook-sender"
 
@@ -70,8 +72,10 @@ class WebhookSender:
         policy: WebhookPolicy = WebhookPolicy(),
         wake: asyncio.Event | None = None,
         client: httpx.AsyncClient | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._on_outcome = on_outcome
         self._policy = policy
         self._wake = wake or asyncio.Event()
         self._client = client
@@ -182,14 +186,17 @@ class WebhookSender:
         attempts = int(delivery["attempts"]) + 1
         now = datetime.now(UTC)
         if outcome.succeeded:
+            label = "succeeded"
             values = {
                 "state": DeliveryState.SUCCEEDED.value,
                 "delivered_at": now,
                 "next_attempt_at": None,
             }
         elif final or attempts >= self._policy.max_attempts:
+            label = "dead"
             values = {"state": DeliveryState.DEAD.value, "next_attempt_at": None}
         else:
+            label = "failed"
             delay = backoff(attempts, base=self._policy.retry_base, cap=self._policy.retry_cap)
             values = {"state": DeliveryState.PENDING.value, "next_attempt_at": now + delay}
         async with writer(self._engine).begin() as conn:
@@ -213,6 +220,8 @@ class WebhookSender:
                     **values,
                 )
             )
+        if self._on_outcome is not None:
+            self._on_outcome(label)
         if not outcome.succeeded:
             logger.info(
                 "webhook delivery failed",

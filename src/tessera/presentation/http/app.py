@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
+from tessera.application.ports.idempotency import IdempotencyStore
+from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services
 from tessera.presentation.http.errors import install_error_handlers
+from tessera.presentation.http.middleware.idempotency import IdempotencyMiddleware
+from tessera.presentation.http.middleware.rate_limit import RateLimitMiddleware, RateLimits
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
+from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
 from tessera.presentation.http.routes import (
     bench,
     comments,
     events,
     health,
+    metrics,
     tickets,
     tokens,
     webhooks,
@@ -37,6 +45,11 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     benchmark_routes: bool = False,
+    rate_limiter: RateLimiter | None = None,
+    rate_limits: RateLimits | None = None,
+    cors_origins: tuple[str, ...] = (),
+    idempotency: IdempotencyStore | None = None,
+    idempotency_ttl: timedelta = timedelta(hours=24),
     lifespan: Lifespan | None = None,
 ) -> FastAPI:
     app = FastAPI(
@@ -44,6 +57,10 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Tessera's own middleware traces, counts and logs each request once (with the route
+        # template, the principal and no secrets); the framework's built-in copy would add a
+        # second root span per request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         openapi_tags=[
             {"name": "tickets", "description": "Support tickets"},
             {"name": "comments", "description": "Public replies and internal notes"},
@@ -55,8 +72,38 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
+    if idempotency is not None:  # inside the body limits, outside the routes
+        app.add_middleware(IdempotencyMiddleware, store=idempotency, ttl=idempotency_ttl)
+    if rate_limiter is not None:
+        app.add_middleware(
+            RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits or RateLimits()
+        )
+    if cors_origins:  # off unless configured
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "Retry-After",
+            ],
+        )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
-    for module in (tickets, comments, events, webhooks, tokens, health):
+    app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
+    for module in (tickets, comments, events, webhooks, tokens, health, metrics):
         app.include_router(module.router)
     if benchmark_routes:
         app.include_router(bench.router)

@@ -18,6 +18,15 @@ from tessera.presentation.http.errors import (
 )
 
 _SANE_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# An API serves no documents: nothing may be framed, scripted or sniffed. The interactive
+# docs load Swagger UI's scripts, so they get the framework's defaults instead.
+_SECURITY_HEADERS: Final = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+_API_CSP: Final = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_DOCS: Final = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -42,14 +51,14 @@ class RequestContextMiddleware:
         given = headers.get("x-request-id", "")
         request_id = given if _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        request_id_header = (b"x-request-id", request_id.encode())
+        extra = _response_headers(scope["path"], headers, request_id)
         started = False
 
         async def send_with_id(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", []), request_id_header]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         refusal = self._refusal(scope["method"], headers)
@@ -90,6 +99,15 @@ class RequestContextMiddleware:
             return message
 
         return limited_receive
+
+
+def _response_headers(path: str, headers: Headers, request_id: str) -> list[tuple[bytes, bytes]]:
+    extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
+    if path not in _DOCS:
+        extra.append(_API_CSP)
+    if "authorization" in headers:  # answers for one principal: never stored by caches
+        extra.append((b"cache-control", b"no-store"))
+    return extra
 
 
 def _is_json(content_type: str) -> bool:

@@ -1,0 +1,40 @@
+"""Idempotency port: the first answer to a keyed request, kept for its retries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class ClaimState(StrEnum):
+    STARTED = "started"  # this request owns the key: run it, then ``complete``
+    REPLAY = "replay"  # answered before: send the stored answer
+    MISMATCH = "mismatch"  # the key was used for another request
+    IN_FLIGHT = "in_flight"  # the first request with this key is still running
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    state: ClaimState
+    answer: StoredAnswer | None = None
+
+
+class IdempotencyStore(Protocol):
+    async def claim(
+        self, owner: str, key: str, *, fingerprint: str, now: datetime, expires_at: datetime
+    ) -> Claim: ...
+
+    async def complete(self, owner: str, key: str, answer: StoredAnswer) -> None: ...
+
+    async def release(self, owner: str, key: str) -> None:
+        """Forget a claim whose request failed (5xx), so that a retry runs it again."""
+        ...

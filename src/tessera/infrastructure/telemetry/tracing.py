@@ -1,0 +1,126 @@
+"""OpenTelemetry: the tracer provider, spans around use cases and consumers, and the W3C
+trace context that travels inside each event."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from opentelemetry import metrics, propagate, trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.services import Services
+
+T = TypeVar("T")
+
+tracer = trace.get_tracer("tessera")
+
+
+class Exporter(StrEnum):
+    NONE = "none"  # spans still exist (ids in logs and events), nothing is exported
+    CONSOLE = "console"
+    OTLP = "otlp"  # OTLP over HTTP; endpoint from OTEL_EXPORTER_OTLP_ENDPOINT or settings
+
+
+def configure_tracing(
+    *,
+    exporter: Exporter,
+    service_name: str = "tessera",
+    endpoint: str | None = None,
+    extra: SpanExporter | None = None,
+) -> TracerProvider:
+    """Install the process-wide tracer provider (once; later calls add nothing)."""
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        return current
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if exporter is Exporter.CONSOLE:
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    elif exporter is Exporter.OTLP:
+        otlp = OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
+        provider.add_span_processor(BatchSpanProcessor(otlp))
+    if extra is not None:
+        provider.add_span_processor(SimpleSpanProcessor(extra))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+_connections = metrics.get_meter("tessera.db").create_up_down_counter(
+    "db.client.connections.usage", unit="connections"
+)
+
+
+def instrument_engine(engine: AsyncEngine) -> None:
+    """A span per SQL statement, child of whatever span is current (per engine: the
+    instrumentor's global switch would trace only the first engine of a process)."""
+    EngineTracer(  # type: ignore[no-untyped-call]  # the library ships no annotations here
+        trace.get_tracer("tessera.sql"), engine.sync_engine, _connections
+    )
+
+
+def current_traceparent() -> str | None:
+    """The current span as a W3C ``traceparent``, for the outbox row of each event."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+@contextmanager
+def consumer_span(event: CloudEvent, *, group: str) -> Iterator[None]:
+    """Continue the trace of the request that caused ``event``."""
+    parent = propagate.extract({"traceparent": event.traceparent} if event.traceparent else {})
+    with tracer.start_as_current_span(
+        f"consume {event.type}",
+        context=parent,
+        kind=trace.SpanKind.CONSUMER,
+        attributes={
+            "messaging.consumer.group.name": group,
+            "messaging.message.id": event.id,
+            "tessera.ticket_id": event.ticket_id,
+        },
+    ):
+        yield
+
+
+class _Traced:
+    """A use case called inside a span named after it."""
+
+    def __init__(self, name: str, handler: Any) -> None:
+        self._name = name
+        self._handler = handler
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with tracer.start_as_current_span(self._name):
+            return await self._handler(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handler, name)
+
+
+def traced_services(services: Services) -> Services:
+    """Every use case wrapped in a span (a decorator applied in the composition root)."""
+    wrapped: dict[str, Any] = {}
+    for field in dataclasses.fields(services):
+        handler = getattr(services, field.name)
+        if callable(handler):
+            wrapped[field.name] = _Traced(f"use_case {type(handler).__name__}", handler)
+    return dataclasses.replace(services, **wrapped)

@@ -1,0 +1,92 @@
+"""Every route x every role, with the exact status each must get.
+
+Roles: anonymous (no token), a requester on their own ticket, another requester, an agent,
+an admin. A requester asking for someone else's ticket gets 404, never 403, so existence
+does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Api
+
+ROLES = ("anonymous", "requester", "other_requester", "agent", "admin")
+
+
+def _row(*statuses: int) -> dict[str, int]:
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+# (method, path template, body, expected status per role)
+MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
+    ("GET", "/v1/tickets", None, _row(401, 200, 200, 200, 200)),
+    ("GET", "/v1/tickets/{ticket}", None, _row(401, 200, 404, 200, 200)),
+    ("PATCH", "/v1/tickets/{ticket}", {"priority": "high"}, _row(401, 403, 403, 200, 200)),
+    ("GET", "/v1/tickets/{ticket}/comments", None, _row(401, 200, 404, 200, 200)),
+    ("POST", "/v1/tickets/{ticket}/comments", {"body": "Hi"}, _row(401, 201, 404, 201, 201)),
+    ("GET", "/v1/tickets/{ticket}/history", None, _row(401, 403, 403, 200, 200)),
+    ("POST", "/v1/tickets/{other}/merge", {"into": 1}, _row(401, 403, 403, 200, 200)),
+    (
+        "POST",
+        "/v1/tickets/bulk",
+        {"ids": [1], "changes": {"priority": "low"}},
+        _row(401, 403, 403, 200, 200),
+    ),
+    ("GET", "/v1/events", None, _row(401, 403, 403, 200, 200)),
+    ("GET", "/v1/tokens", None, _row(401, 403, 403, 403, 200)),
+    ("POST", "/v1/tokens", {"name": "x", "role": "agent"}, _row(401, 403, 403, 403, 201)),
+    ("GET", "/v1/webhooks", None, _row(401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/v1/webhooks",
+        {"url": "https://hooks.example.com/x"},
+        _row(401, 403, 403, 403, 201),
+    ),
+    ("DELETE", "/v1/tickets/{victim}", None, _row(401, 403, 403, 403, 204)),
+    ("GET", "/livez", None, _row(200, 200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "body", "expected"),
+    MATRIX,
+    ids=[f"{m} {t}" for m, t, _, _ in MATRIX],
+)
+async def test_each_role_gets_exactly_its_status(
+    api: Api, method: str, template: str, body: dict[str, Any] | None, expected: dict[str, int]
+) -> None:
+    requester = await api.token("requester", email="ada@example.com")
+    other = await api.token("requester", email="eve@example.com")
+    agent = await api.token("agent")
+    secrets = {
+        "anonymous": None,
+        "requester": requester,
+        "other_requester": other,
+        "agent": agent,
+        "admin": None,
+    }
+    got = {}
+    for role in ROLES:
+        # Fresh tickets for each role, so that one role's change cannot decide another's.
+        ids = {
+            name: (await api.create_ticket(customer_email="ada@example.com"))["id"]
+            for name in ("ticket", "other", "victim")
+        }
+        path = template.format(**ids)
+        payload = dict(body) if body is not None else None
+        if payload is not None and "into" in payload:
+            payload["into"] = ids["ticket"]
+        if payload is not None and "ids" in payload:
+            payload["ids"] = [ids["ticket"]]
+        if role == "anonymous":
+            headers: dict[str, str] = {}
+        elif role == "admin":
+            headers = api.admin
+        else:
+            headers = api.auth(secrets[role] or "")
+        response = await api.client.request(method, path, json=payload, headers=headers)
+        got[role] = response.status_code
+    assert got == expected
