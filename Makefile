@@ -25,7 +25,8 @@ run: install ## Serve the API on 127.0.0.1:8000 with the embedded default (SQLit
 	$(RUN) tessera serve
 
 test: install ## Run every test (unit, contract, integration, e2e) with coverage
-	$(RUN) pytest -n $(PYTEST_WORKERS) --cov --cov-report=term
+	$(RUN) pytest -n $(PYTEST_WORKERS) -m "not timing" --cov --cov-report=
+	$(RUN) pytest -m timing --cov --cov-append --cov-report=term
 
 test-fast: install ## Run the unit tests only (no services needed)
 	$(RUN) pytest tests/unit -q

@@ -106,23 +106,25 @@ class TesseraProcess:
         self._env = {**os.environ, **env}
         self._workdir = workdir
         self._process: subprocess.Popen[bytes] | None = None
+        self._log = workdir / f"tessera-{self.port}.log"
         self.output = ""
 
     def start(self) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(self.port)],
-            env=self._env,
-            cwd=self._workdir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        # Output to a file, not a pipe: a pipe nobody reads fills up and blocks the server.
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(self.port)],
+                env=self._env,
+                cwd=self._workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_until(self._ready, timeout=30, what=f"tessera on port {self.port}")
 
     def _ready(self) -> bool:
         assert self._process is not None
         if self._process.poll() is not None:
-            output = self._process.communicate()[0].decode()
-            pytest.fail(f"tessera exited early:\n{output}")
+            pytest.fail(f"tessera exited early:\n{self._log.read_text()}")
         try:
             return httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200
         except httpx.TransportError:
@@ -132,5 +134,6 @@ class TesseraProcess:
         if self._process is None:
             return
         self._process.terminate()
-        self.output = self._process.communicate(timeout=20)[0].decode()
+        self._process.wait(timeout=20)
+        self.output = self._log.read_text()
         self._process = None

@@ -139,3 +139,17 @@ async def test_keys_are_per_caller_and_validated(api: Api) -> None:
         "/v1/tickets", json=NEW_TICKET, headers={**AUTH, "Idempotency-Key": "x" * 300}
     )
     assert bad.status_code == 422
+
+
+async def test_revocation_is_immediate_and_an_admin_cannot_revoke_itself(api: Api) -> None:
+    agent = await api.token("agent")
+    listed = (await api.client.get("/v1/tokens", headers=AUTH)).json()["data"]
+    agent_id = next(t["id"] for t in listed if t["role"] == "agent")
+    assert (await api.client.get("/v1/tickets", headers=api.auth(agent))).status_code == 200
+
+    assert (await api.client.delete(f"/v1/tokens/{agent_id}", headers=AUTH)).status_code == 204
+    after = await api.client.get("/v1/tickets", headers=api.auth(agent))
+    assert after.status_code == 401  # although the principal was cached a moment ago
+    itself = await api.client.delete("/v1/tokens/1", headers=AUTH)
+    assert itself.status_code == 409
+    assert (await api.client.get("/v1/tickets", headers=AUTH)).status_code == 200

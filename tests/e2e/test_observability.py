@@ -27,17 +27,21 @@ from tests.e2e.conftest import ADMIN_SECRET, Api
 from tests.integration.event_harness import Recorder
 from tests.servers import free_port
 
+_EXPORTER = InMemorySpanExporter()
+
 
 @pytest.fixture
 def spans(api: Api) -> Iterator[InMemorySpanExporter]:
+    """Finished spans of this test (one exporter for the process: processors cannot be
+    taken off a provider again)."""
     provider = trace.get_tracer_provider()  # installed by the container
     assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    processor = SimpleSpanProcessor(exporter)
-    provider.add_span_processor(processor)
-    yield exporter
-    exporter.clear()
-    processor.shutdown()
+    if not getattr(provider, "_tessera_test_exporter", False):
+        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+        provider._tessera_test_exporter = True  # type: ignore[attr-defined]
+    _EXPORTER.clear()
+    yield _EXPORTER
+    _EXPORTER.clear()
 
 
 def _statement(span: ReadableSpan) -> str:

@@ -51,6 +51,7 @@ def test_a_ticket_is_created_and_read_over_real_http(server: str) -> None:
         assert client.get("/openapi.json").json()["info"]["title"] == "Tessera"
 
 
+@pytest.mark.timing
 async def test_the_live_stream_delivers_an_event_within_a_second_of_the_write(
     server: str,
 ) -> None:

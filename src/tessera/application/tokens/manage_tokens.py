@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tessera.application.errors import ForbiddenError, TokenNotFoundError
+from tessera.application.errors import ConflictError, ForbiddenError, TokenNotFoundError
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.tokens.secret import hash_secret, new_secret
@@ -77,7 +77,9 @@ class ListTokensHandler:
 
 
 class RevokeTokenHandler:
-    """Raises ForbiddenError (not an admin) and TokenNotFoundError. Revoking twice is a no-op."""
+    """Raises ForbiddenError (not an admin), TokenNotFoundError and ConflictError (an admin
+    revoking the token they are using: that would lock them out). Revoking twice is a
+    no-op."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -85,6 +87,8 @@ class RevokeTokenHandler:
 
     async def __call__(self, token_id: int, *, principal: Principal) -> None:
         _ensure_admin(principal)
+        if token_id == principal.token_id:
+            raise ConflictError("A token cannot revoke itself; use another admin token")
         async with self._uow() as uow:
             token = await uow.tokens.get(token_id)
             if token is None:

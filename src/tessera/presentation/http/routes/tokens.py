@@ -68,8 +68,8 @@ async def list_tokens(
     "/{token_id}",
     status_code=204,
     response_class=Response,
-    responses=error_responses(*_AUTH, "token_not_found"),
-    summary="Revoke an API token",
+    responses=error_responses(*_AUTH, "token_not_found", "conflict"),
+    summary="Revoke an API token (not the one making the request)",
 )
 async def revoke_token(
     token_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
