@@ -130,10 +130,20 @@ class TesseraProcess:
         except httpx.TransportError:
             return False
 
+    def terminate(self) -> None:
+        """SIGTERM, without waiting."""
+        assert self._process is not None
+        self._process.terminate()
+
+    def wait(self) -> int:
+        assert self._process is not None
+        code = self._process.wait(timeout=40)
+        self.output = self._log.read_text()
+        self._process = None
+        return code
+
     def stop(self) -> None:
         if self._process is None:
             return
-        self._process.terminate()
-        self._process.wait(timeout=20)
-        self.output = self._log.read_text()
-        self._process = None
+        self.terminate()
+        self.wait()

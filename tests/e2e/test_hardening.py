@@ -153,3 +153,10 @@ async def test_revocation_is_immediate_and_an_admin_cannot_revoke_itself(api: Ap
     itself = await api.client.delete("/v1/tokens/1", headers=AUTH)
     assert itself.status_code == 409
     assert (await api.client.get("/v1/tickets", headers=AUTH)).status_code == 200
+
+
+async def test_oversized_headers_are_refused_with_431(api: Api) -> None:
+    response = await api.client.get("/v1/tickets", headers={**AUTH, "X-Padding": "a" * 20_000})
+    assert response.status_code == 431
+    assert response.json()["code"] == "headers_too_large"
+    assert (await api.client.get("/v1/tickets", headers=AUTH)).status_code == 200

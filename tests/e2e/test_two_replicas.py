@@ -66,3 +66,26 @@ def test_a_write_on_one_replica_is_read_on_the_other_within_100_ms(
         elapsed = time.monotonic() - written
 
     assert elapsed < 0.1, f"visible after {elapsed * 1000:.0f} ms"
+
+
+def test_a_token_revoked_on_one_replica_stops_working_on_the_other_at_once(
+    replicas: tuple[str, str],
+) -> None:
+    first, second = replicas
+    with httpx.Client(timeout=5) as client:
+        issued = client.post(
+            f"{first}/v1/tokens", json={"name": "temp", "role": "agent"}, headers=AUTH
+        ).json()
+        agent = {"Authorization": f"Bearer {issued['token']}"}
+        for _ in range(3):  # the other replica has the principal cached
+            assert client.get(f"{second}/v1/tickets", headers=agent).status_code == 200
+
+        revoked = client.delete(f"{first}/v1/tokens/{issued['id']}", headers=AUTH)
+        done = time.monotonic()
+        assert revoked.status_code == 204
+        while client.get(f"{second}/v1/tickets", headers=agent).status_code != 401:
+            assert time.monotonic() - done < 1.0, "the revoked token still works"
+            time.sleep(0.002)
+        elapsed = time.monotonic() - done
+
+    assert elapsed < 0.1, f"refused after {elapsed * 1000:.0f} ms"

@@ -32,6 +32,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "idempotency_key_reused": 409,
     "precondition_failed": 412,
     "payload_too_large": 413,
+    "headers_too_large": 431,
     "unsupported_media_type": 415,
     "validation_failed": 422,
     "rate_limited": 429,

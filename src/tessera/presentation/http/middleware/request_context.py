@@ -39,9 +39,12 @@ class BodyTooLargeError(HTTPException):
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int = 16 * 1024
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +64,7 @@ class RequestContextMiddleware:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        refusal = self._refusal(scope["method"], headers)
+        refusal = self._refusal(scope, headers)
         if refusal is not None:
             await _send_error(send_with_id, refusal, request_id)
             return
@@ -75,8 +78,11 @@ class RequestContextMiddleware:
             if not started:
                 await _send_error(send_with_id, "internal_error", request_id)
 
-    def _refusal(self, method: str, headers: Headers) -> str | None:
-        if method not in _BODY_METHODS:
+    def _refusal(self, scope: Scope, headers: Headers) -> str | None:
+        size = sum(len(name) + len(value) for name, value in scope["headers"])
+        if size > self.max_header_bytes:
+            return "headers_too_large"
+        if scope["method"] not in _BODY_METHODS:
             return None
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
@@ -119,6 +125,7 @@ def _is_json(content_type: str) -> bool:
 
 _MESSAGES: Final = {
     "payload_too_large": "The request body is larger than the limit",
+    "headers_too_large": "The request headers are larger than the limit",
     "unsupported_media_type": "The request body must be application/json",
     "internal_error": INTERNAL_MESSAGE,
 }
