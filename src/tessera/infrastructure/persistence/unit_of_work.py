@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.errors import ConflictError, ServiceUnavailableError
 from tessera.domain.events import DomainEvent
+from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.errors import (
     UNAVAILABLE_MESSAGE,
     is_sqlite_lock,
@@ -99,6 +100,10 @@ class SqlAlchemyUnitOfWork:
 
     async def _connection(self) -> AsyncConnection:
         if self._conn is None:
-            self._conn = await self._engine.connect()
+            # SQLite has one writer: a unit of work takes the write lock at BEGIN and waits
+            # its turn (busy timeout) instead of reading a snapshot that another writer (the
+            # relay, a consumer) could make stale before it writes. Units of work on SQLite
+            # therefore run one after another; PostgreSQL keeps optimistic concurrency.
+            self._conn = await writer(self._engine).connect()
             await self._conn.begin()
         return self._conn

@@ -47,7 +47,12 @@ _AUTH = ("unauthenticated", "forbidden")
     status_code=201,
     response_model=TicketResponse,
     responses=error_responses(
-        *_AUTH, "invalid_json", "unsupported_media_type", "payload_too_large", "validation_failed"
+        *_AUTH,
+        "invalid_json",
+        "unsupported_media_type",
+        "payload_too_large",
+        "validation_failed",
+        "conflict",
     ),
     summary="Open a ticket",
 )
