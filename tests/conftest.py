@@ -7,11 +7,13 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401 - see below
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
+from tests.servers import ThrowawayServer, redis_command
 from tests.support import (
     FrozenClock,
     postgres_reachable,
@@ -20,6 +22,10 @@ from tests.support import (
     truncate_all,
     worker_database_url,
 )
+
+# hypothesis is imported here, at collection, on purpose: when its pytest plugin first
+# imports it from deep inside a session hook, pytest's assertion rewriter trips a CPython
+# 3.11 bug ("AST constructor recursion depth mismatch").
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +100,12 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayServer]:
+    """A redis-server of this test's own, on a free port, that the test may stop and start."""
+    server = ThrowawayServer("redis-server", redis_command, tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -4,8 +4,7 @@ costs no request, and hits come back with it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -21,18 +20,10 @@ from tessera.infrastructure.cache.tickets import CachedTicketReader, CacheInvali
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import ADMIN_SECRET
-from tests.servers import ThrowawayServer, redis_command
+from tests.servers import ThrowawayServer
 
 AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
 NEW = {"title": "Cached", "description": "Read many times.", "customer_email": "a@example.com"}
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[ThrowawayServer]:
-    server = ThrowawayServer("redis-server", redis_command, tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def settings_for(database_url: str, redis_url: str | None) -> Settings:
@@ -46,10 +37,10 @@ def settings_for(database_url: str, redis_url: str | None) -> Settings:
 
 @pytest.fixture
 async def client_and_container(
-    database_url: str, redis_server: ThrowawayServer
+    database_url: str, throwaway_redis: ThrowawayServer
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
     container = build_container(
-        settings_for(database_url, f"redis://127.0.0.1:{redis_server.port}/0")
+        settings_for(database_url, f"redis://127.0.0.1:{throwaway_redis.port}/0")
     )
     await container.start()
     app = create_app(container.services)
@@ -106,7 +97,7 @@ async def test_a_slow_reader_never_leaves_an_older_version_in_the_cache(
 
 
 async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
-    client_and_container: tuple[httpx.AsyncClient, Container], redis_server: ThrowawayServer
+    client_and_container: tuple[httpx.AsyncClient, Container], throwaway_redis: ThrowawayServer
 ) -> None:
     client, container = client_and_container
     stats = container.cache_stats
@@ -125,9 +116,9 @@ async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
 
     await traffic(30)
     assert stats.hits("l1") > 0
-    await asyncio.to_thread(redis_server.stop)
+    await asyncio.to_thread(throwaway_redis.stop)
     await traffic(60)  # Redis is gone: served from L1 and the database
-    await asyncio.to_thread(redis_server.start)
+    await asyncio.to_thread(throwaway_redis.start)
     await asyncio.sleep(2.5)  # the breaker's cool-down
     await traffic(10)
     assert all(status < 500 for status in statuses), statuses

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from redis.asyncio import Redis
 
 from tessera.infrastructure.ratelimit.buckets import RedisBuckets
-from tests.servers import ThrowawayServer, redis_command
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[ThrowawayServer]:
-    server = ThrowawayServer("redis-server", redis_command, tmp_path)
-    server.start()
-    yield server
-    server.stop()
+from tests.servers import ThrowawayServer
 
 
 async def test_replicas_share_one_bucket_and_fall_back_when_redis_is_gone(
-    redis_server: ThrowawayServer,
+    throwaway_redis: ThrowawayServer,
 ) -> None:
-    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    url = f"redis://127.0.0.1:{throwaway_redis.port}/0"
     one, two = RedisBuckets(Redis.from_url(url)), RedisBuckets(Redis.from_url(url))
 
     decisions = [
@@ -34,7 +22,7 @@ async def test_replicas_share_one_bucket_and_fall_back_when_redis_is_gone(
     assert [d.remaining for d in decisions] == [3, 2, 1, 0, 0]
     assert decisions[-1].retry_after_seconds >= 1
 
-    redis_server.stop()
+    throwaway_redis.stop()
     local = [
         (await one.hit("token:xyz:read", capacity=2, per_seconds=60)).allowed for _ in range(3)
     ]
