@@ -189,3 +189,33 @@ async def test_one_json_access_line_per_request_and_no_secret_in_any_log(
     assert [line["status"] for line in access] == [201, 200, 401]
     assert ADMIN_SECRET not in output
     assert "tsr_wrong-secret" not in output
+
+
+async def test_secrets_inside_an_unhandled_error_never_reach_the_log(
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leaky = (
+        f"boom: Bearer {ADMIN_SECRET} tsr_another-secret-token "
+        "postgresql://tessera:hunter2@db.internal/tessera"
+    )
+
+    async def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(leaky)
+
+    api.container.services.list_tickets._handler = explode  # type: ignore[attr-defined]
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    configure_logging(api.container.settings, json=True)
+    try:
+        response = await api.client.get("/v1/tickets", headers=api.admin)
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        structlog.reset_defaults()
+    output = capsys.readouterr().err
+
+    assert response.status_code == 500
+    assert response.json()["error"] == "Internal server error"
+    assert "boom" in output  # the error was logged...
+    for secret in (ADMIN_SECRET, "tsr_another-secret-token", "hunter2"):
+        assert secret not in output  # ...without what it carried

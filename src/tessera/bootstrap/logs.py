@@ -5,6 +5,7 @@ production, readable console lines in development; trace ids on every line, secr
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
@@ -32,6 +33,33 @@ def _redact(_logger: Any, _name: str, event: EventDict) -> EventDict:
     for key in list(event):
         if key.lower() in REDACTED_KEYS:
             event[key] = "[redacted]"
+    return event
+
+
+# Secrets that can hide inside free text (an exception message, a traceback, a URL).
+_SECRET_TEXT = re.compile(
+    r"(?P<token>tsr_[A-Za-z0-9_\-]+)"
+    r"|(?P<bearer>(?i:bearer)\s+)\S+"
+    r"|(?P<url>://[^/\s:@]+:)[^@\s]+@"
+)
+
+
+def _scrub_text(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group("token"):
+            return "[redacted]"
+        if match.group("bearer"):
+            return f"{match.group('bearer')}[redacted]"
+        return f"{match.group('url')}[redacted]@"
+
+    return _SECRET_TEXT.sub(replace, text)
+
+
+def _scrub(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    """Last, after tracebacks became text: no token, bearer value or URL password leaves."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = _scrub_text(value)
     return event
 
 
@@ -74,7 +102,8 @@ def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info if as_json else _keep,
+            structlog.processors.format_exc_info,
+            _scrub,
             renderer,
         ],
     )
@@ -86,7 +115,3 @@ def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
     # Alembic announces its dialect on every schema probe (each /readyz): keep that quiet.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").disabled = True  # Tessera writes its own access line
-
-
-def _keep(_logger: Any, _name: str, event: EventDict) -> EventDict:
-    return event
