@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     log_level: str = "INFO"
     bootstrap_admin_token: SecretStr | None = None
+    # Prefixes every Redis key and channel, broker stream, subject and consumer name, so that
+    # two deployments can share one Redis or one broker (SPEC §11).
+    namespace: str = Field(default="tessera", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
     # Optional services (SPEC §2): unset means the embedded fallback; set but unreachable
     # is an error, never a silent fallback.
     redis_url: str | None = Field(default=None, description="redis://host:6379/0")
