@@ -279,6 +279,30 @@ async def test_a_host_that_does_not_resolve_is_retried_with_backoff_until_dead(
     assert delivery.last_error == delivery.attempt_log[-1].error
 
 
+async def test_the_running_sender_counts_an_unresolvable_host_until_it_is_dead(
+    database_url: str,
+) -> None:
+    settings = Settings(
+        env=Environment.TEST,
+        database=DatabaseSettings(url=database_url),
+        events=EventSettings(relay_poll_seconds=0.05),
+        webhooks=WebhookSettings(timeout_seconds=2.0, retry_seconds=0.05, max_attempts=3),
+    )
+    container = build_container(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_tasks(container.serve_tasks(), stop, grace=5))
+    try:
+        hook = await _subscribe(container, "https://hooks.tessera.invalid/x")
+        await container.services.create_ticket(NEW, principal=ADMIN)
+        [dead] = await _settled(container, hook, "dead", within=20)
+        assert dead.attempts == 3
+        assert all("cannot resolve" in (a.error or "") for a in dead.attempt_log)
+    finally:
+        stop.set()
+        await running
+        await container.close()
+
+
 async def test_a_public_name_resolving_to_loopback_is_refused_when_connecting(
     quiet: Container, receiver: Receiver
 ) -> None:
