@@ -50,3 +50,26 @@ async def test_webhook_input_is_validated_and_only_admins_manage_them(api: Api) 
     missing = await api.client.post("/v1/webhooks/9/deliveries/9/redeliver", headers=api.admin)
     assert missing.status_code == 404
     assert missing.json()["code"] == "delivery_not_found"
+
+
+async def test_every_spelling_of_a_loopback_target_is_refused_naming_the_url(api: Api) -> None:
+    for url in (
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://0177.0.0.1/",
+        "http://127.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:7f00:1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://127.0.0.1./",
+        "http://[::1/",
+        "http://hooks.example.com:99999/",
+    ):
+        response = await api.client.post("/v1/webhooks", json={"url": url}, headers=api.admin)
+        assert response.status_code == 422, url
+        body = response.json()
+        assert body["code"] == "validation_failed", url
+        assert [detail["field"] for detail in body["details"]] == ["url"], url
+    listed = (await api.client.get("/v1/webhooks", headers=api.admin)).json()
+    assert listed["data"] == []

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tessera.application.tickets.commands import CreateTicket
 from tessera.application.webhooks.manage_webhooks import CreateWebhook
@@ -26,9 +29,12 @@ from tessera.bootstrap.settings import (
 from tessera.domain.access.principal import Principal, Role
 from tessera.domain.errors import DomainValidationError
 from tessera.infrastructure.persistence.tables import webhook_deliveries
+from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
 from tessera.infrastructure.webhooks.signing import verify
+from tessera.infrastructure.webhooks.targets import system_resolver
 from tests.integration.event_harness import eventually
 from tests.integration.receivers import Receiver, http_receiver
+from tests.support import FrozenClock
 
 ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
 SECRET = "whsec_test-secret-0123456789"
@@ -176,6 +182,8 @@ async def test_targets_on_private_addresses_are_refused_unless_allowed(
             "http://10.0.0.7/hook",
             "http://[::1]/hook",
             "http://169.254.169.254/latest",
+            "http://2130706433/hook",
+            "http://[::ffff:127.0.0.1]/hook",
             "ftp://example.com/hook",
         ):
             with pytest.raises(DomainValidationError):
@@ -188,3 +196,146 @@ async def test_targets_on_private_addresses_are_refused_unless_allowed(
             assert (await conn.execute(select(webhook_deliveries))).first() is None
     finally:
         await container.close()
+
+
+@pytest.fixture
+async def quiet(database_url: str) -> AsyncIterator[Container]:
+    """No background tasks, private targets refused: the test drives a WebhookSender."""
+    container = build_container(
+        Settings(env=Environment.TEST, database=DatabaseSettings(url=database_url))
+    )
+    yield container
+    await container.close()
+
+
+class FixedResolver:
+    """Every name resolves to ``address``: a stand-in for DNS that answers what a test needs."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.lookups: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.lookups.append((host, port))
+        return [self.address]
+
+
+async def _queue_delivery(container: Container, webhook_id: int, *, now: datetime) -> None:
+    """A delivery as the webhooks consumer queues it for an event."""
+    event_id = str(uuid.uuid4())
+    async with container.engine.begin() as conn:
+        await conn.execute(
+            insert(webhook_deliveries).values(
+                webhook_id=webhook_id,
+                event_id=event_id,
+                event_type="ticket.created",
+                payload={"specversion": "1.0", "id": event_id, "type": "ticket.created"},
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+
+def _sender(
+    container: Container,
+    *,
+    allow_private: bool = False,
+    resolver: Any = system_resolver,
+    clock: FrozenClock | None = None,
+) -> WebhookSender:
+    policy = WebhookPolicy(
+        timeout=2.0, max_attempts=3, retry_base=timedelta(seconds=10), allow_private=allow_private
+    )
+    return WebhookSender(container.engine, policy=policy, resolver=resolver, clock=clock)
+
+
+async def test_a_host_that_does_not_resolve_is_retried_with_backoff_until_dead(
+    quiet: Container,
+) -> None:
+    clock = FrozenClock(datetime.now(UTC))
+    hook = await _subscribe(quiet, "https://hooks.tessera.invalid/x")  # RFC 2606: never resolves
+    await _queue_delivery(quiet, hook, now=clock.now())
+
+    async with _sender(quiet, clock=clock) as sender:
+        for attempt in (1, 2, 3):
+            assert await sender.send_due() == 1
+            await sender.drain()
+            [delivery] = await _deliveries(quiet, hook)
+            assert delivery.attempts == attempt
+            if attempt < 3:
+                assert delivery.state == "pending"
+                assert delivery.next_attempt_at > clock.now()  # backoff
+                assert await sender.send_due() == 0  # nothing before its time
+                clock.advance(hours=2)
+
+    assert delivery.state == "dead"
+    assert delivery.next_attempt_at is None
+    assert [a.attempt for a in delivery.attempt_log] == [1, 2, 3]
+    for logged in delivery.attempt_log:
+        assert logged.status_code is None
+        assert "cannot resolve hooks.tessera.invalid" in (logged.error or "")
+    assert delivery.last_error == delivery.attempt_log[-1].error
+
+
+async def test_the_running_sender_counts_an_unresolvable_host_until_it_is_dead(
+    database_url: str,
+) -> None:
+    settings = Settings(
+        env=Environment.TEST,
+        database=DatabaseSettings(url=database_url),
+        events=EventSettings(relay_poll_seconds=0.05),
+        webhooks=WebhookSettings(timeout_seconds=2.0, retry_seconds=0.05, max_attempts=3),
+    )
+    container = build_container(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_tasks(container.serve_tasks(), stop, grace=5))
+    try:
+        hook = await _subscribe(container, "https://hooks.tessera.invalid/x")
+        await container.services.create_ticket(NEW, principal=ADMIN)
+        [dead] = await _settled(container, hook, "dead", within=20)
+        assert dead.attempts == 3
+        assert all("cannot resolve" in (a.error or "") for a in dead.attempt_log)
+    finally:
+        stop.set()
+        await running
+        await container.close()
+
+
+async def test_a_public_name_resolving_to_loopback_is_refused_when_connecting(
+    quiet: Container, receiver: Receiver
+) -> None:
+    port = urlsplit(receiver.base_url).port
+    hook = await _subscribe(quiet, f"http://hooks.example.com:{port}/ok")  # a name: accepted
+    await _queue_delivery(quiet, hook, now=datetime.now(UTC))
+    resolver = FixedResolver("127.0.0.1")
+
+    async with _sender(quiet, resolver=resolver) as sender:
+        assert await sender.send_due() == 1
+        await sender.drain()
+
+    [delivery] = await _deliveries(quiet, hook)
+    assert (delivery.state, delivery.attempts) == ("dead", 1)
+    assert "private or loopback address (127.0.0.1)" in (delivery.attempt_log[0].error or "")
+    assert resolver.lookups == [("hooks.example.com", port)]
+    assert receiver.received == []  # no connection reached the receiver
+
+
+async def test_with_private_targets_allowed_the_checked_address_gets_the_delivery(
+    quiet: Container, receiver: Receiver
+) -> None:
+    port = urlsplit(receiver.base_url).port
+    hook = await _subscribe(quiet, f"http://hooks.example.com:{port}/ok")
+    await _queue_delivery(quiet, hook, now=datetime.now(UTC))
+    resolver = FixedResolver("127.0.0.1")
+
+    async with _sender(quiet, allow_private=True, resolver=resolver) as sender:
+        assert await sender.send_due() == 1
+        await sender.drain()
+
+    [delivery] = await _deliveries(quiet, hook)
+    assert (delivery.state, delivery.attempts) == ("succeeded", 1)
+    [request] = receiver.at("/ok")
+    assert request.headers["host"] == f"hooks.example.com:{port}"  # the URL's name, kept
+    assert resolver.lookups == [("hooks.example.com", port)]  # resolved once, for the connect

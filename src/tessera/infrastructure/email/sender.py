@@ -6,7 +6,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.errors import MessageError
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import parseaddr
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
@@ -14,6 +18,7 @@ import aiosmtplib
 from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.infrastructure.email.templates import single_line
 from tessera.infrastructure.messaging.waiting import wait_any
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
@@ -40,8 +45,54 @@ class SmtpConfig:
     poll_interval: float = 2.0
 
 
+FAILED = "failed"  # could not be built: terminal, with the reason in last_error
+
+
+class UnbuildableMailError(ValueError):
+    """A queued mail that no retry could ever send (a recipient that is not one address)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltMail:
+    content: bytes
+    sender: str
+    recipient: str
+    utf8: bool  # needs the SMTPUTF8 extension (an address that is not ASCII)
+
+
+def sender_address(sender: str) -> Address:
+    """The From header as configured; raises ValueError when it is not one address."""
+    name, addr_spec = parseaddr(sender)
+    if not addr_spec or any(c in sender for c in "\r\n"):
+        raise ValueError(f"not an e-mail address: {sender!r}")
+    return Address(display_name=name, addr_spec=addr_spec)
+
+
+def build_mail(row: RowMapping, *, sender: Address) -> BuiltMail:
+    """The message as bytes, headers encoded by the email package (RFC 5322/2047), never by
+    string concatenation. Raises UnbuildableMailError."""
+    recipient = str(row["recipient"])
+    try:
+        message = EmailMessage(policy=policy.SMTP)
+        message["From"] = sender
+        message["To"] = recipient
+        addresses = message["To"].addresses
+        if len(addresses) != 1 or addresses[0].addr_spec != recipient:
+            raise ValueError("the recipient is not one e-mail address")
+        message["Subject"] = single_line(row["subject"])
+        message["Message-ID"] = f"<{row['event_id']}.{row['kind']}@tessera>"
+        message.set_content(row["text_body"])
+        message.add_alternative(row["html_body"], subtype="html")
+        utf8 = not (recipient.isascii() and sender.addr_spec.isascii())
+        content = message.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
+    except (ValueError, TypeError, LookupError, MessageError) as error:  # headers, encoding
+        raise UnbuildableMailError(f"{type(error).__name__}: {error}") from error
+    return BuiltMail(content, sender.addr_spec, recipient, utf8)
+
+
 class MailSender:
-    """A BackgroundTask."""
+    """A BackgroundTask. Each mail is tried on its own: one that cannot be built is marked
+    ``failed`` at once, and nothing about one mail stops the others in its batch."""
 
     name = "mail-sender"
 
@@ -52,6 +103,7 @@ class MailSender:
         self._config = config
         self._wake = wake or asyncio.Event()
         self._failing = False
+        self._from = sender_address(config.sender)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -73,21 +125,33 @@ class MailSender:
             limit=limit,
         )
         for row in rows:
-            await self._send(row)
+            try:
+                await self._send(row)
+            except Exception as error:  # one mail never blocks the rest of the batch
+                logger.exception("sending mail %s failed unexpectedly", row["id"])
+                await self._failed(row, error)
         return len(rows)
 
     async def _send(self, row: RowMapping) -> None:
-        message = EmailMessage()
-        message["From"] = self._config.sender
-        message["To"] = row["recipient"]
-        message["Subject"] = row["subject"]
-        message["Message-ID"] = f"<{row['event_id']}.{row['kind']}@tessera>"
-        message.set_content(row["text_body"])
-        message.add_alternative(row["html_body"], subtype="html")
+        try:
+            mail = build_mail(row, sender=self._from)
+        except UnbuildableMailError as error:
+            logger.warning("mail %s cannot be built; it is marked failed: %s", row["id"], error)
+            await self._update(
+                row,
+                state=FAILED,
+                attempts=int(row["attempts"]) + 1,
+                next_attempt_at=None,
+                last_error=f"cannot be built: {error}"[:2000],
+            )
+            return
         target = urlsplit(self._config.url)
         try:
             await aiosmtplib.send(
-                message,
+                mail.content,
+                sender=mail.sender,
+                recipients=[mail.recipient],
+                mail_options=["SMTPUTF8"] if mail.utf8 else None,
                 hostname=target.hostname or "localhost",
                 port=target.port or (465 if self._config.tls is SmtpTls.TLS else 25),
                 username=unquote(target.username) if target.username else None,
@@ -109,15 +173,15 @@ class MailSender:
             logger.warning("sending mail failed; it stays queued: %s", error)
             self._failing = True
         attempts = int(row["attempts"]) + 1
+        reason = f"{type(error).__name__}: {error}"[:2000]
         if attempts >= self._config.max_attempts:
-            await self._update(row, state="dead", next_attempt_at=None, attempts=attempts)
+            await self._update(
+                row, state="dead", next_attempt_at=None, attempts=attempts, last_error=reason
+            )
             return
         delay = backoff(attempts, base=self._config.retry_base, cap=self._config.retry_cap)
         await self._update(
-            row,
-            attempts=attempts,
-            next_attempt_at=datetime.now(UTC) + delay,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
+            row, attempts=attempts, next_attempt_at=datetime.now(UTC) + delay, last_error=reason
         )
 
     async def _update(self, row: RowMapping, **values: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,13 @@ _environment = Environment(
     keep_trailing_newline=True,
 )
 
+SUBJECT_MAX = 300  # the outgoing_mail.subject column
+# Characters a header may not carry as they are: line breaks of any kind (CR, LF, U+0085,
+# U+2028, U+2029, FF, VT, the file/group/record separators), other control characters
+# and runs of white space.
+_BREAKING = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")  # not encodable at all
+
 SUBJECTS = {
     "ticket_received": "[#{ticket_id}] We received your request: {title}",
     "agent_reply": "Re: [#{ticket_id}] {title}",
@@ -29,11 +37,16 @@ class RenderedMail:
     html: str
 
 
+def single_line(text: str) -> str:
+    """``text`` as one header line: every run of line breaks, control characters and white
+    space becomes one space (the email package then encodes what is not ASCII)."""
+    return _BREAKING.sub(" ", _LONE_SURROGATES.sub("", text)).strip()
+
+
 def render(kind: str, **context: Any) -> RenderedMail:
     """Raises KeyError for an unknown kind."""
-    subject = SUBJECTS[kind].format(**context).replace("\r", " ").replace("\n", " ")
     return RenderedMail(
-        subject=subject[:300],
+        subject=single_line(SUBJECTS[kind].format(**context))[:SUBJECT_MAX],
         text=_environment.get_template(f"{kind}.txt").render(**context),
         html=_environment.get_template(f"{kind}.html").render(**context),
     )

@@ -9,25 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import timedelta
+from types import TracebackType
 
 import httpx
 import orjson
 from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tessera.domain.webhooks.webhook import DeliveryState, is_private_address
+from tessera.application.ports.clock import Clock
+from tessera.domain.webhooks.webhook import DeliveryState
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.messaging.waiting import wait_any
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import webhook_attempts, webhook_deliveries, webhooks
 from tessera.infrastructure.webhooks.signing import HEADER, sign
+from tessera.infrastructure.webhooks.targets import (
+    CheckedTransport,
+    RefusedTargetError,
+    Resolver,
+    system_resolver,
+)
 
 logger = logging.getLogger("tessera.webhooks")
 
@@ -44,10 +51,6 @@ class WebhookPolicy:
     poll_interval: float = 1.0
 
 
-class RefusedTargetError(Exception):
-    """The target resolves to an address deliveries may not go to."""
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     status_code: int | None
@@ -61,7 +64,9 @@ class Outcome:
 
 class WebhookSender:
     """A BackgroundTask. ``on_outcome`` (if given) hears each attempt's outcome (``succeeded``,
-    ``failed``, ``dead``), for metrics."""
+    ``failed``, ``dead``), for metrics. Connections go only to addresses checked when they
+    are made (see targets.py); ``resolver`` and ``clock`` are there to be replaced in tests.
+    Outside ``run``, use it as ``async with sender:`` around ``send_due`` and ``drain``."""
 
     name = "webhook-sender"
 
@@ -71,21 +76,43 @@ class WebhookSender:
         *,
         policy: WebhookPolicy = WebhookPolicy(),
         wake: asyncio.Event | None = None,
-        client: httpx.AsyncClient | None = None,
+        resolver: Resolver = system_resolver,
+        clock: Clock | None = None,
         on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self._engine = engine
         self._on_outcome = on_outcome
         self._policy = policy
         self._wake = wake or asyncio.Event()
-        self._client = client
+        self._resolver = resolver
+        self._clock = clock or SystemClock()
+        self._client: httpx.AsyncClient | None = None
         self._in_flight: dict[asyncio.Task[None], int] = {}
 
+    async def __aenter__(self) -> WebhookSender:
+        self._client = httpx.AsyncClient(
+            transport=CheckedTransport(
+                resolver=self._resolver, allow_private=self._policy.allow_private
+            ),
+            timeout=self._policy.timeout,
+            follow_redirects=False,
+            trust_env=False,  # a proxy from the environment would connect unchecked
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.drain()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(
-            timeout=self._policy.timeout, follow_redirects=False
-        ) as client:
-            self._client = self._client or client
+        async with self:
             while not stop.is_set():
                 self._wake.clear()
                 try:
@@ -95,8 +122,7 @@ class WebhookSender:
                     started = 0
                 if started == 0:
                     await wait_any(stop, self._wake, seconds=self._policy.poll_interval)
-            if self._in_flight:  # let sends in progress finish (each is bounded by the timeout)
-                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            # leaving lets the sends in progress finish (each is bounded by the timeout)
 
     async def send_due(self) -> int:
         """Claim what is due and free to send, start a task for each; returns how many."""
@@ -105,7 +131,7 @@ class WebhookSender:
         rows = await claim_due(
             self._engine,
             webhook_deliveries,
-            now=datetime.now(UTC),
+            now=self._clock.now(),
             lease=timedelta(seconds=self._policy.timeout * 2 + 5),
             limit=self._policy.concurrency - len(self._in_flight),
             skip=("webhook_id", saturated),
@@ -140,25 +166,18 @@ class WebhookSender:
         if hook is None:  # deleted meanwhile (its deliveries go with it)
             return
         body = orjson.dumps(delivery["payload"])
+        started = time.perf_counter()
         try:
-            await self._check_target(hook["url"])
-        except RefusedTargetError as refused:
-            await self._record(delivery, Outcome(None, str(refused), 0), final=True)
+            outcome = await self._post(hook["url"], hook["secret"], delivery, body)
+        except RefusedTargetError as refused:  # for good: a redelivery may try again
+            elapsed = int((time.perf_counter() - started) * 1000)
+            await self._record(delivery, Outcome(None, str(refused), elapsed), final=True)
             return
-        outcome = await self._post(hook["url"], hook["secret"], delivery, body)
         await self._record(delivery, outcome, final=False)
 
-    async def _check_target(self, url: str) -> None:
-        if self._policy.allow_private:
-            return
-        host = urlsplit(url).hostname or ""
-        port = urlsplit(url).port or (443 if url.startswith("https") else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        if any(is_private_address(str(info[4][0])) for info in infos):
-            raise RefusedTargetError(f"{host} resolves to a private or loopback address")
-
     async def _post(self, url: str, secret: str, delivery: RowMapping, body: bytes) -> Outcome:
-        assert self._client is not None
+        """Raises RefusedTargetError; every other failure is an Outcome."""
+        assert self._client is not None, "use the sender as `async with sender:`"
         headers = {
             "Content-Type": "application/cloudevents+json",
             "User-Agent": "Tessera-Webhooks/1",
@@ -175,7 +194,11 @@ class WebhookSender:
         except httpx.TimeoutException:
             error: str | None = f"timed out after {self._policy.timeout:g} s"
             status = None
-        except httpx.HTTPError as failure:
+        except RefusedTargetError:
+            raise
+        except Exception as failure:  # noqa: BLE001 - connection errors, a URL httpx refuses...
+            # ... each is an attempt with its error, retried and dead in the end, never a
+            # crash that leaves the delivery uncounted.
             error, status = f"{type(failure).__name__}: {failure}", None
         else:
             status = response.status_code
@@ -184,7 +207,7 @@ class WebhookSender:
 
     async def _record(self, delivery: RowMapping, outcome: Outcome, *, final: bool) -> None:
         attempts = int(delivery["attempts"]) + 1
-        now = datetime.now(UTC)
+        now = self._clock.now()
         if outcome.succeeded:
             label = "succeeded"
             values = {
