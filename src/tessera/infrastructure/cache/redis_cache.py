@@ -211,7 +211,7 @@ class InvalidationSubscriber:
         on_tokens: Callable[[], None],
         on_gap: Callable[[], None],
         keys: CacheKeys | None = None,
-        heartbeat_seconds: float = 0.5,
+        heartbeat_seconds: float = 1.0,
         retry_seconds: float = 1.0,
     ) -> None:
         self._client = client
