@@ -180,3 +180,29 @@ async def until(
 
 async def count(items: list[float]) -> int:
     return len(items)
+
+
+async def test_invalidations_redis_could_not_take_are_published_once_it_answers(
+    postgres_url: str, throwaway_redis: ThrowawayServer
+) -> None:
+    settings = replica_settings(postgres_url, f"redis://127.0.0.1:{throwaway_redis.port}/0")
+    listener = Redis.from_url(settings.redis_url or "")
+    heard: set[str] = set()
+    async with replica(settings) as writer, listener.pubsub() as channel:
+        await channel.subscribe(CacheKeys().channel)
+        ids = await warm([writer], 2)
+        throwaway_redis.pause()
+        for ticket_id in ids:  # the first waits out a timeout; the breaker skips the second
+            assert (await writer.patch(f"/v1/tickets/{ticket_id}", json={"title": "N"})).is_success
+        throwaway_redis.resume()
+
+        async def listen() -> set[str]:
+            message = await channel.get_message(ignore_subscribe_messages=True, timeout=0.2)
+            if message is not None:
+                heard.add(message["data"].decode())
+            return heard
+
+        # No further request reaches the writer: its background loop alone must publish.
+        wanted = {f"ticket:{ticket_id}" for ticket_id in ids}
+        await until(listen, lambda found: wanted <= found, "the pending invalidations")
+    await listener.aclose()

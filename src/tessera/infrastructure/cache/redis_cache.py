@@ -146,8 +146,11 @@ class RedisTicketCache:
         return await self._flush_pending(probe=True)
 
     async def _flush_pending(self, *, probe: bool = False) -> bool:
-        if not self._pending or not (probe or self.breaker.allows):
-            return not self._pending
+        if not self._pending:
+            return True
+        if not (probe or self.breaker.allows):
+            self.has_pending.set()  # the replay loop takes over
+            return False
         ids = set(self._pending)
         keys = self.keys
 
