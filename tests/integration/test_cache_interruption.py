@@ -15,7 +15,11 @@ import pytest
 from redis.asyncio import Redis
 
 from tessera.infrastructure.cache.keys import CacheKeys
-from tessera.infrastructure.cache.redis_cache import InvalidationSubscriber
+from tessera.infrastructure.cache.redis_cache import (
+    InvalidationReplay,
+    InvalidationSubscriber,
+    RedisTicketCache,
+)
 from tests.integration.replicas import NEW, replica, replica_settings, version
 from tests.servers import ThrowawayServer
 
@@ -183,18 +187,20 @@ async def count(items: list[float]) -> int:
 
 
 async def test_invalidations_redis_could_not_take_are_published_once_it_answers(
-    postgres_url: str, throwaway_redis: ThrowawayServer
+    throwaway_redis: ThrowawayServer,
 ) -> None:
-    settings = replica_settings(postgres_url, f"redis://127.0.0.1:{throwaway_redis.port}/0")
-    listener = Redis.from_url(settings.redis_url or "")
+    url = f"redis://127.0.0.1:{throwaway_redis.port}/0"
+    client = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    cache = RedisTicketCache(client)
+    await in_thread(throwaway_redis.stop)
+    assert not await cache.invalidate({7, 8})  # kept for later
+    await in_thread(throwaway_redis.start)
+
+    listener = Redis.from_url(url)
     heard: set[str] = set()
-    async with replica(settings) as writer, listener.pubsub() as channel:
-        await channel.subscribe(CacheKeys().channel)
-        ids = await warm([writer], 2)
-        throwaway_redis.pause()
-        for ticket_id in ids:  # the first waits out a timeout; the breaker skips the second
-            assert (await writer.patch(f"/v1/tickets/{ticket_id}", json={"title": "N"})).is_success
-        throwaway_redis.resume()
+    stop = asyncio.Event()
+    async with listener.pubsub() as channel:
+        await channel.subscribe(cache.keys.channel)
 
         async def listen() -> set[str]:
             message = await channel.get_message(ignore_subscribe_messages=True, timeout=0.2)
@@ -202,7 +208,12 @@ async def test_invalidations_redis_could_not_take_are_published_once_it_answers(
                 heard.add(message["data"].decode())
             return heard
 
-        # No further request reaches the writer: its background loop alone must publish.
-        wanted = {f"ticket:{ticket_id}" for ticket_id in ids}
-        await until(listen, lambda found: wanted <= found, "the pending invalidations")
+        assert await listen() == set()
+        # Nothing calls the cache any more: the replay loop alone must write them.
+        replay = asyncio.create_task(InvalidationReplay(cache).run(stop))
+        await until(listen, lambda found: found == {"ticket:7", "ticket:8"}, "the replay")
+        stop.set()
+        await replay
+    assert cache.pending == frozenset()
     await listener.aclose()
+    await client.aclose()
