@@ -70,6 +70,15 @@ class ThrowawayServer:
         )
         wait_until(lambda: port_open(self.port), timeout=15, what=f"{self.name} to listen")
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open but nothing answers, like a network partition."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._process is None:
             return

@@ -54,8 +54,13 @@ from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.cache.health import RedisHealthCheck
+from tessera.infrastructure.cache.keys import CacheKeys
 from tessera.infrastructure.cache.local import LocalCache
-from tessera.infrastructure.cache.redis_cache import InvalidationSubscriber, RedisTicketCache
+from tessera.infrastructure.cache.redis_cache import (
+    InvalidationReplay,
+    InvalidationSubscriber,
+    RedisTicketCache,
+)
 from tessera.infrastructure.cache.stats import CacheStats
 from tessera.infrastructure.cache.tickets import CachedTicketReader, CacheInvalidator
 from tessera.infrastructure.cache.tokens import (
@@ -282,7 +287,10 @@ def rate_limiter(settings: Settings) -> RateLimiter | None:
     if not settings.rate_limit.enabled:
         return None
     if settings.redis_url:
-        return RedisBuckets(Redis.from_url(settings.redis_url, socket_timeout=0.5))
+        return RedisBuckets(
+            Redis.from_url(settings.redis_url, socket_timeout=0.5),
+            keys=CacheKeys(settings.namespace),
+        )
     return LocalBuckets()
 
 
@@ -298,9 +306,11 @@ def build_caches(settings: Settings) -> Caches:
     shared = None
     tasks: list[BackgroundTask] = []
     closers: list[Callable[[], Awaitable[None]]] = []
+    keys = CacheKeys(settings.namespace)
     if settings.redis_url:
         client = Redis.from_url(settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        shared = RedisTicketCache(client, ttl=config.l2_ttl_seconds)
+        shared = RedisTicketCache(client, ttl=config.l2_ttl_seconds, keys=keys)
+        tasks.append(InvalidationReplay(shared))
         closers.append(client.aclose)
         checks: tuple[HealthCheck, ...] = (RedisHealthCheck(client),)
     else:
@@ -309,13 +319,17 @@ def build_caches(settings: Settings) -> Caches:
     invalidator = CacheInvalidator(l1=tickets, l2=shared)
     invalidator.token_caches.append(principals)
     if settings.redis_url:
-        listener = Redis.from_url(settings.redis_url, socket_connect_timeout=0.5)
+        # A paused Redis accepts connections but never answers: every wait is bounded.
+        listener = Redis.from_url(
+            settings.redis_url, socket_timeout=1.0, socket_connect_timeout=0.5
+        )
         tasks.append(
             InvalidationSubscriber(
                 listener,
                 on_ticket=invalidator.drop_ticket,
                 on_tokens=invalidator.drop_tokens,
                 on_gap=invalidator.drop_everything,
+                keys=keys,
             )
         )
         closers.append(listener.aclose)

@@ -56,11 +56,11 @@ class CachedTicketReader:
         if view is not None:
             return view
         local_generation = self._l1.generation(ticket_id)
-        shared_generation: str | None = None
+        shared_stamp: str | None = None
         if self._l2 is not None:
             found = await self._l2.lookup(ticket_id)
             if found is not None:
-                payload, shared_generation = found
+                payload, shared_stamp = found
                 self._stats.record("l2", hit=payload is not None)
                 if payload is not None:
                     view = decode(payload)
@@ -70,8 +70,8 @@ class CachedTicketReader:
         if view is None:
             return None
         self._l1.put_if(ticket_id, view, local_generation)
-        if self._l2 is not None and shared_generation is not None:
-            await self._l2.put_if(ticket_id, encode(view), shared_generation)
+        if self._l2 is not None and shared_stamp is not None:
+            await self._l2.put_if(ticket_id, encode(view), shared_stamp)
         return view
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:

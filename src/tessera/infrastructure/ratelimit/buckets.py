@@ -10,6 +10,7 @@ from cachetools import TTLCache
 from redis.asyncio import Redis
 
 from tessera.application.ports.rate_limit import RateDecision
+from tessera.infrastructure.cache.keys import CacheKeys
 from tessera.infrastructure.cache.redis_cache import Breaker
 
 
@@ -66,8 +67,15 @@ return {allowed, math.floor(tokens * 1000)}
 class RedisBuckets:
     """Shared buckets, one Lua call per request."""
 
-    def __init__(self, client: Redis, *, fallback: LocalBuckets | None = None) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        fallback: LocalBuckets | None = None,
+        keys: CacheKeys | None = None,
+    ) -> None:
         self._client = client
+        self._keys = keys or CacheKeys()
         self._take = client.register_script(_TAKE)
         self._fallback = fallback or LocalBuckets()
         self._breaker = Breaker()
@@ -82,6 +90,6 @@ class RedisBuckets:
 
     async def _run(self, key: str, capacity: int, rate: float) -> tuple[bool, float]:
         allowed, milli_tokens = await self._take(
-            keys=[f"tessera:ratelimit:{key}"], args=[capacity, rate / 1000]
+            keys=[self._keys.rate_bucket(key)], args=[capacity, rate / 1000]
         )
         return bool(allowed), int(milli_tokens) / 1000
