@@ -128,7 +128,8 @@ class TesseraProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_until(self._ready, timeout=30, what=f"tessera on port {self.port}")
+        # Generous: on a loaded 2-core machine importing the app alone can take half a minute.
+        wait_until(self._ready, timeout=90, what=f"tessera on port {self.port}")
 
     def _ready(self) -> bool:
         assert self._process is not None
