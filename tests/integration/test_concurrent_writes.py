@@ -114,7 +114,11 @@ async def test_fifty_concurrent_patches_without_if_match_all_apply(database_url:
         created = await client.post(
             "/v1/tickets",
             headers=headers,
-            json={"title": "Race", "description": "Many agents at once.", "customer_email": "a@b.co"},
+            json={
+                "title": "Race",
+                "description": "Many agents at once.",
+                "customer_email": "a@b.co",
+            },
         )
         url = created.headers["location"]
         responses = await asyncio.gather(

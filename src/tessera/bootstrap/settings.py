@@ -60,6 +60,9 @@ class HttpSettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # How long the first answer to a POST with an Idempotency-Key is kept for its retries.
     idempotency_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # A request in flight holds its Idempotency-Key this long; a retry after that runs it
+    # (its server died mid-request). Longer than the slowest request.
+    idempotency_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     # On SIGTERM, requests in flight get this long to finish.
     graceful_shutdown_seconds: float = Field(default=30.0, ge=0, le=600)
 

@@ -73,9 +73,7 @@ class SqlAlchemyTicketRepository:
             )
             for ticket_id, tag in tag_rows.all():
                 tags[ticket_id].append(tag)
-        return {
-            row["id"]: self._track(ticket_from_row(row, tags[row["id"]])) for row in found
-        }
+        return {row["id"]: self._track(ticket_from_row(row, tags[row["id"]])) for row in found}
 
     async def find_by_status(self, status: Status, *, limit: int) -> list[Ticket]:
         conn = await self._connection()
