@@ -193,6 +193,10 @@ class EventSettings(BaseSettings):
     # A failed publish is tried again after this, doubling each time up to 30 s.
     relay_retry_seconds: float = Field(default=0.5, gt=0, le=30)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # Consumer deduplication records are kept this long (longer than any redelivery can
+    # take), then swept, with expired idempotency keys, every ``sweep_seconds``.
+    processed_retention_hours: float = Field(default=168.0, gt=0, le=24 * 365)
+    sweep_seconds: float = Field(default=3600.0, gt=0, le=24 * 3600)
 
 
 class Settings(BaseSettings):
