@@ -11,9 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
+from tessera.application.errors import ConflictError
 from tessera.bootstrap.container import build_container
+from tessera.domain.tickets.sla import SlaPolicy
+from tessera.domain.tickets.ticket import Ticket, TicketChanges
+from tessera.domain.tickets.values import Title
+from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import ADMIN_SECRET, settings_for
+from tests.support import make_ticket
 
 pytestmark = pytest.mark.postgres
 
@@ -96,3 +103,41 @@ async def test_twenty_bulk_updates_over_overlapping_tickets_all_apply(
         wanted = {f"b{n}" for n in applied if ticket_id in batches[n]}
         assert set(ticket["tags"]) == wanted
         assert ticket["version"] == 1 + len(wanted)
+
+
+async def test_a_deadlock_is_a_conflict_that_the_use_case_may_run_again(postgres_url: str) -> None:
+    """Two units of work that write two tickets in opposite orders (as plain loads do): the
+    database picks a victim, and the victim's unit of work reports a ConflictError, which
+    use cases retry, instead of a raw database error."""
+    engine = create_engine(postgres_url)
+    first, second = make_ticket(), make_ticket()
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        await uow.tickets.add(first)
+        await uow.tickets.add(second)
+        await uow.commit()
+    both_hold_one = asyncio.Barrier(2)
+
+    def rename(ticket: Ticket, title: str) -> None:
+        changes = TicketChanges(title=Title(title))
+        ticket.apply(changes, actor="a", now=ticket.created_at, sla=SlaPolicy())
+
+    async def cross(one: int, other: int) -> str:
+        try:
+            async with SqlAlchemyUnitOfWork(engine) as uow:
+                a, b = await uow.tickets.get(one), await uow.tickets.get(other)
+                assert a is not None and b is not None
+                rename(a, f"by {one}")
+                await uow.tickets.save(a)
+                await both_hold_one.wait()
+                rename(b, f"by {one}")
+                await uow.tickets.save(b)
+                await uow.commit()
+        except ConflictError:
+            return "conflict"
+        return "committed"
+
+    try:
+        outcomes = await asyncio.gather(cross(first.id, second.id), cross(second.id, first.id))
+    finally:
+        await engine.dispose()
+    assert sorted(outcomes) == ["committed", "conflict"]
