@@ -27,7 +27,7 @@ class InMemoryTicketRepository:
 
     async def get(self, ticket_id: int) -> Ticket | None:
         stored = self._current(ticket_id)
-        return self._track(copy.deepcopy(stored)) if stored else None
+        return self._load(stored) if stored else None
 
     async def get_for_update(self, ticket_ids: Collection[int]) -> dict[int, Ticket]:
         for ticket_id in sorted(set(ticket_ids) - self._held.keys()):
@@ -45,7 +45,7 @@ class InMemoryTicketRepository:
         found = sorted(
             (t for t in self._visible().values() if t.status is status), key=lambda t: t.id
         )
-        return [self._track(copy.deepcopy(t)) for t in found[:limit]]
+        return [self._load(t) for t in found[:limit]]
 
     async def add(self, ticket: Ticket) -> None:
         ticket.id = self._store.next_ticket_id
@@ -100,6 +100,13 @@ class InMemoryTicketRepository:
         current = self._store.tickets.get(ticket_id)
         if current is None or current.version != self._loaded[ticket_id]:
             raise ConflictError(f"Ticket {ticket_id} was changed by someone else")
+
+    def _load(self, stored: Ticket) -> Ticket:
+        """A ticket this unit wrote is the same object again (as in an identity map); a
+        committed one is a private copy."""
+        if stored.id in self._pending.tickets:
+            return self._track(stored)
+        return self._track(copy.deepcopy(stored))
 
     def _track(self, ticket: Ticket) -> Ticket:
         self._seen[ticket.id] = ticket
