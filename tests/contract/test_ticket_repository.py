@@ -125,3 +125,50 @@ async def test_find_by_status(adapters: Adapters) -> None:
     async with adapters.uow() as uow:
         assert [t.id for t in await uow.tickets.find_by_status(Status.OPEN, limit=10)] == [1, 3]
         assert [t.id for t in await uow.tickets.find_by_status(Status.PENDING, limit=10)] == [2]
+
+
+async def test_overlapping_units_of_work_keep_each_others_tickets(adapters: Adapters) -> None:
+    """The first unit begins, the second adds a ticket and commits, then the first adds its
+    own and commits: both tickets are stored, with their own ids."""
+    first, second = make_ticket(title="First"), make_ticket(title="Second")
+    async with adapters.uow() as outer:
+        async with adapters.uow() as inner:
+            await inner.tickets.add(second)
+            await inner.commit()
+        await outer.tickets.add(first)
+        await outer.commit()
+    assert first.id != second.id
+    async with adapters.uow() as uow:
+        stored = [await uow.tickets.get(t.id) for t in (first, second)]
+    assert [t.title if t else None for t in stored] == ["First", "Second"]
+
+
+async def test_a_ticket_held_for_update_makes_the_next_writer_wait_for_the_fresh_state(
+    adapters: Adapters,
+) -> None:
+    ticket = make_ticket()
+    async with adapters.uow() as uow:
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    held = asyncio.Event()
+
+    async def rename(title: str, *, first: bool) -> None:
+        if not first:
+            await held.wait()
+        async with adapters.uow() as uow:
+            current = (await uow.tickets.get_for_update([ticket.id, 999]))[ticket.id]
+            if first:
+                held.set()
+                await asyncio.sleep(0.05)  # the other writer asks for the ticket meanwhile
+            current.apply(
+                TicketChanges(title=Title(title)), actor="a", now=current.created_at, sla=SLA
+            )
+            await uow.tickets.save(current)
+            await uow.commit()
+
+    await asyncio.gather(rename("one", first=True), rename("two", first=False))
+    async with adapters.uow() as uow:
+        stored = await uow.tickets.get(ticket.id)
+        assert await uow.tickets.get_for_update([998, 999]) == {}
+    assert stored is not None
+    assert (stored.title, stored.version) == ("two", 3)  # both applied, in turn

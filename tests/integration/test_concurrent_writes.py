@@ -91,3 +91,45 @@ async def test_concurrent_patches_without_if_match_all_apply(postgres_url: str) 
         "Renamed",
         4,
     )
+
+
+PATCHERS = 50
+TAGGERS = 20  # a ticket has at most 20 tags
+
+
+async def test_fifty_concurrent_patches_without_if_match_all_apply(database_url: str) -> None:
+    """Each PATCH changes something (a tag of its own, or a title of its own), so every one that
+    applies adds one version: nothing is lost and nobody is told to try again."""
+    container = build_container(settings_for(database_url))
+    await container.start()
+    app = create_app(container.services)
+    headers = {"Authorization": f"Bearer {ADMIN_SECRET}"}
+    patches: list[dict[str, object]] = [{"add_tags": [f"tag-{i}"]} for i in range(TAGGERS)]
+    patches += [{"priority": "high"}, {"status": "in_progress"}, {"description": "Now longer."}]
+    titles = {f"title {i}" for i in range(PATCHERS - len(patches))}
+    patches += [{"title": title} for title in sorted(titles)]
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+    ) as client:
+        created = await client.post(
+            "/v1/tickets",
+            headers=headers,
+            json={
+                "title": "Race",
+                "description": "Many agents at once.",
+                "customer_email": "a@b.co",
+            },
+        )
+        url = created.headers["location"]
+        responses = await asyncio.gather(
+            *(client.patch(url, json=patch, headers=headers) for patch in patches)
+        )
+        final = (await client.get(url, headers=headers)).json()
+    await container.close()
+
+    assert Counter(r.status_code for r in responses) == {200: PATCHERS}
+    assert final["version"] == 1 + PATCHERS
+    assert set(final["tags"]) == {f"tag-{i}" for i in range(TAGGERS)}
+    assert (final["priority"], final["status"]) == ("high", "in_progress")
+    assert final["description"] == "Now longer."
+    assert final["title"] in titles

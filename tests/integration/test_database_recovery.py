@@ -84,3 +84,39 @@ async def test_503_while_the_database_is_gone_and_recovery_without_restart(
     assert ready.status_code == 503
     assert back.status_code == 201
     assert len(listed.json()["data"]) == 2  # nothing half-written by the failed attempt
+
+
+async def test_a_keyed_post_while_the_database_is_gone_is_503_and_runs_once_it_is_back(
+    postgres_url: str,
+) -> None:
+    container = build_container(
+        Settings(
+            env=Environment.TEST,
+            bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+            database=DatabaseSettings(url=postgres_url),
+        )
+    )
+    await container.start()
+    app = create_app(container.services, idempotency=container.idempotency)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    keyed = {**AUTH, "Idempotency-Key": "during-the-outage"}
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as api:
+            await _set_connections_allowed(postgres_url, allowed=False)
+            await _kill_connections(postgres_url)
+            down = await api.post("/v1/tickets", json=NEW, headers=keyed)
+
+            await _set_connections_allowed(postgres_url, allowed=True)
+            back = await api.post("/v1/tickets", json=NEW, headers=keyed)
+            again = await api.post("/v1/tickets", json=NEW, headers=keyed)
+    finally:
+        await _set_connections_allowed(postgres_url, allowed=True)
+        await container.close()
+
+    assert down.status_code == 503, down.text
+    assert down.json()["code"] == "service_unavailable"
+    assert set(down.json()) == {"error", "code", "details", "request_id"}
+    assert int(down.headers["retry-after"]) >= 1
+    assert back.status_code == 201
+    assert again.json() == back.json()
+    assert again.headers["idempotent-replayed"] == "true"

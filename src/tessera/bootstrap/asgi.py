@@ -48,6 +48,8 @@ def app_for(container: Container) -> FastAPI:
         cors_origins=tuple(container.settings.http.cors_origins),
         idempotency=container.idempotency,
         idempotency_ttl=timedelta(hours=container.settings.http.idempotency_hours),
+        idempotency_lease=timedelta(seconds=container.settings.http.idempotency_lease_seconds),
+        clock=container.clock,
         lifespan=lifespan,
     )
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -76,14 +79,16 @@ from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
 from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
-from tessera.infrastructure.messaging.periodic import PeriodicJob
+from tessera.infrastructure.messaging.periodic import JobLease, PeriodicJob
 from tessera.infrastructure.messaging.relay import OutboxRelay
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
 from tessera.infrastructure.persistence.idempotency import SqlAlchemyIdempotencyStore
+from tessera.infrastructure.persistence.leases import SqlAlchemyLeaseStore
 from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
+from tessera.infrastructure.persistence.retention import RetentionSweep
 from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tessera.infrastructure.ratelimit.buckets import LocalBuckets, RedisBuckets
@@ -251,6 +256,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     services = traced_services(services)
     caches.stats.listen(record_cache)
     consumers, tasks = integrations(settings, engine, services)
+    tasks.extend(leased_jobs(settings, engine, services, clock))
     return Container(
         settings=settings,
         engine=engine,
@@ -348,8 +354,8 @@ def build_caches(settings: Settings) -> Caches:
 def integrations(
     settings: Settings, engine: AsyncEngine, services: Services
 ) -> tuple[list[EventConsumer], list[BackgroundTask]]:
-    """The consumers of events and the loops that serve them: webhooks, mail (when an SMTP
-    server is configured) and the SLA job."""
+    """The consumers of events and the loops that serve them: webhooks and mail (when an SMTP
+    server is configured)."""
     hooks = settings.webhooks
     webhook_wake = asyncio.Event()
     consumers: list[EventConsumer] = [WebhookConsumer(engine, wake=webhook_wake)]
@@ -367,7 +373,6 @@ def integrations(
             wake=webhook_wake,
             on_outcome=record_webhook,
         ),
-        PeriodicJob("sla-monitor", services.detect_breaches, every=settings.sla.check_seconds),
     ]
     mail = settings.mail
     if mail.smtp_url:
@@ -385,6 +390,28 @@ def integrations(
     else:
         logger.info("e-mail notifications are off (TESSERA_MAIL_SMTP_URL is not set)")
     return consumers, tasks
+
+
+def leased_jobs(
+    settings: Settings, engine: AsyncEngine, services: Services, clock: Clock
+) -> list[BackgroundTask]:
+    """The periodic jobs, each on one worker at a time: the SLA job and the retention sweep."""
+    lease = JobLease(
+        store=SqlAlchemyLeaseStore(engine),
+        holder=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        clock=clock,
+    )
+    sweep = RetentionSweep(
+        engine,
+        clock=clock,
+        processed_retention=timedelta(hours=settings.events.processed_retention_hours),
+    )
+    return [
+        PeriodicJob(
+            "sla-monitor", services.detect_breaches, every=settings.sla.check_seconds, lease=lease
+        ),
+        PeriodicJob("retention-sweep", sweep, every=settings.events.sweep_seconds, lease=lease),
+    ]
 
 
 def wire_services(

@@ -60,6 +60,9 @@ class HttpSettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     # How long the first answer to a POST with an Idempotency-Key is kept for its retries.
     idempotency_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # A request in flight holds its Idempotency-Key this long; a retry after that runs it
+    # (its server died mid-request). Longer than the slowest request.
+    idempotency_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     # On SIGTERM, requests in flight get this long to finish.
     graceful_shutdown_seconds: float = Field(default=30.0, ge=0, le=600)
 
@@ -190,6 +193,10 @@ class EventSettings(BaseSettings):
     # A failed publish is tried again after this, doubling each time up to 30 s.
     relay_retry_seconds: float = Field(default=0.5, gt=0, le=30)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # Consumer deduplication records are kept this long (longer than any redelivery can
+    # take), then swept, with expired idempotency keys, every ``sweep_seconds``.
+    processed_retention_hours: float = Field(default=168.0, gt=0, le=24 * 365)
+    sweep_seconds: float = Field(default=3600.0, gt=0, le=24 * 3600)
 
 
 class Settings(BaseSettings):

@@ -29,11 +29,20 @@ class Claim:
 
 
 class IdempotencyStore(Protocol):
+    """Raises ServiceUnavailableError when the store cannot be reached."""
+
     async def claim(
         self, owner: str, key: str, *, fingerprint: str, now: datetime, expires_at: datetime
-    ) -> Claim: ...
+    ) -> Claim:
+        """Claim the key until ``expires_at`` (the lease of a request in flight). A key whose
+        claim or answer has expired by ``now`` is free again."""
+        ...
 
-    async def complete(self, owner: str, key: str, answer: StoredAnswer) -> None: ...
+    async def complete(
+        self, owner: str, key: str, answer: StoredAnswer, *, expires_at: datetime
+    ) -> None:
+        """Keep the answer for retries until ``expires_at``."""
+        ...
 
     async def release(self, owner: str, key: str) -> None:
         """Forget a claim whose request failed (5xx), so that a retry runs it again."""

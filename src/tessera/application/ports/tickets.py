@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
@@ -19,6 +20,15 @@ class TicketRepository(Protocol):
     """
 
     async def get(self, ticket_id: int) -> Ticket | None: ...
+
+    async def get_for_update(self, ticket_ids: Collection[int]) -> dict[int, Ticket]:
+        """Load these tickets and hold them until the unit of work ends: a concurrent writer of
+        any of them waits its turn and then loads the fresh state, instead of losing the race.
+
+        The rows are taken in ascending id order in one statement, so that units of work over
+        overlapping tickets queue rather than deadlock. Ids that do not exist are left out.
+        """
+        ...
 
     async def find_by_status(self, status: Status, *, limit: int) -> list[Ticket]: ...
 

@@ -40,7 +40,8 @@ class BulkUpdateHandler:
 
         async def attempt() -> list[TicketView]:
             async with self._uow() as uow:
-                loaded = {ticket_id: await uow.tickets.get(ticket_id) for ticket_id in ids}
+                held = await uow.tickets.get_for_update(ids)
+                loaded = {ticket_id: held.get(ticket_id) for ticket_id in ids}
                 missing = [ticket_id for ticket_id, ticket in loaded.items() if ticket is None]
                 if missing:
                     raise DomainValidationError(

@@ -27,8 +27,8 @@ class MergeTicketsHandler:
 
         async def attempt() -> TicketView:
             async with self._uow() as uow:
-                source = await uow.tickets.get(source_id)
-                target = await uow.tickets.get(target_id)
+                held = await uow.tickets.get_for_update((source_id, target_id))
+                source, target = held.get(source_id), held.get(target_id)
                 if source is None:
                     raise TicketNotFoundError(source_id)
                 if target is None:

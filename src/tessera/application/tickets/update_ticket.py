@@ -6,13 +6,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from tessera.application.errors import (
-    ConflictError,
     ForbiddenError,
     PreconditionFailedError,
     TicketNotFoundError,
 )
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import UpdateTicket
 from tessera.application.tickets.views import TicketView
 from tessera.application.validation import FieldErrors
@@ -31,14 +31,15 @@ from tessera.domain.tickets.values import (
 R = TypeVar("R")
 V = TypeVar("V")
 
-# Without If-Match a partial update is simply re-applied to the fresh state after a lost race.
-MAX_ATTEMPTS = 3
-
 
 class UpdateTicketHandler:
     """Raises ForbiddenError (not staff), TicketNotFoundError, DomainValidationError,
-    InvalidStatusTransitionError, PreconditionFailedError (stale ``expected_version``, also when
-    a concurrent writer wins the race) and ConflictError (lost the race three times)."""
+    InvalidStatusTransitionError, PreconditionFailedError (stale ``expected_version``) and
+    ConflictError (the database kept refusing the transaction, after a few tries).
+
+    The ticket is held for update while the change is made, so concurrent updates queue:
+    without If-Match each applies to the state the one before left; with If-Match the later
+    ones find a newer version and get PreconditionFailedError."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
         self._uow = uow
@@ -49,29 +50,23 @@ class UpdateTicketHandler:
         if not can_work_on_tickets(principal):
             raise ForbiddenError("Only agents and admins may update tickets")
         changes = parse_changes(command)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                async with self._uow() as uow:
-                    ticket = await self._load(uow, command)
-                    await ensure_assignable(uow, changes)
-                    if ticket.apply(
-                        changes, actor=principal.actor, now=self._clock.now(), sla=self._sla
-                    ):
-                        await uow.tickets.save(ticket)
-                        await uow.commit()
-                    return TicketView.of(ticket)
-            except ConflictError:
-                if command.expected_version is not None:
-                    raise PreconditionFailedError(
-                        expected=command.expected_version, actual=None
-                    ) from None
-                if attempt == MAX_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        async def attempt() -> TicketView:
+            async with self._uow() as uow:
+                ticket = await self._load(uow, command)
+                await ensure_assignable(uow, changes)
+                if ticket.apply(
+                    changes, actor=principal.actor, now=self._clock.now(), sla=self._sla
+                ):
+                    await uow.tickets.save(ticket)
+                    await uow.commit()
+                return TicketView.of(ticket)
+
+        return await retrying_conflicts(attempt)
 
     @staticmethod
     async def _load(uow: UnitOfWork, command: UpdateTicket) -> Ticket:
-        ticket = await uow.tickets.get(command.ticket_id)
+        ticket = (await uow.tickets.get_for_update((command.ticket_id,))).get(command.ticket_id)
         if ticket is None:
             raise TicketNotFoundError(command.ticket_id)
         expected = command.expected_version

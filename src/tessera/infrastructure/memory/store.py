@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import copy
+import asyncio
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from tessera.domain.access.tokens import ApiToken
@@ -17,19 +18,28 @@ class MemoryStore:
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
     comments: dict[int, Comment] = field(default_factory=dict)
+    # Identities are handed out at once, like a database sequence: a unit of work that rolls
+    # back leaves a gap, and two overlapping units never get the same id.
     next_ticket_id: int = 1
     next_token_id: int = 1
     next_comment_id: int = 1
+    # Row locks of ``get_for_update``, held until the unit of work ends.
+    ticket_locks: defaultdict[int, asyncio.Lock] = field(
+        default_factory=lambda: defaultdict(asyncio.Lock), repr=False, compare=False
+    )
 
-    def snapshot(self) -> MemoryStore:
-        """A deep copy: a unit of work works on one and swaps it in on commit."""
-        return copy.deepcopy(self)
 
-    def replace_with(self, other: MemoryStore) -> None:
-        self.tickets = other.tickets
-        self.tokens = other.tokens
-        self.events = other.events
-        self.comments = other.comments
-        self.next_ticket_id = other.next_ticket_id
-        self.next_token_id = other.next_token_id
-        self.next_comment_id = other.next_comment_id
+@dataclass
+class PendingWrites:
+    """One unit of work's own changes, applied onto the store only when it commits."""
+
+    tickets: dict[int, Ticket] = field(default_factory=dict)  # added or saved
+    deleted_tickets: set[int] = field(default_factory=set)
+    tokens: dict[int, ApiToken] = field(default_factory=dict)
+    comments: dict[int, Comment] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.tickets.clear()
+        self.deleted_tickets.clear()
+        self.tokens.clear()
+        self.comments.clear()

@@ -1,7 +1,8 @@
-"""In-memory unit of work: works on a copy of the store and swaps it in on commit."""
+"""In-memory unit of work: keeps its own writes aside and applies them onto the store on commit."""
 
 from __future__ import annotations
 
+import copy
 from types import TracebackType
 from typing import Self
 
@@ -10,16 +11,20 @@ from tessera.infrastructure.memory.repositories import (
     InMemoryTicketRepository,
     InMemoryTokenRepository,
 )
-from tessera.infrastructure.memory.store import MemoryStore
+from tessera.infrastructure.memory.store import MemoryStore, PendingWrites
 
 
 class InMemoryUnitOfWork:
+    """Reads see what is committed plus this unit's own writes (read committed, as on
+    PostgreSQL); commit applies only this unit's changes, so units that overlap keep each
+    other's work, and a ticket changed by another unit since it was loaded is a conflict."""
+
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self._work = store.snapshot()
-        self.tickets = InMemoryTicketRepository(store, self._work)
-        self.tokens = InMemoryTokenRepository(self._work)
-        self.comments = InMemoryCommentRepository(self._work)
+        self._pending = PendingWrites()
+        self.tickets = InMemoryTicketRepository(store, self._pending)
+        self.tokens = InMemoryTokenRepository(store, self._pending)
+        self.comments = InMemoryCommentRepository(store, self._pending)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -31,11 +36,21 @@ class InMemoryUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Nothing to undo: an uncommitted copy is simply dropped."""
+        """Uncommitted writes are simply dropped; row locks are let go."""
+        self._pending.clear()
+        self.tickets.release()
 
     async def commit(self) -> None:
+        # No await from the check to the last write: the commit is atomic for other units.
+        self.tickets.check_unchanged()
         events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
-        self._work.events.extend(events)
-        self._store.replace_with(self._work)
-        self._work = self._store.snapshot()
+        pending = self._pending
+        for ticket_id in pending.deleted_tickets:
+            self._store.tickets.pop(ticket_id, None)
+        self._store.tickets.update(copy.deepcopy(pending.tickets))
+        self._store.tokens.update(copy.deepcopy(pending.tokens))
+        self._store.comments.update(copy.deepcopy(pending.comments))
+        self._store.events.extend(events)
+        self.tickets.committed()
+        pending.clear()
         self.committed = True

@@ -40,6 +40,16 @@ def _sqlstate(original: BaseException | None) -> str | None:
     return None
 
 
+# Deadlock detected (40P01) and serialization failure (40001): PostgreSQL rolled the whole
+# transaction back, and running it again is the documented remedy.
+_RETRYABLE_STATES = ("40P01", "40001")
+
+
+def is_retryable_conflict(error: BaseException) -> bool:
+    """PostgreSQL gave up on this transaction because of another one; nothing was written."""
+    return isinstance(error, DBAPIError) and _sqlstate(error.orig) in _RETRYABLE_STATES
+
+
 def is_sqlite_lock(error: BaseException) -> bool:
     """SQLite's one writer at a time: a stale snapshot, or the busy timeout ran out."""
     return isinstance(error, OperationalError) and "database is locked" in str(error)

@@ -1,5 +1,6 @@
 """Idempotency keys in the database: a claim is an INSERT that only one request can win, so
-two concurrent requests with one key run once (also while Redis is down: it is not used)."""
+two concurrent requests with one key run once (also while Redis is down: it is not used).
+A running claim expires with its lease, an answer after the retention time."""
 
 from __future__ import annotations
 
@@ -50,7 +51,9 @@ class SqlAlchemyIdempotencyStore:
         )
         return Claim(ClaimState.REPLAY, answer)
 
-    async def complete(self, owner: str, key: str, answer: StoredAnswer) -> None:
+    async def complete(
+        self, owner: str, key: str, answer: StoredAnswer, *, expires_at: datetime
+    ) -> None:
         async with database_errors(), self._engine.begin() as conn:
             await conn.execute(
                 update(keys)
@@ -60,6 +63,7 @@ class SqlAlchemyIdempotencyStore:
                     status_code=answer.status,
                     headers=[list(pair) for pair in answer.headers],
                     body=answer.body,
+                    expires_at=expires_at,
                 )
             )
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, insert, or_, select, update
@@ -50,6 +51,29 @@ class SqlAlchemyTicketRepository:
             select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == ticket_id)
         )
         return self._track(ticket_from_row(row._mapping, tags))
+
+    async def get_for_update(self, ticket_ids: Collection[int]) -> dict[int, Ticket]:
+        if not ticket_ids:
+            return {}
+        conn = await self._connection()
+        # One statement, ordered by id: every unit of work takes its rows in the same order.
+        rows = await conn.execute(
+            select(tickets)
+            .where(tickets.c.id.in_(set(ticket_ids)))
+            .order_by(tickets.c.id)
+            .with_for_update()
+        )
+        found = rows.mappings().all()
+        tags: defaultdict[int, list[str]] = defaultdict(list)
+        if found:
+            tag_rows = await conn.execute(
+                select(ticket_tags.c.ticket_id, ticket_tags.c.tag).where(
+                    ticket_tags.c.ticket_id.in_([row["id"] for row in found])
+                )
+            )
+            for ticket_id, tag in tag_rows.all():
+                tags[ticket_id].append(tag)
+        return {row["id"]: self._track(ticket_from_row(row, tags[row["id"]])) for row in found}
 
     async def find_by_status(self, status: Status, *, limit: int) -> list[Ticket]:
         conn = await self._connection()

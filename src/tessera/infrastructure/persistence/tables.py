@@ -262,3 +262,13 @@ idempotency_keys = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Index("ix_idempotency_keys_expires_at", "expires_at"),
 )
+
+# Leases of the jobs that must run on one worker at a time (the SLA job, the sweeps): a
+# holder keeps its row by renewing it before ``expires_at``; after that anyone may take it.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)

@@ -15,6 +15,7 @@ from tessera.domain.events import DomainEvent
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.errors import (
     UNAVAILABLE_MESSAGE,
+    is_retryable_conflict,
     is_sqlite_lock,
     is_unavailable,
 )
@@ -78,6 +79,10 @@ class SqlAlchemyUnitOfWork:
             # SQLite's one writer: this transaction's snapshot went stale while it waited
             # for the lock. Nothing was written; the use case may simply run again.
             raise ConflictError("The database was busy with another write") from exc
+        if exc is not None and is_retryable_conflict(exc):
+            # A deadlock or serialization failure: the database rolled this transaction back
+            # so that another could go on; the use case runs again on the fresh state.
+            raise ConflictError("The database gave way to a concurrent write") from exc
         if exc is not None and is_unavailable(exc):
             raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services
@@ -50,6 +51,8 @@ def create_app(
     cors_origins: tuple[str, ...] = (),
     idempotency: IdempotencyStore | None = None,
     idempotency_ttl: timedelta = timedelta(hours=24),
+    idempotency_lease: timedelta = timedelta(seconds=30),
+    clock: Clock | None = None,
     lifespan: Lifespan | None = None,
 ) -> FastAPI:
     app = FastAPI(
@@ -73,7 +76,13 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     if idempotency is not None:  # inside the body limits, outside the routes
-        app.add_middleware(IdempotencyMiddleware, store=idempotency, ttl=idempotency_ttl)
+        app.add_middleware(
+            IdempotencyMiddleware,
+            store=idempotency,
+            ttl=idempotency_ttl,
+            lease=idempotency_lease,
+            clock=clock,
+        )
     if rate_limiter is not None:
         app.add_middleware(
             RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits or RateLimits()

@@ -1,12 +1,17 @@
 """``Idempotency-Key`` on POST: the first answer (status, headers, body) is kept with the
 key, the caller and a digest of the request; a retry with the same key and body gets that
 answer again, the same key with another body gets 409 ``idempotency_key_reused``, and two
-concurrent requests with one key run once."""
+concurrent requests with one key run once.
+
+A claim is a lease: a request that never finished (its server died) holds its key only until
+the lease runs out, and a retry after that runs it. The store failing (the database down)
+gives the same error envelope as any other request: 503 with ``Retry-After``."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -14,19 +19,44 @@ from typing import Final
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tessera.application.ports.idempotency import ClaimState, IdempotencyStore, StoredAnswer
-from tessera.presentation.http.errors import STATUS_BY_CODE, error_body
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.idempotency import (
+    Claim,
+    ClaimState,
+    IdempotencyStore,
+    StoredAnswer,
+)
+from tessera.domain.errors import TesseraError
+from tessera.presentation.http.errors import STATUS_BY_CODE, error_body, error_response
+
+logger = logging.getLogger("tessera.http")
 
 _KEY: Final = re.compile(r"^[\x21-\x7e]{1,255}$")
 _REPLAYED: Final = frozenset({"content-type", "location", "etag"})
 _WAIT_SECONDS: Final = 10.0
+DEFAULT_LEASE: Final = timedelta(seconds=30)
+
+
+class _SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, store: IdempotencyStore, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        store: IdempotencyStore,
+        ttl: timedelta,
+        lease: timedelta = DEFAULT_LEASE,
+        clock: Clock | None = None,
+    ) -> None:
         self.app = app
         self.store = store
         self.ttl = ttl
+        self.lease = lease
+        self.clock = clock or _SystemClock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -46,27 +76,32 @@ class IdempotencyMiddleware:
         owner = hashlib.sha256(headers.get("authorization", "").encode()).hexdigest()
         target = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode()}"
         fingerprint = hashlib.sha256(target.encode() + b"\n" + body).hexdigest()
+        try:
+            claim = await self._claim(owner, key, fingerprint)
+        except TesseraError as error:  # the store is down: the envelope, as for any request
+            await error_response(error.code, error.message, request_id=request_id)(
+                scope, receive, send
+            )
+            return
+        if claim is not None and claim.state is ClaimState.STARTED:
+            await self._run_and_keep(scope, body, send, owner, key)
+        else:
+            await _answer_taken(send, claim, request_id)
+
+    async def _claim(self, owner: str, key: str, fingerprint: str) -> Claim | None:
+        """The claim, after waiting a while for a first request still in flight (None if it
+        is still running then)."""
         deadline = asyncio.get_running_loop().time() + _WAIT_SECONDS
         while True:
-            now = datetime.now(UTC)
+            now = self.clock.now()
             claim = await self.store.claim(
-                owner, key, fingerprint=fingerprint, now=now, expires_at=now + self.ttl
+                owner, key, fingerprint=fingerprint, now=now, expires_at=now + self.lease
             )
             if claim.state is not ClaimState.IN_FLIGHT:
-                break
+                return claim
             if asyncio.get_running_loop().time() > deadline:
-                await _error(send, "conflict", request_id, "A request with this "
-                             "Idempotency-Key is still in progress")  # fmt: skip
-                return
+                return None
             await asyncio.sleep(0.05)  # the first request with this key is still running
-        if claim.state is ClaimState.MISMATCH:
-            await _error(send, "idempotency_key_reused", request_id, "This Idempotency-Key "
-                         "was used for a different request")  # fmt: skip
-            return
-        if claim.state is ClaimState.REPLAY and claim.answer is not None:
-            await _replay(send, claim.answer)
-            return
-        await self._run_and_keep(scope, body, send, owner, key)
 
     async def _run_and_keep(
         self, scope: Scope, body: bytes, send: Send, owner: str, key: str
@@ -92,10 +127,32 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, keeping_send)
         finally:
-            if status >= 500:
+            await self._keep(owner, key, StoredAnswer(status, kept, b"".join(chunks)))
+
+    async def _keep(self, owner: str, key: str, answer: StoredAnswer) -> None:
+        """Keep the answer for retries (a 5xx is forgotten, so a retry runs again). The answer
+        has been sent: a store that fails now leaves the claim to run out its lease."""
+        try:
+            if answer.status >= 500:
                 await self.store.release(owner, key)
             else:
-                await self.store.complete(owner, key, StoredAnswer(status, kept, b"".join(chunks)))
+                expires_at = self.clock.now() + self.ttl
+                await self.store.complete(owner, key, answer, expires_at=expires_at)
+        except TesseraError:
+            logger.warning("could not keep the answer to an Idempotency-Key", exc_info=True)
+
+
+async def _answer_taken(send: Send, claim: Claim | None, request_id: str | None) -> None:
+    """Answer a request whose key another request has: it is still in progress (None), was
+    for another request, or has its answer."""
+    if claim is None:
+        await _error(send, "conflict", request_id, "A request with this "
+                     "Idempotency-Key is still in progress")  # fmt: skip
+    elif claim.state is ClaimState.REPLAY and claim.answer is not None:
+        await _replay(send, claim.answer)
+    else:
+        await _error(send, "idempotency_key_reused", request_id, "This Idempotency-Key "
+                     "was used for a different request")  # fmt: skip
 
 
 async def _read_body(receive: Receive) -> bytes:
