@@ -16,6 +16,7 @@ from tessera.presentation.http.errors import install_error_handlers
 from tessera.presentation.http.middleware.idempotency import IdempotencyMiddleware
 from tessera.presentation.http.middleware.rate_limit import RateLimitMiddleware, RateLimits
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
+from tessera.presentation.http.middleware.schema_gate import SchemaGateMiddleware
 from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
 from tessera.presentation.http.routes import (
     bench,
@@ -51,6 +52,7 @@ def create_app(
     idempotency: IdempotencyStore | None = None,
     idempotency_ttl: timedelta = timedelta(hours=24),
     lifespan: Lifespan | None = None,
+    schema_ready: Callable[[], bool] | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -74,6 +76,8 @@ def create_app(
     install_error_handlers(app)
     if idempotency is not None:  # inside the body limits, outside the routes
         app.add_middleware(IdempotencyMiddleware, store=idempotency, ttl=idempotency_ttl)
+    if schema_ready is not None:  # 503 schema_out_of_date until the schema is at head
+        app.add_middleware(SchemaGateMiddleware, is_open=schema_ready)
     if rate_limiter is not None:
         app.add_middleware(
             RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits or RateLimits()
