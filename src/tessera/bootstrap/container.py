@@ -198,7 +198,7 @@ class Container:
                 logger.exception("opening the schema gate failed; trying again")
                 await sleep_unless(stop, self.schema_gate.interval)
             else:
-                logger.warning("the database schema is at head: serving")
+                logger.info("the database schema is at head: serving")
                 return issued
         return None
 
