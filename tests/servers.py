@@ -109,34 +109,40 @@ def nats_command(port: int, workdir: Path) -> list[str]:
 class TesseraProcess:
     """``tessera serve`` in its own process on a free port (real uvicorn)."""
 
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+    def __init__(self, env: dict[str, str], workdir: Path, *, args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **env}
         self._workdir = workdir
+        self._args = args  # more `tessera serve` options, such as ("--workers", "2")
         self._process: subprocess.Popen[bytes] | None = None
         self._log = workdir / f"tessera-{self.port}.log"
         self.output = ""
 
-    def start(self) -> None:
+    def start(self, *, until: str = "/readyz", timeout: float = 90) -> None:
+        """Start, then wait until ``until`` answers 200 (``/livez``: up, though not ready)."""
+        command = [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(self.port)]
         # Output to a file, not a pipe: a pipe nobody reads fills up and blocks the server.
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "tessera.bootstrap.cli", "serve", "--port", str(self.port)],
+                [*command, *self._args],
                 env=self._env,
                 cwd=self._workdir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        # Generous: on a loaded 2-core machine importing the app alone can take half a minute.
-        wait_until(self._ready, timeout=90, what=f"tessera on port {self.port}")
+        try:
+            wait_until(lambda: self._ready(until), timeout=timeout, what=f"tessera on {self.port}")
+        except BaseException:  # pytest.fail included: never leave the process behind
+            self.stop()
+            raise
 
-    def _ready(self) -> bool:
+    def _ready(self, path: str = "/readyz") -> bool:
         assert self._process is not None
         if self._process.poll() is not None:
             pytest.fail(f"tessera exited early:\n{self._log.read_text()}")
         try:
-            return httpx.get(f"{self.base_url}/readyz", timeout=1).status_code == 200
+            return httpx.get(f"{self.base_url}{path}", timeout=1).status_code == 200
         except httpx.TransportError:
             return False
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Column, Integer, MetaData, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -134,12 +135,43 @@ async def test_staging_never_migrates_on_start(empty_database_url: str) -> None:
     container = build_container(settings)
     try:
         assert await container.start() is None  # no bootstrap token on a schema-less database
-        [result] = [await c.check() for c in container.services.health_checks]
+        results = {r.name: r for r in [await c.check() for c in container.services.health_checks]}
         found = await tables(container.engine)
     finally:
         await container.close()
-    assert result.code == "schema_out_of_date"
+    assert results["database"].code == "schema_out_of_date"
+    assert results["startup"].health is Health.FAILED
     assert "tickets" not in found
+
+
+async def test_a_staging_server_opens_its_schema_gate_once_the_schema_is_at_head(
+    empty_database_url: str,
+) -> None:
+    settings = Settings(
+        env=Environment.STAGING,
+        bootstrap_admin_token=SecretStr("tsr_gate-test-secret-0123456789abcdefghijk"),
+        database=DatabaseSettings(url=empty_database_url, schema_poll_seconds=0.05),
+    )
+    container = build_container(settings)
+    stop = asyncio.Event()
+    try:
+        assert await container.start() is None
+        waiting = asyncio.create_task(container.open_when_ready(stop))
+        await asyncio.sleep(0.2)  # a few looks at a schema-less database
+        assert not waiting.done() and not container.schema_gate.is_open()
+        await Migrator(container.engine, environment="staging").upgrade()
+        issued = await asyncio.wait_for(waiting, timeout=30)
+        principal = await container.services.authenticate(
+            "tsr_gate-test-secret-0123456789abcdefghijk"
+        )
+        startup = await container.schema_gate.check()
+    finally:
+        stop.set()
+        await container.close()
+    assert issued is not None  # the bootstrap admin token, created once the tables exist
+    assert container.started and container.schema_gate.is_open()
+    assert principal.role.value == "admin"
+    assert startup.health is Health.OK
 
 
 @pytest.fixture

@@ -24,10 +24,7 @@ def app_for(container: Container) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         announce_bootstrap_token(await container.start())
         stop = asyncio.Event()
-        tasks = container.serve_tasks() if container.started else []
-        background = asyncio.create_task(
-            run_tasks(tasks, stop, grace=container.settings.events.shutdown_grace_seconds)
-        )
+        background = asyncio.create_task(serve_in_background(container, stop))
         try:
             yield
         finally:
@@ -51,7 +48,19 @@ def app_for(container: Container) -> FastAPI:
         idempotency_lease=timedelta(seconds=container.settings.http.idempotency_lease_seconds),
         clock=container.clock,
         lifespan=lifespan,
+        schema_ready=container.schema_gate.is_open,
     )
+
+
+async def serve_in_background(container: Container, stop: asyncio.Event) -> None:
+    """The loops beside the API, started once the schema gate is open (at once when the
+    schema was at head on start, else when `tessera db upgrade` has run)."""
+    if not container.started:
+        announce_bootstrap_token(await container.open_when_ready(stop))
+        if not container.started:  # stopped before the schema reached head
+            return
+    grace = container.settings.events.shutdown_grace_seconds
+    await run_tasks(container.serve_tasks(), stop, grace=grace)
 
 
 def create_asgi_app(

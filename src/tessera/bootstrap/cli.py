@@ -56,6 +56,16 @@ def serve(
 ) -> None:
     """Serve the HTTP API (development mode migrates the schema first)."""
     settings = load_settings()
+    if workers > 1 and not settings.redis_url:
+        # Each process has its own L1 cache; without Redis no process hears of another's
+        # writes, and reads through the others would stay stale (SPEC §11).
+        typer.echo(
+            f"tessera serve: --workers {workers} needs TESSERA_REDIS_URL: without Redis each "
+            "worker process caches on its own and would serve stale reads after a change "
+            "made through another; set TESSERA_REDIS_URL, or run one worker.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     uvicorn.run(
         "tessera.bootstrap.asgi:create_asgi_app",
         factory=True,

@@ -51,6 +51,7 @@ from tessera.application.webhooks.manage_webhooks import (
     RedeliverHandler,
 )
 from tessera.bootstrap.events import EventTransport, event_transport
+from tessera.bootstrap.schema_gate import SchemaGate
 from tessera.bootstrap.settings import Settings
 from tessera.domain.access.principal import Principal
 from tessera.domain.events import DomainEvent
@@ -81,6 +82,7 @@ from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.periodic import JobLease, PeriodicJob
 from tessera.infrastructure.messaging.relay import OutboxRelay
+from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
@@ -128,6 +130,8 @@ class Container:
     uow: UnitOfWorkFactory
     services: Services
     bootstrap_admin: BootstrapAdminHandler
+    # Closed until the schema is at head: the API answers 503 and serve_tasks wait (SPEC §11).
+    schema_gate: SchemaGate
     # What reacts to published events, and the loops that run beside the HTTP server (in
     # `tessera worker`, or in-process in the embedded shape): filled by build_container.
     consumers: list[EventConsumer] = field(default_factory=list)
@@ -175,23 +179,46 @@ class Container:
         return [*self.replica_tasks, *embedded]
 
     async def start(self) -> IssuedToken | None:
-        """Migrate (development only), then create the first admin token on an empty database.
+        """Migrate (development only); with the schema at head, open the schema gate.
 
         Returns the bootstrap token when one was created, so the caller can show it once. A
-        staging or production database behind the code is left alone: the server starts,
-        and /readyz answers 503 schema_out_of_date until `tessera db upgrade` has run.
+        staging or production database behind the code is left alone: the server starts
+        with the gate closed (503 schema_out_of_date), and ``open_when_ready`` opens it once
+        `tessera db upgrade` has run.
         """
         if self.settings.migrates_on_start:
             await Migrator(self.engine, environment=self.settings.env.value).upgrade()
-        elif not (await schema_state(self.engine)).at_head:
+        if not await self.schema_gate.at_head():
             logger.warning(
                 "the database schema is not at this code's head; "
-                "run `tessera db upgrade` (serving 503 from /readyz until then)"
+                "run `tessera db upgrade` (serving 503 schema_out_of_date until then)"
             )
             return None
+        return await self._open_gate()
+
+    async def open_when_ready(self, stop: asyncio.Event) -> IssuedToken | None:
+        """Wait (until ``stop``) for the schema to reach head, then open the gate, once.
+
+        Returns the bootstrap token when one was created. A failure to open (the database
+        gone for a moment) is logged and tried again.
+        """
+        while await self.schema_gate.wait_for_head(stop):
+            try:
+                issued = await self._open_gate()
+            except Exception:
+                logger.exception("opening the schema gate failed; trying again")
+                await sleep_unless(stop, self.schema_gate.interval)
+            else:
+                logger.info("the database schema is at head: serving")
+                return issued
+        return None
+
+    async def _open_gate(self) -> IssuedToken | None:
+        """What must happen once the tables exist, before anything is served."""
         secret = self.settings.bootstrap_admin_token
         issued = await self.bootstrap_admin(secret=secret.get_secret_value() if secret else None)
         self.started = True
+        self.schema_gate.open()
         return issued
 
     async def close(self) -> None:
@@ -221,6 +248,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
 
     relay_wake = asyncio.Event()
     caches = build_caches(settings)
+    schema_gate = SchemaGate(engine, interval=settings.database.schema_poll_seconds)
 
     async def after_commit(events: list[DomainEvent]) -> None:
         if events:
@@ -242,7 +270,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         clock=clock,
         sla=sla,
         allow_private_webhooks=settings.webhooks.allow_private_targets,
-        health_checks=(DatabaseHealthCheck(engine), *caches.health_checks),
+        health_checks=(DatabaseHealthCheck(engine), schema_gate, *caches.health_checks),
     )
     services = dataclasses.replace(
         services,
@@ -265,6 +293,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         uow=uow,
         services=services,
         bootstrap_admin=BootstrapAdminHandler(uow=uow, issue=services.issue_token),
+        schema_gate=schema_gate,
         consumers=consumers,
         background_tasks=tasks,
         replica_tasks=[*caches.tasks, OutboxGauges(engine)],

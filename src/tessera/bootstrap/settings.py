@@ -34,6 +34,9 @@ class DatabaseSettings(BaseSettings):
     )
     pool_size: int = Field(default=10, ge=1, le=200)
     echo: bool = False
+    # How often a server started before `tessera db upgrade` looks whether the schema is at
+    # head yet (SPEC §11: it becomes ready by itself).
+    schema_poll_seconds: float = Field(default=2.0, gt=0, le=300)
 
     @field_validator("url")
     @classmethod

@@ -17,6 +17,7 @@ from tessera.presentation.http.errors import install_error_handlers
 from tessera.presentation.http.middleware.idempotency import IdempotencyMiddleware
 from tessera.presentation.http.middleware.rate_limit import RateLimitMiddleware, RateLimits
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
+from tessera.presentation.http.middleware.schema_gate import SchemaGateMiddleware
 from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
 from tessera.presentation.http.routes import (
     bench,
@@ -54,6 +55,7 @@ def create_app(
     idempotency_lease: timedelta = timedelta(seconds=30),
     clock: Clock | None = None,
     lifespan: Lifespan | None = None,
+    schema_ready: Callable[[], bool] | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -83,6 +85,8 @@ def create_app(
             lease=idempotency_lease,
             clock=clock,
         )
+    if schema_ready is not None:  # 503 schema_out_of_date until the schema is at head
+        app.add_middleware(SchemaGateMiddleware, is_open=schema_ready)
     if rate_limiter is not None:
         app.add_middleware(
             RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits or RateLimits()

@@ -38,6 +38,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "rate_limited": 429,
     "internal_error": 500,
     "service_unavailable": 503,
+    "schema_out_of_date": 503,
 }
 
 # Framework errors by status, for the statuses Starlette raises on its own.
