@@ -91,7 +91,6 @@ from tessera.infrastructure.persistence.leases import SqlAlchemyLeaseStore
 from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.infrastructure.persistence.retention import RetentionSweep
-from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tessera.infrastructure.ratelimit.buckets import LocalBuckets, RedisBuckets
 from tessera.infrastructure.telemetry.metrics import (
