@@ -104,7 +104,13 @@ class InMemoryCommentRepository:
     async def thread(
         self, ticket_id: int, *, public_only: bool, after_id: int, limit: int
     ) -> list[Comment]:
-        merged = {t.id for t in self._work.tickets.values() if t.merged_into_id == ticket_id}
+        target = self._work.tickets.get(ticket_id)
+        customer = target.customer_email if target else None
+        merged = {
+            t.id
+            for t in self._work.tickets.values()
+            if t.merged_into_id == ticket_id and (not public_only or t.customer_email == customer)
+        }
         found = [
             copy.deepcopy(c)
             for c in sorted(self._work.comments.values(), key=lambda c: c.id)

@@ -17,6 +17,7 @@ class MemoryStore:
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
     comments: dict[int, Comment] = field(default_factory=dict)
+    mailboxes: dict[str, str] = field(default_factory=dict)  # look-alike key -> address
     next_ticket_id: int = 1
     next_token_id: int = 1
     next_comment_id: int = 1
@@ -30,6 +31,7 @@ class MemoryStore:
         self.tokens = other.tokens
         self.events = other.events
         self.comments = other.comments
+        self.mailboxes = other.mailboxes
         self.next_ticket_id = other.next_ticket_id
         self.next_token_id = other.next_token_id
         self.next_comment_id = other.next_comment_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
 from tessera.infrastructure.memory.repositories import (
     InMemoryCommentRepository,
     InMemoryTicketRepository,
@@ -20,6 +21,7 @@ class InMemoryUnitOfWork:
         self.tickets = InMemoryTicketRepository(store, self._work)
         self.tokens = InMemoryTokenRepository(self._work)
         self.comments = InMemoryCommentRepository(self._work)
+        self.mailboxes = InMemoryMailboxRegistry(self._work)
         self.committed = False
 
     async def __aenter__(self) -> Self:
