@@ -46,6 +46,13 @@ async def test_a_requesters_search_matches_only_what_they_may_read(api: Api) -> 
     assert await _search(api, customer, "billingportal") == [ticket["id"]]
     assert await _search(api, customer, "invoice") == [ticket["id"]]
     assert await _search(api, None, "fraudwatch") == [ticket["id"]]  # staff search notes
+    renamed = await api.client.patch(
+        f"/v1/tickets/{ticket['id']}", json={"title": "Receipt missing"}, headers=api.admin
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert await _search(api, customer, "receipt") == [ticket["id"]]
+    assert await _search(api, customer, "invoice") == []
+    assert await _search(api, customer, "fraudwatch") == []
 
 
 async def test_another_customers_merged_in_conversation_stays_with_staff(api: Api) -> None:
