@@ -32,7 +32,9 @@ async def merged_threads(adapters: Adapters, *, source_customer: str) -> int:
     return target.id
 
 
-async def _discuss(comments: CommentRepository, ticket: Ticket, owner: str, policy: SlaPolicy) -> None:
+async def _discuss(
+    comments: CommentRepository, ticket: Ticket, owner: str, policy: SlaPolicy
+) -> None:
     for public in (True, False):
         comment = Comment.write(
             ticket_id=ticket.id,

@@ -13,7 +13,7 @@ LOOKALIKES = [
     ("straße@example.com", "strasse@example.com"),  # casefold maps ß to ss
     ("finance@example.com", "ﬁnance@example.com"),  # the fi ligature is an NFKC compatibility
     ("ada@example.com", "Ada@example.com"),
-    ("ada@example.com", "ａｄａ@example.com"),  # fullwidth letters
+    ("ada@example.com", "\uff41\uff44\uff41@example.com"),  # fullwidth letters
     ("ada@example.com", "a\u200bda@example.com"),  # an invisible zero-width space
 ]
 
