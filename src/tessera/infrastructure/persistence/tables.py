@@ -77,6 +77,7 @@ tickets = Table(
     Index("ix_tickets_priority_rank_id", "priority_rank", "id"),
     Index("ix_tickets_status_created_at", "status", "created_at"),
     Index("ix_tickets_lower_customer_email", func.lower(text("customer_email"))),
+    Index("ix_tickets_customer_email", "customer_email"),  # a requester's own, matched exactly
     Index("ix_tickets_assignee_id", "assignee_id"),
     Index("ix_tickets_merged_into_id", "merged_into_id"),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),

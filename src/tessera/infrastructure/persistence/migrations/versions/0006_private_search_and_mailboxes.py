@@ -7,8 +7,9 @@ Create Date: 2026-12-01 23:00:00
 A requester's full-text search must match only what the requester may read, so each ticket
 gets a second document without internal notes: on PostgreSQL ``public_search_vector`` (GIN,
 filled by the same trigger as ``search_vector``), on SQLite the FTS5 table
-``ticket_search_public``. Addresses are brought to the normal form of ``parse_email`` (NFC,
-domain lower-cased), and ``mailboxes`` records the first spelling of each look-alike key.
+``ticket_search_public``. A requester's tickets are matched by exact address (indexed).
+Addresses are brought to the normal form of ``parse_email`` (NFC, domain lower-cased), and
+``mailboxes`` records the first spelling of each look-alike key.
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ def upgrade() -> None:
         ["public_search_vector"],
         postgresql_using="gin",
     )
+    op.create_index("ix_tickets_customer_email", "tickets", ["customer_email"])
     for statement in POSTGRES_UP if _postgres() else SQLITE_UP:
         op.execute(statement)
     mailboxes = op.create_table(
@@ -143,6 +145,7 @@ def downgrade() -> None:
     op.drop_table("mailboxes")
     for statement in POSTGRES_DOWN if _postgres() else SQLITE_DOWN:
         op.execute(statement)
+    op.drop_index("ix_tickets_customer_email", table_name="tickets")
     op.drop_index("ix_tickets_public_search_vector", table_name="tickets")
     op.drop_column("tickets", "public_search_vector")
 
