@@ -28,5 +28,18 @@ async def test_search_over_100k_tickets_uses_the_gin_index(postgres_url: str) ->
         page = await SqlAlchemyTicketReader(engine).list(query)
         assert len(page.items) == 25
         assert all("printer" in t.title.lower() for t in page.items)
+
+        # A requester's search: their own tickets (exact address), their own document.
+        own = ListTickets(q="printer", requester_email="customer1000@example.com", limit=25)
+        compiled = list_statement(own, dialect="postgresql").compile(
+            engine.sync_engine, compile_kwargs={"literal_binds": True}
+        )
+        async with engine.connect() as conn:
+            plan = "\n".join(row[0] for row in await conn.execute(text(f"EXPLAIN {compiled}")))
+        assert "Seq Scan on tickets" not in plan, plan
+        assert "ix_tickets_customer_email" in plan or "public_search_vector" in plan, plan
+        page = await SqlAlchemyTicketReader(engine).list(own)
+        assert len(page.items) == 20
+        assert {t.customer_email for t in page.items} == {"customer1000@example.com"}
     finally:
         await engine.dispose()

@@ -60,9 +60,9 @@ async def test_every_bad_field_is_reported_at_once(app: App) -> None:
 
 
 async def test_a_requester_files_only_for_their_own_address(app: App) -> None:
-    requester = await app.principal("requester", email="bob@example.com")
+    requester = await app.principal("requester", email="Bob@example.com")
     view = await app.services.create_ticket(NEW, principal=requester)
-    assert view.customer_email == "Bob@example.com" or view.id == 1
+    assert view.customer_email == "Bob@example.com"
     other = CreateTicket(
         title="Hi", description="Somebody else's ticket.", customer_email="eve@example.com"
     )
@@ -109,7 +109,7 @@ async def test_status_change_records_its_event_and_bumps_the_version(app: App) -
 
 async def test_requesters_may_not_update_and_agents_may_not_delete(app: App) -> None:
     agent = await app.principal("agent")
-    requester = await app.principal("requester", email="bob@example.com")
+    requester = await app.principal("requester", email="Bob@example.com")
     view = await app.services.create_ticket(NEW, principal=agent)
     with pytest.raises(ForbiddenError):
         await app.services.update_ticket(
@@ -130,7 +130,7 @@ async def test_an_admin_deletes_and_the_deletion_is_the_last_event(app: App) -> 
 
 async def test_assignee_must_be_an_active_agent(app: App) -> None:
     agent = await app.principal("agent")
-    requester = await app.principal("requester", email="bob@example.com")
+    requester = await app.principal("requester", email="Bob@example.com")
     view = await app.services.create_ticket(NEW, principal=agent)
     with pytest.raises(DomainValidationError):
         await app.services.update_ticket(

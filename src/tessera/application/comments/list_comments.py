@@ -10,7 +10,8 @@ from tessera.domain.access.principal import Principal, can_see
 
 class ListCommentsHandler:
     """Oldest first, including the comments of tickets merged into this one. Requesters see
-    public comments of their own tickets only. Raises TicketNotFoundError."""
+    public comments of their own tickets only, and of merged-in tickets only those filed for
+    the same address (SPEC §11). Raises TicketNotFoundError."""
 
     def __init__(self, *, uow: UnitOfWorkFactory) -> None:
         self._uow = uow

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from tessera.application.ports.comments import CommentRepository
+from tessera.application.ports.mailboxes import MailboxRegistry
 from tessera.application.ports.tickets import TicketRepository
 from tessera.application.ports.tokens import TokenRepository
 
@@ -26,6 +27,9 @@ class UnitOfWork(Protocol):
 
     @property
     def comments(self) -> CommentRepository: ...
+
+    @property
+    def mailboxes(self) -> MailboxRegistry: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -30,7 +30,8 @@ class CreateTicketHandler:
     """Validate, open the ticket, store it with its ``ticket.created`` event.
 
     Raises DomainValidationError (every bad field), ForbiddenError when a requester files a
-    ticket for another customer's address.
+    ticket for another customer's address, LookalikeAddressError when the address is a
+    look-alike of a known one.
     """
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
@@ -63,6 +64,7 @@ class CreateTicketHandler:
                 sla=self._sla,
             )
             async with self._uow() as uow:
+                await uow.mailboxes.claim(email, field="customer_email")
                 await uow.tickets.add(ticket)
                 await uow.commit()
             return TicketView.of(ticket)

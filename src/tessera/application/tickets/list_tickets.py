@@ -14,7 +14,8 @@ from tessera.domain.tickets.values import parse_email
 
 
 class ListTicketsHandler:
-    """Staff see every ticket; a requester's list is always narrowed to their own address.
+    """Staff see every ticket; a requester's list is always narrowed to exactly their own
+    address, and their full-text search to what they may read (no internal notes).
 
     Raises DomainValidationError for a malformed ``customer_email`` filter or a bad cursor.
     """
@@ -26,15 +27,19 @@ class ListTicketsHandler:
 
     async def __call__(self, query: ListTickets, *, principal: Principal) -> TicketPage:
         email = parse_email(query.customer_email) if query.customer_email is not None else None
+        requester_email = None
         if not principal.is_staff:
             if email is not None and not same_mailbox(email, principal.email):
                 return TicketPage(items=[], next_cursor=None)
-            email = principal.email
+            if principal.email is None:
+                return TicketPage(items=[], next_cursor=None)
+            email, requester_email = None, principal.email
         q = query.q.strip() if query.q else None
         return await self._reader.list(
             dataclasses.replace(
                 query,
                 customer_email=email,
+                requester_email=requester_email,
                 q=q or None,
                 now=self._clock.now(),
                 at_risk_window=self._sla.at_risk,

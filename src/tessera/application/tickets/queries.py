@@ -39,8 +39,11 @@ class ListTickets:
     assignee_id: int | None = None
     unassigned: bool = False
     tag: str | None = None
-    customer_email: str | None = None  # matched ignoring case
+    customer_email: str | None = None  # staff's filter, matched ignoring case
     q: str | None = None  # full text over title, description and comments
+    # Set by the use case for a requester: only tickets filed for exactly this address, and
+    # ``q`` searches only what the requester may read (title, description, public comments).
+    requester_email: str | None = None
     sla: SlaView | None = None
     # Set by the use case from its clock and SLA policy (for the sla filter).
     now: datetime | None = None

@@ -30,8 +30,9 @@ def _ensure_admin(principal: Principal | None) -> None:
 
 
 class IssueTokenHandler:
-    """Raises ForbiddenError (not an admin) and DomainValidationError. ``principal=None`` is the
-    operator at the command line, who is trusted."""
+    """Raises ForbiddenError (not an admin), DomainValidationError and LookalikeAddressError
+    (the e-mail is a look-alike of a known address). ``principal=None`` is the operator at
+    the command line, who is trusted."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
@@ -56,6 +57,8 @@ class IssueTokenHandler:
             now=self._clock.now(),
         )
         async with self._uow() as uow:
+            if email is not None:
+                await uow.mailboxes.claim(email, field="email")
             await uow.tokens.add(token)
             await uow.commit()
         return IssuedToken(token=TokenView.of(token), secret=secret)

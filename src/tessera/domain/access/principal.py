@@ -44,9 +44,10 @@ def may_see_customer(principal: Principal, customer_email: str) -> bool:
 
 
 def same_mailbox(a: str | None, b: str | None) -> bool:
-    """Addresses compared as people expect: ignoring case (RFC 5321 allows a case-sensitive
-    local part, but no mail system in use relies on it)."""
-    return a is not None and b is not None and a.casefold() == b.casefold()
+    """Both addresses are in the normal form of ``parse_email``; they name one mailbox only
+    when they are equal. Folding case here would make ``strasse@`` the owner of ``straße@``
+    (look-alikes are refused when an address is first seen, see ``mailboxes``)."""
+    return a is not None and b is not None and a == b
 
 
 def can_work_on_tickets(principal: Principal) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from typing import NewType
 
@@ -59,12 +60,14 @@ def parse_description(raw: str) -> Description:
 
 
 def parse_email(raw: str, *, field: str = "customer_email") -> EmailAddress:
-    """Trim, check the shape, and lower-case the domain part (the local part is kept as is)."""
-    value = raw.strip()
+    """The address in its normal form (docs/security.md): trimmed, Unicode NFC, the domain
+    part lower-cased, the local part otherwise as given. Ownership compares this form
+    exactly; look-alikes of a known address are refused elsewhere (``mailbox_key``)."""
+    value = unicodedata.normalize("NFC", raw.strip())
     if len(value) > EMAIL_MAX or not _EMAIL.match(value):
         raise DomainValidationError.single(field, "must be a valid e-mail address")
     local, _, domain = value.rpartition("@")
-    return EmailAddress(f"{local}@{domain.lower()}")
+    return EmailAddress(f"{local}@{unicodedata.normalize('NFC', domain.lower())}")
 
 
 def parse_tag(raw: str) -> Tag:

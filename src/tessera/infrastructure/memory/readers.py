@@ -41,7 +41,7 @@ class InMemoryTicketReader:
         matching = [
             t
             for t in self._store.tickets.values()
-            if _matches(t, query) and _sla_matches(t, query) and self._text_matches(t, query.q)
+            if _matches(t, query) and _sla_matches(t, query) and self._text_matches(t, query)
         ]
         descending = query.sort in (TicketSort.CREATED_AT_DESC, TicketSort.UPDATED_AT_DESC)
         base = TicketSort(query.sort.value.lstrip("-"))
@@ -56,17 +56,25 @@ class InMemoryTicketReader:
             next_cursor = encode_cursor(Cursor(sort=query.sort, key=key_of(last), id=last.id))
         return TicketPage(items=[TicketView.of(t) for t in page], next_cursor=next_cursor)
 
-    def _text_matches(self, ticket: Ticket, q: str | None) -> bool:
+    def _text_matches(self, ticket: Ticket, query: ListTickets) -> bool:
         """Every word of ``q`` is a word of the title, description or a comment (the SQL
-        readers also stem words; tests that must agree on both use whole words)."""
-        if not q:
+        readers also stem words; tests that must agree on both use whole words). A
+        requester's search leaves internal notes out; a query without words matches
+        nothing."""
+        if not query.q:
             return True
+        public = query.requester_email is not None
         text = " ".join(
             [ticket.title, ticket.description]
-            + [c.body for c in self._store.comments.values() if c.ticket_id == ticket.id]
+            + [
+                c.body
+                for c in self._store.comments.values()
+                if c.ticket_id == ticket.id and (c.public or not public)
+            ]
         )
         words = set(_WORD.findall(text.lower()))
-        return all(word in words for word in _WORD.findall(q.lower()))
+        wanted = _WORD.findall(query.q.lower())
+        return bool(wanted) and all(word in words for word in wanted)
 
 
 def _sla_matches(ticket: Ticket, query: ListTickets) -> bool:
@@ -97,7 +105,11 @@ def _matches(ticket: Ticket, query: ListTickets) -> bool:
         )
         and (
             query.customer_email is None
-            or same_mailbox(ticket.customer_email, query.customer_email)
+            or ticket.customer_email.lower() == query.customer_email.lower()
+        )
+        and (
+            query.requester_email is None
+            or same_mailbox(ticket.customer_email, query.requester_email)
         )
         and (query.tag is None or query.tag in ticket.tags)
     )

@@ -165,7 +165,13 @@ class InMemoryCommentRepository:
         self, ticket_id: int, *, public_only: bool, after_id: int, limit: int
     ) -> list[Comment]:
         tickets = {**self._store.tickets, **self._pending.tickets}
-        merged = {t.id for t in tickets.values() if t.merged_into_id == ticket_id}
+        target = tickets.get(ticket_id)
+        customer = target.customer_email if target else None
+        merged = {
+            t.id
+            for t in tickets.values()
+            if t.merged_into_id == ticket_id and (not public_only or t.customer_email == customer)
+        }
         comments = {**self._store.comments, **self._pending.comments}
         found = [
             copy.deepcopy(c)

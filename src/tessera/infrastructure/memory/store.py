@@ -18,6 +18,7 @@ class MemoryStore:
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
     comments: dict[int, Comment] = field(default_factory=dict)
+    mailboxes: dict[str, str] = field(default_factory=dict)  # look-alike key -> address
     # Identities are handed out at once, like a database sequence: a unit of work that rolls
     # back leaves a gap, and two overlapping units never get the same id.
     next_ticket_id: int = 1
@@ -37,9 +38,11 @@ class PendingWrites:
     deleted_tickets: set[int] = field(default_factory=set)
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     comments: dict[int, Comment] = field(default_factory=dict)
+    mailboxes: dict[str, str] = field(default_factory=dict)
 
     def clear(self) -> None:
         self.tickets.clear()
         self.deleted_tickets.clear()
         self.tokens.clear()
         self.comments.clear()
+        self.mailboxes.clear()

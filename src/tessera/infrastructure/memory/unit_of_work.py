@@ -6,6 +6,7 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
 from tessera.infrastructure.memory.repositories import (
     InMemoryCommentRepository,
     InMemoryTicketRepository,
@@ -25,6 +26,7 @@ class InMemoryUnitOfWork:
         self.tickets = InMemoryTicketRepository(store, self._pending)
         self.tokens = InMemoryTokenRepository(store, self._pending)
         self.comments = InMemoryCommentRepository(store, self._pending)
+        self.mailboxes = InMemoryMailboxRegistry(store, self._pending)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -43,6 +45,7 @@ class InMemoryUnitOfWork:
     async def commit(self) -> None:
         # No await from the check to the last write: the commit is atomic for other units.
         self.tickets.check_unchanged()
+        self.mailboxes.check_unclaimed()
         events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
         pending = self._pending
         for ticket_id in pending.deleted_tickets:
@@ -50,6 +53,7 @@ class InMemoryUnitOfWork:
         self._store.tickets.update(copy.deepcopy(pending.tickets))
         self._store.tokens.update(copy.deepcopy(pending.tokens))
         self._store.comments.update(copy.deepcopy(pending.comments))
+        self._store.mailboxes.update(pending.mailboxes)
         self._store.events.extend(events)
         self.tickets.committed()
         pending.clear()

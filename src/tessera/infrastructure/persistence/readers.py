@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    false,
     func,
     literal_column,
     or_,
@@ -29,6 +31,10 @@ from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, en
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
 from tessera.infrastructure.persistence.tables import ticket_tags, tickets
+
+# Control characters (NUL above all: it ends a C string, inside an FTS5 string too, and
+# PostgreSQL refuses it in text) and lone surrogates are never part of a word.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # sort -> (key column, key descending, id descending)
 _ORDER: dict[TicketSort, tuple[Any, bool, bool]] = {
@@ -101,7 +107,8 @@ def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:
     cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
     statement = _filtered(select(tickets), query)
     if query.q:
-        statement = statement.where(_text_search(query.q, dialect))
+        public = query.requester_email is not None
+        statement = statement.where(_text_search(query.q, dialect, public=public))
     if query.sla is not None and query.now is not None:
         statement = statement.where(_sla_condition(query.sla, query.now, query.at_risk_window))
     return _paged(statement, query.sort, cursor, query.limit + 1)
@@ -119,6 +126,8 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
         conditions.append(tickets.c.assignee_id == query.assignee_id)
     if query.customer_email is not None:
         conditions.append(func.lower(tickets.c.customer_email) == query.customer_email.lower())
+    if query.requester_email is not None:
+        conditions.append(tickets.c.customer_email == query.requester_email)
     if query.tag is not None:
         conditions.append(
             exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)
@@ -126,16 +135,24 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
     return statement.where(*conditions)
 
 
-def _text_search(q: str, dialect: str) -> ColumnElement[bool]:
+def _text_search(q: str, dialect: str, *, public: bool) -> ColumnElement[bool]:
+    """``public``: search the customer's document (no internal notes) instead of staff's."""
+    terms = _CONTROL.sub(" ", q).split()
+    if not terms:
+        return false()  # nothing searchable left: as an empty query, it matches nothing
     if dialect == "postgresql":
-        # websearch_to_tsquery accepts any input (quotes, "or", -word) without syntax errors.
+        # websearch_to_tsquery accepts any input (quotes, "or", -word) without syntax errors;
+        # never to_tsquery, which parses its argument as query syntax.
         # The configuration is a constant, as in the trigger that builds the vector.
         config: ColumnElement[Any] = literal_column("'english'::regconfig")
-        return tickets.c.search_vector.op("@@")(func.websearch_to_tsquery(config, q))
-    # FTS5: every word, each quoted so that no input is read as query syntax.
-    words = " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
-    matching: Select[Any] = select(literal_column("rowid")).select_from(table("ticket_search"))
-    return tickets.c.id.in_(matching.where(literal_column("ticket_search").op("MATCH")(words)))
+        vector = tickets.c.public_search_vector if public else tickets.c.search_vector
+        return vector.op("@@")(func.websearch_to_tsquery(config, " ".join(terms)))
+    # FTS5: every word, each a quoted string so that no input is read as query syntax (in a
+    # string only '"' is special, and it is doubled).
+    words = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    index = "ticket_search_public" if public else "ticket_search"
+    matching: Select[Any] = select(literal_column("rowid")).select_from(table(index))
+    return tickets.c.id.in_(matching.where(literal_column(index).op("MATCH")(words)))
 
 
 def _sla_condition(view: SlaView, now: datetime, window: timedelta) -> ColumnElement[bool]:

@@ -158,6 +158,10 @@ class SqlAlchemyCommentRepository:
     ) -> list[Comment]:
         conn = await self._connection()
         merged = select(tickets.c.id).where(tickets.c.merged_into_id == ticket_id)
+        if public_only:
+            target = tickets.alias("target")
+            customer = select(target.c.customer_email).where(target.c.id == ticket_id)
+            merged = merged.where(tickets.c.customer_email == customer.scalar_subquery())
         statement = select(comments).where(
             or_(comments.c.ticket_id == ticket_id, comments.c.ticket_id.in_(merged)),
             comments.c.id > after_id,

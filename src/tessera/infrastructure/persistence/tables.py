@@ -68,15 +68,20 @@ tickets = Table(
     # Full text over title, description and comments, kept up to date by triggers (see
     # migration 0003). SQLite searches an FTS5 table instead and leaves this column empty.
     Column("search_vector", SearchVector, nullable=True),
+    # The same over what the customer may read: title, description and public comments only
+    # (migration 0006); SQLite's counterpart is the FTS5 table ticket_search_public.
+    Column("public_search_vector", SearchVector, nullable=True),
     # Keyset pagination: every sort order has an index ending in the id tie-breaker.
     Index("ix_tickets_created_at_id", "created_at", "id"),
     Index("ix_tickets_updated_at_id", "updated_at", "id"),
     Index("ix_tickets_priority_rank_id", "priority_rank", "id"),
     Index("ix_tickets_status_created_at", "status", "created_at"),
     Index("ix_tickets_lower_customer_email", func.lower(text("customer_email"))),
+    Index("ix_tickets_customer_email", "customer_email"),  # a requester's own, matched exactly
     Index("ix_tickets_assignee_id", "assignee_id"),
     Index("ix_tickets_merged_into_id", "merged_into_id"),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
+    Index("ix_tickets_public_search_vector", "public_search_vector", postgresql_using="gin"),
     # Without AUTOINCREMENT SQLite may hand a deleted ticket's id to the next one.
     sqlite_autoincrement=True,
 )
@@ -271,4 +276,13 @@ leases = Table(
     Column("name", String(100), primary_key=True),
     Column("holder", String(200), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+)
+
+# One spelling per customer address: ``key`` is the SHA-256 of the address's look-alike key
+# (domain/access/mailboxes.py), held by the first spelling seen.
+mailboxes = Table(
+    "mailboxes",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("address", String(254), nullable=False),
 )

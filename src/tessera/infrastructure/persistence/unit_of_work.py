@@ -19,6 +19,7 @@ from tessera.infrastructure.persistence.errors import (
     is_sqlite_lock,
     is_unavailable,
 )
+from tessera.infrastructure.persistence.mailboxes import SqlAlchemyMailboxRegistry
 from tessera.infrastructure.persistence.mappers import outbox_row
 from tessera.infrastructure.persistence.repositories import (
     SqlAlchemyCommentRepository,
@@ -58,6 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.tickets = SqlAlchemyTicketRepository(self._connection)
         self.tokens = SqlAlchemyTokenRepository(self._connection)
         self.comments = SqlAlchemyCommentRepository(self._connection)
+        self.mailboxes = SqlAlchemyMailboxRegistry(self._connection)
 
     async def __aenter__(self) -> Self:
         return self

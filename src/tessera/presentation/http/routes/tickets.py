@@ -98,7 +98,8 @@ async def list_tickets(
         Query(
             max_length=200,
             description="Full text over title, description and comments (all words; "
-            '"quoted phrases" and -excluded words on PostgreSQL)',
+            '"quoted phrases" and -excluded words on PostgreSQL); for a requester over '
+            "what they may read: title, description and public replies",
             examples=["password reset"],
         ),
     ] = None,

@@ -25,7 +25,7 @@ _AUTH = ("unauthenticated", "forbidden")
     "",
     status_code=201,
     response_model=IssuedTokenResponse,
-    responses=error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    responses=error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
     summary="Issue an API token (the secret is shown only here)",
 )
 async def issue_token(
