@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import orjson
 from fastapi import FastAPI
 
 from tessera.application.tokens.views import IssuedToken
 from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
-from tessera.bootstrap.logs import configure_logging
+from tessera.bootstrap.logs import configure_logging, json_logs
 from tessera.bootstrap.settings import Settings, load_settings
 from tessera.presentation.http.app import create_app
 from tessera.presentation.http.middleware.rate_limit import RateLimits
+
+logger = logging.getLogger("tessera")
 
 
 def app_for(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        announce_bootstrap_token(await container.start())
+        announce_bootstrap_token(
+            await container.start(),
+            supplied=container.settings.bootstrap_admin_token is not None,
+            as_json=json_logs(container.settings),
+        )
         stop = asyncio.Event()
         tasks = container.serve_tasks() if container.started else []
         background = asyncio.create_task(
@@ -60,9 +68,19 @@ def create_asgi_app(
     return app_for(build_container(settings, overrides=overrides))
 
 
-def announce_bootstrap_token(issued: IssuedToken | None) -> None:
-    """Shown once, on the first start with an empty database; only its hash is kept."""
+def announce_bootstrap_token(issued: IssuedToken | None, *, supplied: bool, as_json: bool) -> None:
+    """A generated first admin token is shown once, on the first start with an empty database
+    (only its hash is kept); one the operator supplied is never printed (SPEC §11)."""
     if issued is None:
+        return
+    if supplied:
+        logger.info("the first admin token is the one given in TESSERA_BOOTSTRAP_ADMIN_TOKEN")
+        return
+    if as_json:
+        # Not through the logger, which redacts tokens: this one line exists to show it.
+        line = {"event": "first admin token created; shown only this once", "token": issued.secret}
+        sys.stdout.write(orjson.dumps(line).decode() + "\n")
+        sys.stdout.flush()
         return
     sys.stdout.write(
         "\n  Tessera created the first admin token. It is shown only this once:\n\n"

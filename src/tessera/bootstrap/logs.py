@@ -63,16 +63,13 @@ def _scrub(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event
 
 
+def json_logs(settings: Settings) -> bool:
+    """Staging and production write JSON only (SPEC §11); development reads like a console."""
+    return settings.env in (Environment.STAGING, Environment.PRODUCTION)
+
+
 def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
-    as_json = (
-        json
-        if json is not None
-        else settings.env
-        in (
-            Environment.STAGING,
-            Environment.PRODUCTION,
-        )
-    )
+    as_json = json if json is not None else json_logs(settings)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -114,4 +111,10 @@ def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
     root.setLevel(settings.log_level.upper())
     # Alembic announces its dialect on every schema probe (each /readyz): keep that quiet.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Uvicorn's loggers write through the one handler above (JSON in staging and production),
+    # whatever handlers uvicorn's own logging configuration gave them.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # Tessera writes its own access line
