@@ -90,7 +90,7 @@ BAD_SETTINGS = [
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
-@pytest.mark.parametrize(("variable", "value", "problem"), BAD_SETTINGS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("variable", "value", "problem"), BAD_SETTINGS, ids=str)
 def test_a_bad_setting_is_one_line_naming_the_variable(
     tmp_path: Path, command: list[str], variable: str, value: str, problem: str
 ) -> None:
