@@ -46,6 +46,7 @@ def test_production_stdout_and_stderr_are_json_lines_only(tmp_path: Path, suppli
     uvicorn_lines = [r["event"] for r in records if r.get("logger", "").startswith("uvicorn")]
     assert any("Uvicorn running on" in line for line in uvicorn_lines)
     assert any("Shutting down" in line for line in uvicorn_lines)
+    assert not any("color_message" in record for record in records)  # no terminal escapes
     tokens = [record["token"] for record in records if "token" in record]
     if supplied:
         assert ADMIN_SECRET not in process.output  # a secret the operator gave is never shown

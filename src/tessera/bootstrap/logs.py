@@ -36,6 +36,12 @@ def _redact(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event
 
 
+def _drop_color_message(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    # Uvicorn passes a copy of each message with terminal colour codes as an extra field.
+    event.pop("color_message", None)
+    return event
+
+
 # Secrets that can hide inside free text (an exception message, a traceback, a URL).
 _SECRET_TEXT = re.compile(
     r"(?P<token>tsr_[A-Za-z0-9_\-]+)"
@@ -75,6 +81,7 @@ def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_trace_id,
         _redact,
