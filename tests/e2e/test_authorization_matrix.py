@@ -27,6 +27,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("PATCH", "/v1/tickets/{ticket}", {"priority": "high"}, _row(401, 403, 403, 200, 200)),
     ("GET", "/v1/tickets/{ticket}/comments", None, _row(401, 200, 404, 200, 200)),
     ("POST", "/v1/tickets/{ticket}/comments", {"body": "Hi"}, _row(401, 201, 404, 201, 201)),
+    ("GET", "/v1/tickets/{ticket}/comments/{reply}", None, _row(401, 200, 404, 200, 200)),
+    ("GET", "/v1/tickets/{ticket}/comments/{note}", None, _row(401, 404, 404, 200, 200)),
     ("GET", "/v1/tickets/{ticket}/history", None, _row(401, 403, 403, 200, 200)),
     ("POST", "/v1/tickets/{other}/merge", {"into": 1}, _row(401, 403, 403, 200, 200)),
     (
@@ -48,6 +50,17 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("DELETE", "/v1/tickets/{victim}", None, _row(401, 403, 403, 403, 204)),
     ("GET", "/livez", None, _row(200, 200, 200, 200, 200)),
 ]
+
+
+async def _comment(api: Api, ticket_id: int, *, public: bool) -> int:
+    response = await api.client.post(
+        f"/v1/tickets/{ticket_id}/comments",
+        json={"body": "A reply" if public else "An internal note", "public": public},
+        headers=api.admin,
+    )
+    assert response.status_code == 201, response.text
+    comment_id: int = response.json()["id"]
+    return comment_id
 
 
 @pytest.mark.parametrize(
@@ -75,6 +88,8 @@ async def test_each_role_gets_exactly_its_status(
             name: (await api.create_ticket(customer_email="ada@example.com"))["id"]
             for name in ("ticket", "other", "victim")
         }
+        for name, public in (("reply", True), ("note", False)):
+            ids[name] = await _comment(api, ids["ticket"], public=public)
         path = template.format(**ids)
         payload = dict(body) if body is not None else None
         if payload is not None and "into" in payload:

@@ -69,6 +69,22 @@ async def test_405_method_not_allowed(api: Api) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/v1/tickets", {"GET", "POST"}),
+        ("/v1/tickets/1", {"GET", "PATCH", "DELETE"}),
+        ("/v1/tickets/1/comments", {"GET", "POST"}),
+    ],
+)
+async def test_405_allow_lists_every_method_of_the_path(
+    api: Api, path: str, methods: set[str]
+) -> None:
+    response = await api.client.put(path, headers=api.admin)
+    assert_envelope(response, 405, "method_not_allowed")
+    assert {m.strip() for m in response.headers["allow"].split(",")} == methods
+
+
 async def test_409_invalid_status_transition(api: Api) -> None:
     ticket = await api.create_ticket()
     url = f"/v1/tickets/{ticket['id']}"

@@ -114,3 +114,16 @@ async def test_the_feed_rejects_a_bad_cursor(api: Api) -> None:
     response = await api.client.get("/v1/events", params={"after": "-1"}, headers=api.admin)
     assert response.status_code == 422
     assert response.json()["code"] == "validation_failed"
+
+
+async def test_ticket_created_carries_the_real_ticket_id_in_history_and_feed(api: Api) -> None:
+    first = await api.create_ticket()
+    second = await api.create_ticket(title="Second printer")
+
+    history = await api.client.get(f"/v1/tickets/{second['id']}/history", headers=api.admin)
+    created = await _feed(api, type="ticket.created")
+
+    [event] = history.json()["data"]
+    assert event["data"]["ticket"]["id"] == second["id"]
+    assert event["data"]["ticket"]["title"] == "Second printer"
+    assert [e["data"]["ticket"]["id"] for e in created["data"]] == [first["id"], second["id"]]

@@ -73,6 +73,34 @@ async def test_a_public_agent_reply_is_the_first_response_and_notes_stay_interna
     assert [e["data"]["public"] for e in commented] == [False, True, True]
 
 
+async def test_a_new_comments_location_reads_it_under_the_threads_visibility_rules(
+    api: Api,
+) -> None:
+    agent = await api.token("agent")
+    customer = await api.token("requester", email="ada@example.com")
+    stranger = await api.token("requester", email="eve@example.com")
+    ticket = await api.create_ticket(customer, customer_email="ada@example.com")
+    other = await api.create_ticket(customer, customer_email="ada@example.com")
+    reply = await _comment(api, ticket["id"], agent, body="We are on it.")
+    note = await _comment(api, ticket["id"], agent, body="VIP customer.", public=False)
+
+    followed = await api.client.get(reply.headers["location"], headers=api.auth(customer))
+    assert followed.status_code == 200, followed.text
+    assert followed.json() == reply.json()
+    assert (await _get(api, note.headers["location"], agent))["body"] == "VIP customer."
+
+    hidden_note = await api.client.get(note.headers["location"], headers=api.auth(customer))
+    foreign = await api.client.get(reply.headers["location"], headers=api.auth(stranger))
+    wrong_ticket = await api.client.get(
+        f"/v1/tickets/{other['id']}/comments/{reply.json()['id']}", headers=api.admin
+    )
+    unknown = await api.client.get(f"/v1/tickets/{ticket['id']}/comments/999", headers=api.admin)
+    assert (hidden_note.status_code, hidden_note.json()["code"]) == (404, "comment_not_found")
+    assert (foreign.status_code, foreign.json()["code"]) == (404, "ticket_not_found")
+    assert (wrong_ticket.status_code, wrong_ticket.json()["code"]) == (404, "comment_not_found")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "comment_not_found")
+
+
 async def test_the_customer_replying_reopens_a_pending_ticket_and_closed_takes_no_comments(
     api: Api,
 ) -> None:

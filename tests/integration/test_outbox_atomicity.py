@@ -40,6 +40,7 @@ async def test_a_committed_change_writes_its_events_in_order(engine: AsyncEngine
         ("ticket.status_changed", 2, ticket.id),
     ]
     assert rows[1]["data"] == {"old": "open", "new": "resolved"}
+    assert rows[0]["data"]["ticket"]["id"] == ticket.id != 0
     assert all(r["published_at"] is None for r in rows)
 
 

@@ -16,6 +16,13 @@ class TicketNotFoundError(NotFoundError):
         super().__init__(f"Ticket {ticket_id} not found", details={"id": ticket_id})
 
 
+class CommentNotFoundError(NotFoundError):
+    code = "comment_not_found"
+
+    def __init__(self, comment_id: int) -> None:
+        super().__init__(f"Comment {comment_id} not found", details={"id": comment_id})
+
+
 class TokenNotFoundError(NotFoundError):
     code = "token_not_found"
 

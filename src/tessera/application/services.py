@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.application.comments.add_comment import AddCommentHandler
+from tessera.application.comments.get_comment import GetCommentHandler
 from tessera.application.comments.list_comments import ListCommentsHandler
 from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.health import HealthCheck
@@ -44,6 +45,7 @@ class Services:
     revoke_token: RevokeTokenHandler
     add_comment: AddCommentHandler
     list_comments: ListCommentsHandler
+    get_comment: GetCommentHandler
     merge_tickets: MergeTicketsHandler
     bulk_update: BulkUpdateHandler
     detect_breaches: DetectBreachesHandler

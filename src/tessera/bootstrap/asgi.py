@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import orjson
 from fastapi import FastAPI
 
 from tessera.application.tokens.views import IssuedToken
 from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
-from tessera.bootstrap.logs import configure_logging
+from tessera.bootstrap.logs import configure_logging, json_logs
 from tessera.bootstrap.settings import Settings, load_settings
 from tessera.presentation.http.app import create_app
 from tessera.presentation.http.middleware.rate_limit import RateLimits
+
+logger = logging.getLogger("tessera")
 
 
 def app_for(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        announce_bootstrap_token(await container.start())
+        announce_bootstrap_token(await container.start(), container.settings)
         stop = asyncio.Event()
         background = asyncio.create_task(serve_in_background(container, stop))
         try:
@@ -56,7 +60,7 @@ async def serve_in_background(container: Container, stop: asyncio.Event) -> None
     """The loops beside the API, started once the schema gate is open (at once when the
     schema was at head on start, else when `tessera db upgrade` has run)."""
     if not container.started:
-        announce_bootstrap_token(await container.open_when_ready(stop))
+        announce_bootstrap_token(await container.open_when_ready(stop), container.settings)
         if not container.started:  # stopped before the schema reached head
             return
     grace = container.settings.events.shutdown_grace_seconds
@@ -71,9 +75,19 @@ def create_asgi_app(
     return app_for(build_container(settings, overrides=overrides))
 
 
-def announce_bootstrap_token(issued: IssuedToken | None) -> None:
-    """Shown once, on the first start with an empty database; only its hash is kept."""
+def announce_bootstrap_token(issued: IssuedToken | None, settings: Settings) -> None:
+    """A generated first admin token is shown once, on the first start with an empty database
+    (only its hash is kept); one the operator supplied is never printed (SPEC §11)."""
     if issued is None:
+        return
+    if settings.bootstrap_admin_token is not None:
+        logger.info("the first admin token is the one given in TESSERA_BOOTSTRAP_ADMIN_TOKEN")
+        return
+    if json_logs(settings):
+        # Not through the logger, which redacts tokens: this one line exists to show it.
+        line = {"event": "first admin token created; shown only this once", "token": issued.secret}
+        sys.stdout.write(orjson.dumps(line).decode() + "\n")
+        sys.stdout.flush()
         return
     sys.stdout.write(
         "\n  Tessera created the first admin token. It is shown only this once:\n\n"

@@ -15,6 +15,7 @@ from tessera.bootstrap.container import Container, build_container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import load_settings
+from tessera.bootstrap.settings_errors import InvalidSettingsError
 from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.migration_lock import MigrationLockedError
@@ -32,6 +33,17 @@ app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 
 T = TypeVar("T")
+
+
+@app.callback()
+def _settings_first() -> None:
+    """Every command reads the settings first: a bad one is one line naming its variable."""
+    try:
+        load_settings()
+    except InvalidSettingsError as error:
+        for problem in error.problems:
+            typer.echo(problem, err=True)
+        raise typer.Exit(code=2) from None
 
 
 def _run(work: Callable[[Container], Awaitable[T]]) -> T:
@@ -66,6 +78,8 @@ def serve(
             err=True,
         )
         raise typer.Exit(code=2)
+    # Uvicorn's own loggers go through Tessera's handler: JSON in staging and production.
+    configure_logging(settings)
     uvicorn.run(
         "tessera.bootstrap.asgi:create_asgi_app",
         factory=True,
@@ -77,6 +91,7 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=int(settings.http.graceful_shutdown_seconds),
         log_level=settings.log_level.lower(),
+        log_config=None,
     )
 
 
@@ -143,6 +158,9 @@ def _migrate(direction: str, revision: str, no_wait: bool) -> None:
     except MigrationFailedError as error:
         print(f"Migration failed; the schema is unchanged: {error.__cause__}")
         raise typer.Exit(code=1) from None
+    except ValueError as error:  # an unknown or ambiguous revision
+        typer.echo(f"Not migrated: {error}.", err=True)
+        raise typer.Exit(code=2) from None
     _report(outcome, "Upgraded" if direction == "upgrade" else "Downgraded")
 
 
@@ -154,9 +172,11 @@ def db_upgrade(
     _migrate("upgrade", revision, no_wait)
 
 
-@db_app.command("downgrade")
+# A relative step such as -1 reads like an option to the parser: unknown options are taken
+# as the argument instead (real options such as --no-wait still work).
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
 def db_downgrade(
-    revision: Annotated[str, typer.Argument(help="A revision, -1, or base")],
+    revision: Annotated[str, typer.Argument(help="A revision id, -N (steps back), or base")],
     no_wait: NoWait = False,
 ) -> None:
     """Revert migrations down to REVISION."""

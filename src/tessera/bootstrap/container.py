@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.comments.add_comment import AddCommentHandler
+from tessera.application.comments.get_comment import GetCommentHandler
 from tessera.application.comments.list_comments import ListCommentsHandler
 from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.clock import Clock
@@ -466,6 +467,7 @@ def wire_services(
         revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
         add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla),
         list_comments=ListCommentsHandler(uow=uow),
+        get_comment=GetCommentHandler(thread=ListCommentsHandler(uow=uow)),
         merge_tickets=MergeTicketsHandler(uow=uow, clock=clock, sla=sla),
         bulk_update=BulkUpdateHandler(uow=uow, clock=clock, sla=sla),
         detect_breaches=DetectBreachesHandler(uow=uow, reader=reader, clock=clock),

@@ -36,6 +36,12 @@ def _redact(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event
 
 
+def _drop_color_message(_logger: Any, _name: str, event: EventDict) -> EventDict:
+    # Uvicorn passes a copy of each message with terminal colour codes as an extra field.
+    event.pop("color_message", None)
+    return event
+
+
 # Secrets that can hide inside free text (an exception message, a traceback, a URL).
 _SECRET_TEXT = re.compile(
     r"(?P<token>tsr_[A-Za-z0-9_\-]+)"
@@ -63,21 +69,19 @@ def _scrub(_logger: Any, _name: str, event: EventDict) -> EventDict:
     return event
 
 
+def json_logs(settings: Settings) -> bool:
+    """Staging and production write JSON only (SPEC §11); development reads like a console."""
+    return settings.env in (Environment.STAGING, Environment.PRODUCTION)
+
+
 def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
-    as_json = (
-        json
-        if json is not None
-        else settings.env
-        in (
-            Environment.STAGING,
-            Environment.PRODUCTION,
-        )
-    )
+    as_json = json if json is not None else json_logs(settings)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        _drop_color_message,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_trace_id,
         _redact,
@@ -114,4 +118,10 @@ def configure_logging(settings: Settings, *, json: bool | None = None) -> None:
     root.setLevel(settings.log_level.upper())
     # Alembic announces its dialect on every schema probe (each /readyz): keep that quiet.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Uvicorn's loggers write through the one handler above (JSON in staging and production),
+    # whatever handlers uvicorn's own logging configuration gave them.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # Tessera writes its own access line

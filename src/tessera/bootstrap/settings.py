@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, time
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from tessera.bootstrap.settings_errors import InvalidSettingsError, settings_problems
 from tessera.domain.tickets.values import Priority
 
 
@@ -225,11 +236,44 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
 
+    @field_validator("bootstrap_admin_token")
+    @classmethod
+    def _strong_outside_development(
+        cls, token: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if token is None or info.data.get("env", Environment.DEVELOPMENT) is (
+            Environment.DEVELOPMENT
+        ):
+            return token
+        if not strong_secret(token.get_secret_value()):
+            raise ValueError(
+                f"too weak outside development: use at least {SECRET_MIN_LENGTH} characters "
+                f"and about {SECRET_MIN_BITS} bits of entropy, e.g. `openssl rand -hex 32`"
+            )
+        return token
+
     @property
     def migrates_on_start(self) -> bool:
         return self.env is Environment.DEVELOPMENT
 
 
+# A secret the operator supplies (TESSERA_BOOTSTRAP_ADMIN_TOKEN) must be at least this long
+# and, estimated as length x log2(distinct characters), carry at least this many bits: 32
+# random hex digits pass (about 120 bits), `admin` or a word repeated to length do not.
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_BITS = 100
+
+
+def strong_secret(secret: str) -> bool:
+    distinct = len(set(secret))
+    return len(secret) >= SECRET_MIN_LENGTH and len(secret) * math.log2(distinct) >= SECRET_MIN_BITS
+
+
 @lru_cache(maxsize=1)
 def load_settings() -> Settings:
-    return Settings()
+    """Raises InvalidSettingsError, with one line per problem naming its variable."""
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as error:
+        problems = settings_problems(Settings) or [f"TESSERA_*: {type(error).__name__}"]
+        raise InvalidSettingsError(problems) from None

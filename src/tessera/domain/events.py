@@ -36,7 +36,9 @@ class TicketCreated(DomainEvent):
     snapshot: dict[str, Any]
 
     def data(self) -> dict[str, Any]:
-        return {"ticket": self.snapshot}
+        # The snapshot is taken before the database assigns the id; the event's ticket_id is
+        # stamped with it when the events are pulled, so the id on the wire comes from there.
+        return {"ticket": {**self.snapshot, "id": self.ticket_id}}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,17 +16,26 @@ def json_dumps(value: Any) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An async engine for ``postgresql+asyncpg://`` or ``sqlite+aiosqlite://`` URLs."""
+    """An async engine for ``postgresql+asyncpg://`` or ``sqlite+aiosqlite://`` URLs.
+
+    Bound parameters (webhook secrets, comment bodies, descriptions) never appear in an error
+    message, so neither in a log line, a traceback nor a span event (``hide_parameters``).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(
-            url, echo=echo, json_serializer=json_dumps, json_deserializer=orjson.loads
+            url,
+            echo=echo,
+            hide_parameters=True,
+            json_serializer=json_dumps,
+            json_deserializer=orjson.loads,
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,  # a restarted database costs one failed ping, not a failed request
@@ -34,6 +43,23 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         json_serializer=json_dumps,
         json_deserializer=orjson.loads,
     )
+    _hide_row_values(engine)
+    return engine
+
+
+def _hide_row_values(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _drop_detail(context: Any) -> None:
+        # PostgreSQL's DETAIL repeats the values of the row that broke a constraint ("Failing
+        # row contains (...)", "Key (...)=(...)"), and asyncpg renders it in the error's text,
+        # so in every traceback: the values stay in the database's hands, like the parameters.
+        error: BaseException | None = context.original_exception
+        seen: set[int] = set()
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            if getattr(error, "detail", None) and hasattr(error, "sqlstate"):
+                error.detail = None  # type: ignore[attr-defined]
+            error = error.__cause__ or error.__context__
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from tessera.domain.errors import TesseraError
 from tessera.presentation.http.schemas.errors import ErrorResponse
@@ -25,6 +26,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "webhook_not_found": 404,
     "delivery_not_found": 404,
     "token_not_found": 404,
+    "comment_not_found": 404,
     "method_not_allowed": 405,
     "invalid_status_transition": 409,
     "conflict": 409,
@@ -115,8 +117,26 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if known is None:
         return await _unhandled(request, error)
     code, message = known
-    return error_response(
-        code, message, request_id=request_id_of(request), headers=dict(error.headers or {})
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return error_response(code, message, request_id=request_id_of(request), headers=headers)
+
+
+_METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route of this path answers. Starlette names only the methods of the
+    first route that matched the path, and each method of a path is its own route here; so
+    each method is asked of the router (through ``matches``, which every route implements)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
     )
 
 

@@ -20,6 +20,7 @@ from tessera.presentation.http.schemas.comments import (
 router = APIRouter(prefix="/v1/tickets/{ticket_id}/comments", tags=["comments"])
 
 TicketId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The ticket's id")]
+CommentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The comment's id")]
 
 
 @router.post(
@@ -69,3 +70,21 @@ async def list_comments(
         ticket_id, principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
     )
     return page(thread, str(thread[-1].id) if len(thread) == limit else None)
+
+
+@router.get(
+    "/{comment_id}",
+    response_model=CommentResponse,
+    responses=error_responses(
+        "unauthenticated", "ticket_not_found", "comment_not_found", "validation_failed"
+    ),
+    summary="One comment of the conversation (requesters: public replies on their tickets)",
+)
+async def get_comment(
+    ticket_id: TicketId,
+    comment_id: CommentId,
+    principal: CurrentPrincipal,
+    services: AppServices,
+) -> Response:
+    view = await services.get_comment(ticket_id, comment_id, principal=principal)
+    return json_response(view)
