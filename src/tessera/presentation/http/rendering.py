@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 import orjson
 from starlette.responses import Response
 
 from tessera.application.tickets.views import TicketView
+from tessera.domain.errors import DomainValidationError
 
 _OPTIONS = orjson.OPT_UTC_Z
+VERSION_MAX: Final = 2**31 - 1  # ticket versions are 32-bit
+# RFC 9110 entity-tag, ASCII only: `"opaque"` or `W/"opaque"`.
+_ENTITY_TAG: Final = re.compile(r'(?:W/)?"([\x21\x23-\x7e]*)"')
+_TICKET_TAG: Final = re.compile(r"([0-9]+)-([0-9]+)")
+_NOT_A_TAG: Final = 'must be * or entity tags such as "12-3", separated by commas'
 
 
 def json_response(
@@ -34,10 +41,19 @@ def ticket_etag(view: TicketView) -> str:
 
 def parse_version(header: str, *, ticket_id: int) -> int | None:
     """The version named by an ``If-Match`` header for this ticket, or None when it names
-    none (``*`` is handled by the caller). Several tags: the first that is ours."""
-    for raw in header.split(","):
-        tag = raw.strip().removeprefix("W/").strip('"')
-        ticket, _, version = tag.partition("-")
-        if ticket == str(ticket_id) and version.isdigit():
-            return int(version)
-    return None
+    none (``*`` is handled by the caller). Several tags: the first that is ours.
+
+    Raises DomainValidationError (``If-Match``) for a header that is not a list of entity
+    tags, or whose tag for this ticket names a version no ticket can have."""
+    found: int | None = None
+    members = [m.strip() for m in header.split(",") if m.strip()]
+    for member in members or [header]:
+        tag = _ENTITY_TAG.fullmatch(member)
+        if tag is None:
+            raise DomainValidationError.single("If-Match", _NOT_A_TAG)
+        ours = _TICKET_TAG.fullmatch(tag[1])
+        if found is None and ours is not None and ours[1] == str(ticket_id):
+            found = int(ours[2])
+            if found > VERSION_MAX:
+                raise DomainValidationError.single("If-Match", "names a version out of range")
+    return found

@@ -16,6 +16,7 @@ from tessera.presentation.http.schemas.comments import (
     CommentListResponse,
     CommentResponse,
 )
+from tessera.presentation.http.schemas.parameters import IdCursor
 
 router = APIRouter(prefix="/v1/tickets/{ticket_id}/comments", tags=["comments"])
 
@@ -61,9 +62,7 @@ async def list_comments(
     principal: CurrentPrincipal,
     services: AppServices,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[
-        str | None, Query(pattern=r"^\d{1,18}$", description="From next_cursor")
-    ] = None,
+    cursor: Annotated[IdCursor | None, Query(description="From next_cursor")] = None,
 ) -> Response:
     thread = await services.list_comments(
         ticket_id, principal=principal, after_id=int(cursor) if cursor else 0, limit=limit

@@ -25,6 +25,7 @@ from tessera.domain.tickets.values import Priority
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
+from tessera.presentation.http.schemas.text import QueryText
 from tessera.presentation.http.schemas.tickets import (
     BulkChanges,
     BulkUpdateRequest,
@@ -87,14 +88,14 @@ async def list_tickets(
     assignee_id: Annotated[
         str | None,
         Query(
-            pattern=r"^(none|[1-9]\d{0,17})$",
+            pattern=r"^(none|[1-9][0-9]{0,17})$",
             description="An agent's token id, or `none` for unassigned tickets",
         ),
     ] = None,
-    tag: Annotated[str | None, Query(max_length=50)] = None,
-    customer_email: Annotated[str | None, Query(max_length=254)] = None,
+    tag: Annotated[QueryText | None, Query(max_length=50)] = None,
+    customer_email: Annotated[QueryText | None, Query(max_length=254)] = None,
     q: Annotated[
-        str | None,
+        QueryText | None,
         Query(
             max_length=200,
             description="Full text over title, description and comments (all words; "
@@ -108,7 +109,9 @@ async def list_tickets(
     ] = None,
     sort: TicketSort = TicketSort.CREATED_AT_DESC,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=512, description="From next_cursor")] = None,
+    cursor: Annotated[
+        QueryText | None, Query(max_length=512, description="From next_cursor")
+    ] = None,
 ) -> Response:
     query = ListTickets(
         statuses=tuple(status),

@@ -11,6 +11,7 @@ from tessera.application.tokens.manage_tokens import IssueToken
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.rendering import json_response, page
+from tessera.presentation.http.schemas.parameters import IdCursor
 from tessera.presentation.http.schemas.tokens import (
     IssuedTokenResponse,
     TokenCreateRequest,
@@ -56,7 +57,7 @@ async def list_tokens(
     principal: CurrentPrincipal,
     services: AppServices,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,19}$")] = None,
+    cursor: Annotated[IdCursor | None, Query(description="From next_cursor")] = None,
 ) -> Response:
     result = await services.list_tokens(
         principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
