@@ -45,7 +45,8 @@ TagText = Annotated[
     ),
 ]
 TagList = Annotated[list[TagText], Field(max_length=TAGS_MAX)]
-Identifier = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Strict: `true`, `7.0` or `"7"` is not an id (lax parsing would read `true` as ticket 1).
+Identifier = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 
 _EXAMPLE: dict[str, Any] = {
     "title": "Cannot log in after password reset",
