@@ -38,27 +38,43 @@ async def test_a_nul_character_is_refused_in_every_text_field_and_parameter(api:
     token = {"name": "n", "role": "requester", "email": "x@example.com"}
     places: list[tuple[str, Any]] = [
         ("title", post("/v1/tickets", json={**TICKET, "title": f"a{NUL}b"}, headers=requester)),
-        ("description", post("/v1/tickets", json={**TICKET, "description": f"{NUL}" * 12},
-                             headers=requester)),  # fmt: skip
-        ("customer_email", post("/v1/tickets", json={**TICKET, "customer_email": f"b{NUL}@x.io"},
-                                headers=requester)),  # fmt: skip
+        (
+            "description",
+            post("/v1/tickets", json={**TICKET, "description": f"{NUL}" * 12}, headers=requester),
+        ),
+        (
+            "customer_email",
+            post(
+                "/v1/tickets", json={**TICKET, "customer_email": f"b{NUL}@x.io"}, headers=requester
+            ),
+        ),
         ("tags", post("/v1/tickets", json={**TICKET, "tags": [f"a{NUL}"]}, headers=requester)),
         ("body", post(comments, json={"body": f"hi{NUL}"}, headers=requester)),
         ("q", get("/v1/tickets", params={"q": f"printer{NUL}"}, headers=requester)),
         ("customer_email", get("/v1/tickets", params={"customer_email": NUL}, headers=requester)),
         ("tag", get("/v1/tickets", params={"tag": f"a{NUL}"}, headers=requester)),
         ("cursor", get("/v1/tickets", params={"cursor": f"W10{NUL}"}, headers=requester)),
-        ("title", api.client.patch(f"/v1/tickets/{ticket['id']}", json={"title": NUL},
-                                   headers=api.admin)),  # fmt: skip
+        (
+            "title",
+            api.client.patch(f"/v1/tickets/{ticket['id']}", json={"title": NUL}, headers=api.admin),
+        ),
         ("type", get("/v1/events", params={"type": f"ticket.created{NUL}"}, headers=api.admin)),
-        ("url", post("/v1/webhooks", json={"url": f"https://hooks.example.com/{NUL}"},
-                     headers=api.admin)),  # fmt: skip
-        ("description", post("/v1/webhooks", json={**webhook, "description": NUL},
-                             headers=api.admin)),  # fmt: skip
+        (
+            "url",
+            post(
+                "/v1/webhooks", json={"url": f"https://hooks.example.com/{NUL}"}, headers=api.admin
+            ),
+        ),
+        (
+            "description",
+            post("/v1/webhooks", json={**webhook, "description": NUL}, headers=api.admin),
+        ),
         ("secret", post("/v1/webhooks", json={**webhook, "secret": NUL * 20}, headers=api.admin)),
         ("name", post("/v1/tokens", json={**token, "name": f"n{NUL}"}, headers=api.admin)),
-        ("email", post("/v1/tokens", json={**token, "email": f"x{NUL}@example.com"},
-                       headers=api.admin)),  # fmt: skip
+        (
+            "email",
+            post("/v1/tokens", json={**token, "email": f"x{NUL}@example.com"}, headers=api.admin),
+        ),
     ]
     problems = {}
     for field, request in places:
@@ -111,10 +127,18 @@ async def test_out_of_range_and_non_ascii_numbers_are_refused_naming_the_paramet
         ("limit", await get("/v1/tickets", params={"limit": "²"}, headers=api.admin)),
         ("limit", await get("/v1/tickets", params={"limit": "9" * 20}, headers=api.admin)),
         ("assignee_id", await get("/v1/tickets", params={"assignee_id": "١٢"}, headers=api.admin)),
-        ("into", await api.client.post(f"/v1/tickets/{ticket['id']}/merge", json={"into": True},
-                                       headers=api.admin)),  # fmt: skip
-        ("ids", await api.client.post("/v1/tickets/bulk", json={"ids": [1.0], "changes": {}},
-                                      headers=api.admin)),  # fmt: skip
+        (
+            "into",
+            await api.client.post(
+                f"/v1/tickets/{ticket['id']}/merge", json={"into": True}, headers=api.admin
+            ),
+        ),
+        (
+            "ids",
+            await api.client.post(
+                "/v1/tickets/bulk", json={"ids": [1.0], "changes": {}}, headers=api.admin
+            ),
+        ),
     ]
     problems = [(field, p) for field, a in answers if (p := refused(a, field)) is not None]
     assert problems == []

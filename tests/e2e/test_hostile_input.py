@@ -5,7 +5,7 @@ control ticket created first is unchanged at the end (SPEC §4, §10)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -197,33 +197,33 @@ def _probes(
     ids = _path_values(world)
     parameters = operation.get("parameters", [])
     path_names = [p["name"] for p in parameters if p["in"] == "path"]
-    base_path = path.format(**{name: ids[name] for name in path_names})
+    base = Probe(method, path.format(**{name: ids[name] for name in path_names}))
     body = _baseline_body(document, method, path, operation, world)
-    base_headers = [JSON] if body is not None else []
-    base_body = json_body(body) if body is not None else b""
-
-    def probe(target: str = base_path, headers: list[tuple[bytes, bytes]] | None = None,
-              raw: bytes | None = None) -> Probe:  # fmt: skip
-        return Probe(method, target, headers or base_headers, base_body if raw is None else raw)
+    if body is not None:
+        base = replace(base, headers=[JSON], body=json_body(body))
 
     for name in path_names:
         for value in (*NUMBERS, *TEXTS[:30], *RAW_ENCODED):
             spoiled = {n: str(ids[n]) for n in path_names}
             spoiled[name] = value if value in RAW_ENCODED else encode(value)
-            yield probe(target=path.format(**spoiled))
+            yield replace(base, target=path.format(**spoiled))
+    yield from _parameter_probes(base, parameters)
+    if body is not None:
+        for raw in (*RAW_BODIES, *_spoiled_bodies(document, operation, body)):
+            yield replace(base, body=raw)
+    for header in ODD_HEADERS:
+        yield replace(base, headers=[h for h in base.headers if h[0] != header[0]] + [header])
+
+
+def _parameter_probes(base: Probe, parameters: list[dict[str, Any]]) -> Iterator[Probe]:
     for parameter in parameters:
         if parameter["in"] == "query":
             for value in _query_values(parameter):
-                yield probe(target=f"{base_path}?{parameter['name']}={value}")
+                yield replace(base, target=f"{base.target}?{parameter['name']}={value}")
         elif parameter["in"] == "header":
             for text in (*ETAGS, *NUMBERS, *TEXTS[:20]):
                 spoiled = (parameter["name"].lower().encode(), text.encode("utf-8"))
-                yield probe(headers=[*base_headers, spoiled])
-    if body is not None:
-        for raw in (*RAW_BODIES, *_spoiled_bodies(document, operation, body)):
-            yield probe(raw=raw)
-    for header in ODD_HEADERS:
-        yield probe(headers=[h for h in base_headers if h[0] != header[0]] + [header])
+                yield replace(base, headers=[*base.headers, spoiled])
 
 
 def _query_values(parameter: dict[str, Any]) -> Iterator[str]:

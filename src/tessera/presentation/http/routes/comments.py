@@ -10,6 +10,7 @@ from starlette.responses import Response
 from tessera.application.comments.commands import AddComment
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import COMMENT_LINKS
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.comments import (
     CommentCreateRequest,
@@ -27,15 +28,18 @@ TicketId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The ticket's id"
     "",
     status_code=201,
     response_model=CommentResponse,
-    responses=error_responses(
-        "unauthenticated",
-        "forbidden",
-        "ticket_not_found",
-        "ticket_closed",
-        "invalid_json",
-        "unsupported_media_type",
-        "validation_failed",
-    ),
+    responses={
+        201: {"links": COMMENT_LINKS},
+        **error_responses(
+            "unauthenticated",
+            "forbidden",
+            "ticket_not_found",
+            "ticket_closed",
+            "invalid_json",
+            "unsupported_media_type",
+            "validation_failed",
+        ),
+    },
     summary="Reply to a ticket, or leave an internal note (staff)",
 )
 async def add_comment(

@@ -24,6 +24,7 @@ from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import Priority
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import TICKET_LINKS
 from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
 from tessera.presentation.http.schemas.text import QueryText
 from tessera.presentation.http.schemas.tickets import (
@@ -47,14 +48,17 @@ _AUTH = ("unauthenticated", "forbidden")
     "",
     status_code=201,
     response_model=TicketResponse,
-    responses=error_responses(
-        *_AUTH,
-        "invalid_json",
-        "unsupported_media_type",
-        "payload_too_large",
-        "validation_failed",
-        "conflict",
-    ),
+    responses={
+        201: {"links": TICKET_LINKS},
+        **error_responses(
+            *_AUTH,
+            "invalid_json",
+            "unsupported_media_type",
+            "payload_too_large",
+            "validation_failed",
+            "conflict",
+        ),
+    },
     summary="Open a ticket",
 )
 async def create_ticket(
@@ -134,6 +138,7 @@ async def list_tickets(
     "/{ticket_id}",
     response_model=TicketResponse,
     responses={
+        200: {"links": TICKET_LINKS},
         304: {"description": "Not modified (If-None-Match)"},
         **error_responses(*_AUTH, "ticket_not_found"),
     },
@@ -155,15 +160,18 @@ async def get_ticket(
 @router.patch(
     "/{ticket_id}",
     response_model=TicketResponse,
-    responses=error_responses(
-        *_AUTH,
-        "ticket_not_found",
-        "invalid_json",
-        "validation_failed",
-        "invalid_status_transition",
-        "conflict",
-        "precondition_failed",
-    ),
+    responses={
+        200: {"links": TICKET_LINKS},
+        **error_responses(
+            *_AUTH,
+            "ticket_not_found",
+            "invalid_json",
+            "validation_failed",
+            "invalid_status_transition",
+            "conflict",
+            "precondition_failed",
+        ),
+    },
     summary="Change a ticket (only the fields sent)",
 )
 async def update_ticket(
@@ -199,9 +207,12 @@ async def bulk_update(
 @router.post(
     "/{ticket_id}/merge",
     response_model=TicketResponse,
-    responses=error_responses(
-        *_AUTH, "ticket_not_found", "ticket_closed", "invalid_json", "validation_failed"
-    ),
+    responses={
+        200: {"links": TICKET_LINKS},
+        **error_responses(
+            *_AUTH, "ticket_not_found", "ticket_closed", "invalid_json", "validation_failed"
+        ),
+    },
     summary="Merge this duplicate into another ticket; returns the ticket kept",
 )
 async def merge_ticket(

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from tessera.application.tokens.manage_tokens import IssueToken
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import TOKEN_LINKS
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import IdCursor
 from tessera.presentation.http.schemas.tokens import (
@@ -26,7 +27,10 @@ _AUTH = ("unauthenticated", "forbidden")
     "",
     status_code=201,
     response_model=IssuedTokenResponse,
-    responses=error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    responses={
+        201: {"links": TOKEN_LINKS},
+        **error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    },
     summary="Issue an API token (the secret is shown only here)",
 )
 async def issue_token(
