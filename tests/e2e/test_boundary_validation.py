@@ -161,13 +161,13 @@ async def test_if_match_is_parsed_strictly_and_a_stale_one_is_a_precondition_fai
         f'"{tid}-2147483648"',
         f'"{tid}-²"'.encode("latin-1"),
         f'"{tid}-٣"'.encode(),
-        "garbage",
+        f'"{tid}-1\t"',
     ]
     problems = [(m, p) for m in malformed if (p := refused(await patch(m), "If-Match"))]
     assert problems == []
     deleted = await api.client.delete(url, headers={**api.admin, "If-Match": f'"{tid}-{"9" * 20}"'})
     assert refused(deleted, "If-Match") is None
-    for stale in (f'"{tid}-7"', f'"{tid + 1}-1"', f'W/"{tid}-0"'):
+    for stale in (f'"{tid}-7"', f'"{tid + 1}-1"', f'W/"{tid}-0"', "garbage", f'"{tid}-x"'):
         answer = await patch(stale)
         assert answer.status_code == 412, (stale, answer.text)
         assert answer.json()["code"] == "precondition_failed"

@@ -13,10 +13,10 @@ from tessera.domain.errors import DomainValidationError
 
 _OPTIONS = orjson.OPT_UTC_Z
 VERSION_MAX: Final = 2**31 - 1  # ticket versions are 32-bit
-# RFC 9110 entity-tag, ASCII only: `"opaque"` or `W/"opaque"`.
-_ENTITY_TAG: Final = re.compile(r'(?:W/)?"([\x21\x23-\x7e]*)"')
-_TICKET_TAG: Final = re.compile(r"([0-9]+)-([0-9]+)")
-_NOT_A_TAG: Final = 'must be * or entity tags such as "12-3", separated by commas'
+# Entity tags are visible ASCII (RFC 9110); `str.isdigit` would also take `²` and `٣`.
+_VISIBLE_ASCII: Final = re.compile(r"[\x20-\x7e]*")
+_DIGITS: Final = re.compile(r"[0-9]+")
+_NOT_ASCII: Final = 'must be * or entity tags such as "12-3", in visible ASCII'
 
 
 def json_response(
@@ -43,17 +43,15 @@ def parse_version(header: str, *, ticket_id: int) -> int | None:
     """The version named by an ``If-Match`` header for this ticket, or None when it names
     none (``*`` is handled by the caller). Several tags: the first that is ours.
 
-    Raises DomainValidationError (``If-Match``) for a header that is not a list of entity
-    tags, or whose tag for this ticket names a version no ticket can have."""
-    found: int | None = None
-    members = [m.strip() for m in header.split(",") if m.strip()]
-    for member in members or [header]:
-        tag = _ENTITY_TAG.fullmatch(member)
-        if tag is None:
-            raise DomainValidationError.single("If-Match", _NOT_A_TAG)
-        ours = _TICKET_TAG.fullmatch(tag[1])
-        if found is None and ours is not None and ours[1] == str(ticket_id):
-            found = int(ours[2])
-            if found > VERSION_MAX:
+    Raises DomainValidationError (``If-Match``) for a header that is not visible ASCII, or
+    whose tag for this ticket names a version no ticket can have."""
+    if _VISIBLE_ASCII.fullmatch(header) is None:
+        raise DomainValidationError.single("If-Match", _NOT_ASCII)
+    for raw in header.split(","):
+        tag = raw.strip().removeprefix("W/").strip('"')
+        ticket, _, version = tag.partition("-")
+        if ticket == str(ticket_id) and _DIGITS.fullmatch(version):
+            if int(version) > VERSION_MAX:
                 raise DomainValidationError.single("If-Match", "names a version out of range")
-    return found
+            return int(version)
+    return None
