@@ -29,7 +29,7 @@ PHASES = {
     "agent": "examples,fuzzing,stateful",
     "requester": "examples,fuzzing,stateful",
 }
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 15
 
 
 def _token(base_url: str, role: str) -> str:
