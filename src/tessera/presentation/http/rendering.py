@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 import orjson
 from starlette.responses import Response
 
 from tessera.application.tickets.views import TicketView
+from tessera.domain.errors import DomainValidationError
 
 _OPTIONS = orjson.OPT_UTC_Z
+VERSION_MAX: Final = 2**31 - 1  # ticket versions are 32-bit
+# Entity tags are visible ASCII (RFC 9110); `str.isdigit` would also take `²` and `٣`.
+_VISIBLE_ASCII: Final = re.compile(r"[\x20-\x7e]*")
+_DIGITS: Final = re.compile(r"[0-9]+")
+_NOT_ASCII: Final = 'must be * or entity tags such as "12-3", in visible ASCII'
 
 
 def json_response(
@@ -34,10 +41,17 @@ def ticket_etag(view: TicketView) -> str:
 
 def parse_version(header: str, *, ticket_id: int) -> int | None:
     """The version named by an ``If-Match`` header for this ticket, or None when it names
-    none (``*`` is handled by the caller). Several tags: the first that is ours."""
+    none (``*`` is handled by the caller). Several tags: the first that is ours.
+
+    Raises DomainValidationError (``If-Match``) for a header that is not visible ASCII, or
+    whose tag for this ticket names a version no ticket can have."""
+    if _VISIBLE_ASCII.fullmatch(header) is None:
+        raise DomainValidationError.single("If-Match", _NOT_ASCII)
     for raw in header.split(","):
         tag = raw.strip().removeprefix("W/").strip('"')
         ticket, _, version = tag.partition("-")
-        if ticket == str(ticket_id) and version.isdigit():
+        if ticket == str(ticket_id) and _DIGITS.fullmatch(version):
+            if int(version) > VERSION_MAX:
+                raise DomainValidationError.single("If-Match", "names a version out of range")
             return int(version)
     return None

@@ -10,12 +10,14 @@ from starlette.responses import Response
 from tessera.application.comments.commands import AddComment
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import COMMENT_LINKS
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.comments import (
     CommentCreateRequest,
     CommentListResponse,
     CommentResponse,
 )
+from tessera.presentation.http.schemas.parameters import IdCursor
 
 router = APIRouter(prefix="/v1/tickets/{ticket_id}/comments", tags=["comments"])
 
@@ -27,15 +29,18 @@ CommentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The comment's i
     "",
     status_code=201,
     response_model=CommentResponse,
-    responses=error_responses(
-        "unauthenticated",
-        "forbidden",
-        "ticket_not_found",
-        "ticket_closed",
-        "invalid_json",
-        "unsupported_media_type",
-        "validation_failed",
-    ),
+    responses={
+        201: {"links": COMMENT_LINKS},
+        **error_responses(
+            "unauthenticated",
+            "forbidden",
+            "ticket_not_found",
+            "ticket_closed",
+            "invalid_json",
+            "unsupported_media_type",
+            "validation_failed",
+        ),
+    },
     summary="Reply to a ticket, or leave an internal note (staff)",
 )
 async def add_comment(
@@ -62,9 +67,7 @@ async def list_comments(
     principal: CurrentPrincipal,
     services: AppServices,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[
-        str | None, Query(pattern=r"^\d{1,18}$", description="From next_cursor")
-    ] = None,
+    cursor: Annotated[IdCursor | None, Query(description="From next_cursor")] = None,
 ) -> Response:
     thread = await services.list_comments(
         ticket_id, principal=principal, after_id=int(cursor) if cursor else 0, limit=limit

@@ -16,6 +16,8 @@ from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.rendering import json_response
 from tessera.presentation.http.schemas.events import FeedResponse, HistoryResponse
+from tessera.presentation.http.schemas.parameters import SequenceCursor
+from tessera.presentation.http.schemas.text import QueryText
 
 router = APIRouter(prefix="/v1", tags=["events"])
 
@@ -30,7 +32,7 @@ Position = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Types = Annotated[
-    list[Annotated[str, Query(max_length=64)]],
+    list[Annotated[QueryText, Query(max_length=64)]],
     Query(max_length=MAX_TYPES, description="Only these event types (repeat for several)"),
 ]
 
@@ -46,9 +48,7 @@ async def ticket_history(
     principal: CurrentPrincipal,
     services: AppServices,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[
-        str | None, Query(pattern=r"^\d{1,18}$", description="From next_cursor")
-    ] = None,
+    cursor: Annotated[SequenceCursor | None, Query(description="From next_cursor")] = None,
 ) -> Response:
     after = int(cursor) if cursor else 0
     events = await services.ticket_history(
@@ -104,7 +104,7 @@ async def event_stream(
     ] = None,
     type: Types = [],  # noqa: B006 - the public parameter name
     last_event_id: Annotated[
-        str | None, Header(pattern=r"^\d{1,18}$", description="Resume after this event")
+        str | None, Header(pattern=r"^[0-9]{1,18}$", description="Resume after this event")
     ] = None,
 ) -> StreamingResponse:
     types = tuple(type)

@@ -24,7 +24,9 @@ from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import Priority
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import TICKET_LINKS
 from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
+from tessera.presentation.http.schemas.text import QueryText
 from tessera.presentation.http.schemas.tickets import (
     BulkChanges,
     BulkUpdateRequest,
@@ -46,14 +48,17 @@ _AUTH = ("unauthenticated", "forbidden")
     "",
     status_code=201,
     response_model=TicketResponse,
-    responses=error_responses(
-        *_AUTH,
-        "invalid_json",
-        "unsupported_media_type",
-        "payload_too_large",
-        "validation_failed",
-        "conflict",
-    ),
+    responses={
+        201: {"links": TICKET_LINKS},
+        **error_responses(
+            *_AUTH,
+            "invalid_json",
+            "unsupported_media_type",
+            "payload_too_large",
+            "validation_failed",
+            "conflict",
+        ),
+    },
     summary="Open a ticket",
 )
 async def create_ticket(
@@ -87,14 +92,14 @@ async def list_tickets(
     assignee_id: Annotated[
         str | None,
         Query(
-            pattern=r"^(none|[1-9]\d{0,17})$",
+            pattern=r"^(none|[1-9][0-9]{0,17})$",
             description="An agent's token id, or `none` for unassigned tickets",
         ),
     ] = None,
-    tag: Annotated[str | None, Query(max_length=50)] = None,
-    customer_email: Annotated[str | None, Query(max_length=254)] = None,
+    tag: Annotated[QueryText | None, Query(max_length=50)] = None,
+    customer_email: Annotated[QueryText | None, Query(max_length=254)] = None,
     q: Annotated[
-        str | None,
+        QueryText | None,
         Query(
             max_length=200,
             description="Full text over title, description and comments (all words; "
@@ -109,7 +114,9 @@ async def list_tickets(
     ] = None,
     sort: TicketSort = TicketSort.CREATED_AT_DESC,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=512, description="From next_cursor")] = None,
+    cursor: Annotated[
+        QueryText | None, Query(max_length=512, description="From next_cursor")
+    ] = None,
 ) -> Response:
     query = ListTickets(
         statuses=tuple(status),
@@ -132,6 +139,7 @@ async def list_tickets(
     "/{ticket_id}",
     response_model=TicketResponse,
     responses={
+        200: {"links": TICKET_LINKS},
         304: {"description": "Not modified (If-None-Match)"},
         **error_responses(*_AUTH, "ticket_not_found"),
     },
@@ -153,15 +161,18 @@ async def get_ticket(
 @router.patch(
     "/{ticket_id}",
     response_model=TicketResponse,
-    responses=error_responses(
-        *_AUTH,
-        "ticket_not_found",
-        "invalid_json",
-        "validation_failed",
-        "invalid_status_transition",
-        "conflict",
-        "precondition_failed",
-    ),
+    responses={
+        200: {"links": TICKET_LINKS},
+        **error_responses(
+            *_AUTH,
+            "ticket_not_found",
+            "invalid_json",
+            "validation_failed",
+            "invalid_status_transition",
+            "conflict",
+            "precondition_failed",
+        ),
+    },
     summary="Change a ticket (only the fields sent)",
 )
 async def update_ticket(
@@ -197,9 +208,12 @@ async def bulk_update(
 @router.post(
     "/{ticket_id}/merge",
     response_model=TicketResponse,
-    responses=error_responses(
-        *_AUTH, "ticket_not_found", "ticket_closed", "invalid_json", "validation_failed"
-    ),
+    responses={
+        200: {"links": TICKET_LINKS},
+        **error_responses(
+            *_AUTH, "ticket_not_found", "ticket_closed", "invalid_json", "validation_failed"
+        ),
+    },
     summary="Merge this duplicate into another ticket; returns the ticket kept",
 )
 async def merge_ticket(

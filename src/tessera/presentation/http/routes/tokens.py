@@ -10,7 +10,9 @@ from starlette.responses import Response
 from tessera.application.tokens.manage_tokens import IssueToken
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import TOKEN_LINKS
 from tessera.presentation.http.rendering import json_response, page
+from tessera.presentation.http.schemas.parameters import IdCursor
 from tessera.presentation.http.schemas.tokens import (
     IssuedTokenResponse,
     TokenCreateRequest,
@@ -25,7 +27,10 @@ _AUTH = ("unauthenticated", "forbidden")
     "",
     status_code=201,
     response_model=IssuedTokenResponse,
-    responses=error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
+    responses={
+        201: {"links": TOKEN_LINKS},
+        **error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
+    },
     summary="Issue an API token (the secret is shown only here)",
 )
 async def issue_token(
@@ -56,7 +61,7 @@ async def list_tokens(
     principal: CurrentPrincipal,
     services: AppServices,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,19}$")] = None,
+    cursor: Annotated[IdCursor | None, Query(description="From next_cursor")] = None,
 ) -> Response:
     result = await services.list_tokens(
         principal=principal, after_id=int(cursor) if cursor else 0, limit=limit

@@ -11,7 +11,9 @@ from tessera.application.webhooks.manage_webhooks import CreateWebhook
 from tessera.domain.webhooks.webhook import Webhook
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import WEBHOOK_LINKS
 from tessera.presentation.http.rendering import json_response, page
+from tessera.presentation.http.schemas.parameters import IdCursor
 from tessera.presentation.http.schemas.webhooks import (
     DeliveryListResponse,
     DeliveryResponse,
@@ -23,7 +25,7 @@ from tessera.presentation.http.schemas.webhooks import (
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 WebhookId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Cursor = Annotated[str | None, Query(pattern=r"^\d{1,18}$", description="From next_cursor")]
+Cursor = Annotated[IdCursor | None, Query(description="From next_cursor")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 _AUTH = ("unauthenticated", "forbidden")
 
@@ -42,7 +44,10 @@ def _public(webhook: Webhook) -> dict[str, Any]:
     "",
     status_code=201,
     response_model=WebhookCreatedResponse,
-    responses=error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    responses={
+        201: {"links": WEBHOOK_LINKS},
+        **error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    },
     summary="Subscribe a URL to events (the secret is shown only here)",
 )
 async def create_webhook(

@@ -8,13 +8,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tessera.domain.comments.comment import BODY_MAX
+from tessera.presentation.http.schemas.text import RequestModel
 
 BodyText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX)
 ]
 
 
-class CommentCreateRequest(BaseModel):
+class CommentCreateRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -24,6 +24,7 @@ from tessera.domain.tickets.values import (
     TITLE_MAX,
     Priority,
 )
+from tessera.presentation.http.schemas.text import RequestModel
 
 TitleText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)
@@ -44,7 +45,8 @@ TagText = Annotated[
     ),
 ]
 TagList = Annotated[list[TagText], Field(max_length=TAGS_MAX)]
-Identifier = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Strict: `true`, `7.0` or `"7"` is not an id (lax parsing would read `true` as ticket 1).
+Identifier = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 
 _EXAMPLE: dict[str, Any] = {
     "title": "Cannot log in after password reset",
@@ -55,7 +57,7 @@ _EXAMPLE: dict[str, Any] = {
 }
 
 
-class TicketCreateRequest(BaseModel):
+class TicketCreateRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
     title: TitleText
@@ -68,7 +70,7 @@ class TicketCreateRequest(BaseModel):
 _NOT_NULL = ("title", "description", "priority", "status", "tags")
 
 
-class TicketUpdateRequest(BaseModel):
+class TicketUpdateRequest(RequestModel):
     """Only the fields present change; ``assignee_id: null`` unassigns."""
 
     model_config = ConfigDict(
@@ -127,7 +129,7 @@ class TicketListResponse(BaseModel):
     )
 
 
-class BulkChanges(BaseModel):
+class BulkChanges(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
@@ -145,7 +147,7 @@ class BulkChanges(BaseModel):
         return value
 
 
-class BulkUpdateRequest(BaseModel):
+class BulkUpdateRequest(RequestModel):
     """One change for up to 100 tickets: all of them change, or none does."""
 
     model_config = ConfigDict(
@@ -161,7 +163,7 @@ class BulkUpdateResponse(BaseModel):
     data: list[TicketResponse]
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"into": 12}]})
 
     into: Identifier = Field(description="The ticket that is kept")

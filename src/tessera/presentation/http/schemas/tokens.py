@@ -7,9 +7,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from tessera.domain.access.principal import Role
+from tessera.presentation.http.schemas.text import RequestModel
 
 
-class TokenCreateRequest(BaseModel):
+class TokenCreateRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

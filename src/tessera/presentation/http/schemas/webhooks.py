@@ -6,8 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.presentation.http.schemas.text import RequestModel
 
-class WebhookCreateRequest(BaseModel):
+
+class WebhookCreateRequest(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -1,0 +1,31 @@
+"""Numeric cursors shared by the list routes: ASCII digits only, within the range of what
+they count, so that no caller-made value can overflow a database integer (422 instead)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
+
+ID_MAX: Final = 2**63 - 1  # ids are 64-bit
+SEQUENCE_MAX: Final = 2**31 - 1  # per-ticket event sequence numbers are 32-bit
+
+
+def _at_most(maximum: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if int(value) > maximum:
+            raise PydanticCustomError("cursor_out_of_range", "is not a cursor this API issued")
+        return value
+
+    return check
+
+
+# `[0-9]`, not `\d`: the schema's regular expressions match any Unicode digit.
+IdCursor = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{1,19}$"), AfterValidator(_at_most(ID_MAX))
+]
+SequenceCursor = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{1,10}$"), AfterValidator(_at_most(SEQUENCE_MAX))
+]
