@@ -190,6 +190,8 @@ class EventSettings(BaseSettings):
     # A failed publish is tried again after this, doubling each time up to 30 s.
     relay_retry_seconds: float = Field(default=0.5, gt=0, le=30)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # A consumer that failed on an event this many times gives up on it: a dead letter.
+    max_deliveries: int = Field(default=5, ge=1, le=1000)
 
 
 class Settings(BaseSettings):
