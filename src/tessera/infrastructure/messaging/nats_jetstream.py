@@ -21,7 +21,7 @@ from nats.js.errors import BadRequestError
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.redis_streams import decode, encode
-from tessera.infrastructure.messaging.waiting import sleep_unless
+from tessera.infrastructure.messaging.waiting import sleep_unless, unless_stopped
 
 logger = logging.getLogger("tessera.events.nats")
 
@@ -129,12 +129,9 @@ class NatsSubscription:
         failing = False
         while not stop.is_set():
             try:
-                js = await self._connection.jetstream()
-                subscription = await js.pull_subscribe(
-                    f"{self._connection.subjects}.>",
-                    durable=self._connection.durable(self._group),
-                    config=ConsumerConfig(ack_wait=ACK_WAIT_SECONDS, max_ack_pending=10_000),
-                )
+                subscription = await unless_stopped(stop, self._subscribe())
+                if subscription is None:
+                    return
                 if failing:
                     logger.warning("NATS reachable again", extra={"group": self._group})
                     failing = False
@@ -149,6 +146,14 @@ class NatsSubscription:
                     logger.warning("NATS unreachable: %s", reason(error))
                     failing = True
                 await sleep_unless(stop, 1.0)
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        js = await self._connection.jetstream()
+        return await js.pull_subscribe(
+            f"{self._connection.subjects}.>",
+            durable=self._connection.durable(self._group),
+            config=ConsumerConfig(ack_wait=ACK_WAIT_SECONDS, max_ack_pending=10_000),
+        )
 
     async def _cycle(self, subscription: JetStreamContext.PullSubscription) -> None:
         try:
