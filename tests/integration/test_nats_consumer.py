@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -50,7 +51,7 @@ def nats_log() -> Iterator[Captured]:
 @pytest.fixture
 async def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     path = tmp_path / "tessera.db"
-    path.write_bytes(sqlite_template.read_bytes())
+    await asyncio.to_thread(shutil.copy, sqlite_template, path)
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     yield engine
     await engine.dispose()
