@@ -66,10 +66,17 @@ class ConsumerDispatcher:
                 logger.exception(
                     "consumer failed", extra={"group": consumer.group, "event_id": event.id}
                 )
-                if not await self._failures.record(consumer.group, event, error):
+                if not await self._given_up(consumer.group, event, error):
                     failed.append(consumer.group)
         if failed:
             raise ConsumerFailedError(f"event {event.id} failed in {', '.join(failed)}")
+
+    async def _given_up(self, group: str, event: CloudEvent, error: Exception) -> bool:
+        try:
+            return await self._failures.record(group, event, error)
+        except Exception:  # the database may be why it failed: count it next time
+            logger.warning("could not count a failed delivery", exc_info=True)
+            return False
 
     async def _handle_once(self, consumer: EventConsumer, event: CloudEvent) -> None:
         async with self._engine.connect() as conn:

@@ -40,7 +40,9 @@ async def list_dead_letters(
 @router.post(
     "/{dead_letter_id}/replay",
     response_model=DeadLetterResponse,
-    responses=error_responses(*_AUTH, "dead_letter_not_found", "replay_failed"),
+    responses=error_responses(
+        *_AUTH, "dead_letter_not_found", "replay_failed", "validation_failed"
+    ),
     summary="Hand the event to its consumer again; on success the dead letter is removed",
 )
 async def replay_dead_letter(
