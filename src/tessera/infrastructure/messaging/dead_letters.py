@@ -2,8 +2,8 @@
 
 The count lives in the database, not in the broker, so it means the same on Redis Streams,
 NATS JetStream and the in-process bus, and survives worker restarts. An event whose count
-reaches the limit is dead: the dispatcher skips it (the broker acknowledges it) until an
-admin replays it.
+reaches the limit is dead: it is marked handled for its group (in ``processed_events``), so
+the dispatcher skips it and the broker acknowledges it, until an admin replays it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.dead_letters import DeadLetterView
 from tessera.infrastructure.persistence.engine import writer
-from tessera.infrastructure.persistence.tables import dead_letters
+from tessera.infrastructure.persistence.tables import dead_letters, processed_events
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
 
 logger = logging.getLogger("tessera.events")
@@ -72,6 +72,10 @@ class FailureLog:
                 update(dead_letters)
                 .where(key(group, event.id), dead_letters.c.dead_at.is_(None))
                 .values(dead_at=now)
+            )
+            await conn.execute(
+                insert_ignoring_duplicates(processed_events, dialect=conn.dialect.name),
+                {"consumer_group": group, "event_id": event.id, "processed_at": now},
             )
         if killed.rowcount:
             logger.error(

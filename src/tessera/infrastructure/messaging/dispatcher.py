@@ -7,19 +7,21 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.dead_letters import DeadLetterView, ReplayOutcome
 from tessera.application.ports.events import EventConsumer
-from tessera.infrastructure.messaging.dead_letters import FailureLog, describe, key
+from tessera.infrastructure.messaging.dead_letters import FailureLog, describe
 from tessera.infrastructure.persistence.engine import writer
-from tessera.infrastructure.persistence.tables import dead_letters, processed_events
+from tessera.infrastructure.persistence.tables import processed_events
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
 from tessera.infrastructure.telemetry.tracing import consumer_span
 
 logger = logging.getLogger("tessera.events")
+
+REMEMBERED_FAILURES = 10_000
 
 
 class ConsumerFailedError(RuntimeError):
@@ -50,6 +52,9 @@ class ConsumerDispatcher:
         self._engine = engine
         self._consumers = consumers
         self._failures = failures or FailureLog(engine)
+        # Events that failed here: their failure count is removed once they succeed. (One
+        # that succeeds on another worker leaves its count behind, unlisted.)
+        self._failed: set[tuple[str, str]] = set()
 
     @property
     def groups(self) -> set[str]:
@@ -72,6 +77,9 @@ class ConsumerDispatcher:
             raise ConsumerFailedError(f"event {event.id} failed in {', '.join(failed)}")
 
     async def _given_up(self, group: str, event: CloudEvent, error: Exception) -> bool:
+        if len(self._failed) >= REMEMBERED_FAILURES:
+            self._failed.clear()  # their counts stay behind, unlisted: harmless
+        self._failed.add((group, event.id))
         try:
             return await self._failures.record(group, event, error)
         except Exception:  # the database may be why it failed: count it next time
@@ -79,23 +87,20 @@ class ConsumerDispatcher:
             return False
 
     async def _handle_once(self, consumer: EventConsumer, event: CloudEvent) -> None:
+        # A dead event counts as handled (FailureLog marks it so): the same single lookup
+        # skips both, and the hot path costs nothing more.
         async with self._engine.connect() as conn:
-            handled, dead = (
-                await conn.execute(
-                    select(
-                        exists().where(
-                            processed_events.c.consumer_group == consumer.group,
-                            processed_events.c.event_id == event.id,
-                        ),
-                        select(dead_letters.c.dead_at.is_not(None))
-                        .where(key(consumer.group, event.id))
-                        .scalar_subquery(),
-                    )
+            handled = await conn.scalar(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.consumer_group == consumer.group,
+                    processed_events.c.event_id == event.id,
                 )
-            ).one()
-        if handled or dead:
+            )
+        if handled is not None:
             return
-        await self._handle(consumer, event, failed_before=dead is not None)
+        failed_before = (consumer.group, event.id) in self._failed
+        await self._handle(consumer, event, failed_before=failed_before)
+        self._failed.discard((consumer.group, event.id))
 
     async def _handle(
         self, consumer: EventConsumer, event: CloudEvent, *, failed_before: bool
