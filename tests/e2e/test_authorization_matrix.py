@@ -40,6 +40,8 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/v1/events", None, _row(401, 403, 403, 200, 200)),
     ("GET", "/v1/tokens", None, _row(401, 403, 403, 403, 200)),
     ("POST", "/v1/tokens", {"name": "x", "role": "agent"}, _row(401, 403, 403, 403, 201)),
+    ("GET", "/v1/dead-letters", None, _row(401, 403, 403, 403, 200)),
+    ("POST", "/v1/dead-letters/1/replay", None, _row(401, 403, 403, 403, 404)),
     ("GET", "/v1/webhooks", None, _row(401, 403, 403, 403, 200)),
     (
         "POST",

@@ -167,6 +167,8 @@ def _path_values(world: World) -> dict[str, int]:
         "webhook_id": world.webhook,
         "delivery_id": NOWHERE,
         "token_id": NOWHERE,
+        "comment_id": NOWHERE,
+        "dead_letter_id": NOWHERE,
     }
 
 

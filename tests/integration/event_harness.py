@@ -39,13 +39,23 @@ class Recorder:
         self.seen.append(event)
 
 
-def worker_settings(database_url: str, broker_url: str | None) -> Settings:
+def worker_settings(
+    database_url: str,
+    broker_url: str | None,
+    *,
+    namespace: str = "tessera",
+    max_deliveries: int = 5,
+) -> Settings:
     return Settings(
         env=Environment.TEST,
         database=DatabaseSettings(url=database_url),
         broker_url=broker_url,
+        namespace=namespace,
         events=EventSettings(
-            relay_poll_seconds=0.1, relay_retry_seconds=0.1, shutdown_grace_seconds=5
+            relay_poll_seconds=0.1,
+            relay_retry_seconds=0.1,
+            shutdown_grace_seconds=5,
+            max_deliveries=max_deliveries,
         ),
     )
 

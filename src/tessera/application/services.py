@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from tessera.application.comments.add_comment import AddCommentHandler
 from tessera.application.comments.get_comment import GetCommentHandler
 from tessera.application.comments.list_comments import ListCommentsHandler
+from tessera.application.consumers.dead_letters import (
+    ListDeadLettersHandler,
+    ReplayDeadLetterHandler,
+)
 from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.health import HealthCheck
 from tessera.application.tickets.bulk_update import BulkUpdateHandler
@@ -56,4 +60,6 @@ class Services:
     redeliver: RedeliverHandler
     ticket_history: GetHistoryHandler
     event_feed: ReadFeedHandler
+    list_dead_letters: ListDeadLettersHandler
+    replay_dead_letter: ReplayDeadLetterHandler
     health_checks: tuple[HealthCheck, ...] = ()

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 import uvicorn
 
+from tessera.application.consumers.dead_letters import DeadLetterNotFoundError, ReplayFailedError
 from tessera.application.tokens.manage_tokens import IssueToken
 from tessera.bootstrap.container import Container, build_container
 from tessera.bootstrap.events import run_tasks
@@ -29,8 +30,10 @@ from tessera.infrastructure.persistence.schema import schema_state
 app = typer.Typer(help="Tessera, the helpdesk backend.", no_args_is_help=True)
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+dead_letters_app = typer.Typer(help="Events a consumer gave up on.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(dead_letters_app, name="dead-letters")
 
 T = TypeVar("T")
 
@@ -235,6 +238,37 @@ def tokens_create(
     command = IssueToken(name=name, role=role, email=email)
     issued = _run(lambda c: c.services.issue_token(command, principal=None))
     print(issued.secret)
+
+
+@dead_letters_app.command("list")
+def dead_letters_list(
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 100,
+    after: Annotated[int, typer.Option(min=0, help="List those after this id")] = 0,
+) -> None:
+    """List dead letters: id, consumer, event, attempts, last failure."""
+    found = _run(
+        lambda c: c.services.list_dead_letters(principal=None, after_id=after, limit=limit)
+    )
+    for letter in found:
+        print(
+            f"{letter.id}\t{letter.consumer}\t{letter.event_type}\t{letter.event_id}\t"
+            f"{letter.attempts} attempts\t{letter.last_failed_at:%Y-%m-%d %H:%M:%S}\t"
+            f"{letter.error}"
+        )
+    if not found:
+        print("No dead letters.")
+
+
+@dead_letters_app.command("replay")
+def dead_letters_replay(dead_letter_id: Annotated[int, typer.Argument(min=1)]) -> None:
+    """Hand a dead letter's event to its consumer again (removed once it succeeds)."""
+    try:
+        letter = _run(lambda c: c.services.replay_dead_letter(dead_letter_id, principal=None))
+    except (DeadLetterNotFoundError, ReplayFailedError) as error:
+        details = error.details.get("error") if isinstance(error.details, dict) else None
+        print(f"Not replayed: {error.message}{f': {details}' if details else ''}.")
+        raise typer.Exit(code=1) from None
+    print(f"Replayed {letter.event_type} {letter.event_id} to {letter.consumer}.")
 
 
 def main() -> None:

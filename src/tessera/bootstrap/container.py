@@ -18,8 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tessera.application.comments.add_comment import AddCommentHandler
 from tessera.application.comments.get_comment import GetCommentHandler
 from tessera.application.comments.list_comments import ListCommentsHandler
+from tessera.application.consumers.dead_letters import (
+    ListDeadLettersHandler,
+    ReplayDeadLetterHandler,
+)
 from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.clock import Clock
+from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import BackgroundTask, EventConsumer, EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.idempotency import IdempotencyStore
@@ -75,11 +80,13 @@ from tessera.infrastructure.cache.tokens import (
 from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.email.consumer import MailConsumer
 from tessera.infrastructure.email.sender import MailSender, SmtpConfig, SmtpTls
+from tessera.infrastructure.memory.dead_letters import InMemoryDeadLetterStore
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
 from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
+from tessera.infrastructure.messaging.dead_letters import FailureLog
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.periodic import JobLease, PeriodicJob
 from tessera.infrastructure.messaging.relay import OutboxRelay
@@ -147,14 +154,18 @@ class Container:
     idempotency: IdempotencyStore | None = None
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     started: bool = field(default=False)
+    # Hands events to ``consumers`` (kept by reference) and keeps their dead letters.
+    dispatcher: ConsumerDispatcher | None = None
     _transport: EventTransport | None = field(default=None, repr=False)
 
     @property
     def transport(self) -> EventTransport:
         """The broker (or in-process bus) chosen by ``TESSERA_BROKER_URL``, built once."""
         if self._transport is None:
-            dispatcher = ConsumerDispatcher(self.engine, self.consumers)
-            self._transport = event_transport(self.settings.broker_url, dispatcher)
+            dispatcher = self.dispatcher or ConsumerDispatcher(self.engine, self.consumers)
+            self._transport = event_transport(
+                self.settings.broker_url, dispatcher, namespace=self.settings.namespace
+            )
         return self._transport
 
     def relay(self) -> OutboxRelay:
@@ -260,6 +271,13 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
             engine, traceparent=current_traceparent, on_commit=(after_commit,)
         )
 
+    consumers: list[EventConsumer] = []  # filled below; the dispatcher keeps the reference
+    dispatcher = ConsumerDispatcher(
+        engine,
+        consumers,
+        failures=FailureLog(engine, max_deliveries=settings.events.max_deliveries),
+    )
+
     services = wire_services(
         uow=uow,
         reader=CachedTicketReader(
@@ -271,6 +289,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         sla=sla,
         allow_private_webhooks=settings.webhooks.allow_private_targets,
         health_checks=(DatabaseHealthCheck(engine), schema_gate, *caches.health_checks),
+        dead_letters=dispatcher,
     )
     services = dataclasses.replace(
         services,
@@ -283,7 +302,8 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     )
     services = traced_services(services)
     caches.stats.listen(record_cache)
-    consumers, tasks = integrations(settings, engine, services)
+    found, tasks = integrations(settings, engine, services)
+    consumers.extend(found)
     tasks.extend(leased_jobs(settings, engine, services, clock))
     return Container(
         settings=settings,
@@ -303,6 +323,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         idempotency=SqlAlchemyIdempotencyStore(engine),
         relay_wake=relay_wake,
         closers=caches.closers,
+        dispatcher=dispatcher,
     )
 
 
@@ -453,6 +474,7 @@ def wire_services(
     sla: SlaPolicy,
     allow_private_webhooks: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
+    dead_letters: DeadLetterStore | None = None,
 ) -> Services:
     """The use cases over whichever adapters the shape chose."""
     return Services(
@@ -480,6 +502,8 @@ def wire_services(
         redeliver=RedeliverHandler(store=webhooks, clock=clock),
         ticket_history=GetHistoryHandler(log=event_log),
         event_feed=ReadFeedHandler(log=event_log),
+        list_dead_letters=ListDeadLettersHandler(store=dead_letters or InMemoryDeadLetterStore()),
+        replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters or InMemoryDeadLetterStore()),
         health_checks=health_checks,
     )
 

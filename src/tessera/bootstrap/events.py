@@ -51,22 +51,25 @@ class UnsupportedBrokerError(ValueError):
     pass
 
 
-def event_transport(broker_url: str | None, dispatcher: ConsumerDispatcher) -> EventTransport:
+def event_transport(
+    broker_url: str | None, dispatcher: ConsumerDispatcher, *, namespace: str = "tessera"
+) -> EventTransport:
+    """``namespace`` prefixes every stream, subject and consumer group name on the broker."""
     if not broker_url:
         return EventTransport(publisher=InProcessPublisher(dispatcher))
     scheme = broker_url.partition("://")[0].lower()
     if scheme in ("redis", "rediss"):
         client = Redis.from_url(broker_url, socket_timeout=5, socket_connect_timeout=2)
         return EventTransport(
-            publisher=RedisStreamPublisher(client),
+            publisher=RedisStreamPublisher(client, namespace=namespace),
             subscriptions=[
-                RedisStreamSubscription(client, dispatcher, group=group)
+                RedisStreamSubscription(client, dispatcher, group=group, namespace=namespace)
                 for group in sorted(dispatcher.groups)
             ],
             close=client.aclose,
         )
     if scheme in ("nats", "tls"):
-        connection = NatsConnection(broker_url)
+        connection = NatsConnection(broker_url, namespace=namespace)
         return EventTransport(
             publisher=NatsPublisher(connection),
             subscriptions=[

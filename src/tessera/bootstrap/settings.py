@@ -211,6 +211,8 @@ class EventSettings(BaseSettings):
     # take), then swept, with expired idempotency keys, every ``sweep_seconds``.
     processed_retention_hours: float = Field(default=168.0, gt=0, le=24 * 365)
     sweep_seconds: float = Field(default=3600.0, gt=0, le=24 * 3600)
+    # A consumer that failed on an event this many times gives up on it: a dead letter.
+    max_deliveries: int = Field(default=5, ge=1, le=1000)
 
 
 class Settings(BaseSettings):

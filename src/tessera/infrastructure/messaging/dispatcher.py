@@ -1,22 +1,27 @@
-"""Consumer dispatch with deduplication by (consumer group, event id)."""
+"""Consumer dispatch with deduplication by (consumer group, event id), dead letters for the
+events a consumer keeps failing on, and their replay."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.dead_letters import DeadLetterView, ReplayOutcome
 from tessera.application.ports.events import EventConsumer
+from tessera.infrastructure.messaging.dead_letters import FailureLog, describe
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import processed_events
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
 from tessera.infrastructure.telemetry.tracing import consumer_span
 
 logger = logging.getLogger("tessera.events")
+
+REMEMBERED_FAILURES = 10_000
 
 
 class ConsumerFailedError(RuntimeError):
@@ -30,11 +35,26 @@ class ConsumerDispatcher:
     one more delivery (at least once), never none. Two handlings of one event can only
     happen when a broker redelivers it while the first is still running; consumers are
     idempotent by event id for that reason.
+
+    A failure is counted; after ``failures.max_deliveries`` of them the event is dead for that
+    group: it is skipped (so the broker acknowledges it and the group's other events go on)
+    until ``replay``. Also the store of those dead letters (the DeadLetterStore port).
+    ``consumers`` is kept by reference: consumers added later are dispatched to as well.
     """
 
-    def __init__(self, engine: AsyncEngine, consumers: Iterable[EventConsumer]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        consumers: Sequence[EventConsumer],
+        *,
+        failures: FailureLog | None = None,
+    ) -> None:
         self._engine = engine
-        self._consumers = list(consumers)
+        self._consumers = consumers
+        self._failures = failures or FailureLog(engine)
+        # Events that failed here: their failure count is removed once they succeed. (One
+        # that succeeds on another worker leaves its count behind, unlisted.)
+        self._failed: set[tuple[str, str]] = set()
 
     @property
     def groups(self) -> set[str]:
@@ -47,21 +67,44 @@ class ConsumerDispatcher:
                 continue
             try:
                 await self._handle_once(consumer, event)
-            except Exception:
+            except Exception as error:
                 logger.exception(
                     "consumer failed", extra={"group": consumer.group, "event_id": event.id}
                 )
-                failed.append(consumer.group)
+                if not await self._given_up(consumer.group, event, error):
+                    failed.append(consumer.group)
         if failed:
             raise ConsumerFailedError(f"event {event.id} failed in {', '.join(failed)}")
 
+    async def _given_up(self, group: str, event: CloudEvent, error: Exception) -> bool:
+        if len(self._failed) >= REMEMBERED_FAILURES:
+            self._failed.clear()  # their counts stay behind, unlisted: harmless
+        self._failed.add((group, event.id))
+        try:
+            return await self._failures.record(group, event, error)
+        except Exception:  # the database may be why it failed: count it next time
+            logger.warning("could not count a failed delivery", exc_info=True)
+            return False
+
     async def _handle_once(self, consumer: EventConsumer, event: CloudEvent) -> None:
-        key = (processed_events.c.consumer_group == consumer.group) & (
-            processed_events.c.event_id == event.id
-        )
+        # A dead event counts as handled (FailureLog marks it so): the same single lookup
+        # skips both, and the hot path costs nothing more.
         async with self._engine.connect() as conn:
-            if await conn.scalar(select(processed_events.c.event_id).where(key)) is not None:
-                return
+            handled = await conn.scalar(
+                select(processed_events.c.event_id).where(
+                    processed_events.c.consumer_group == consumer.group,
+                    processed_events.c.event_id == event.id,
+                )
+            )
+        if handled is not None:
+            return
+        failed_before = (consumer.group, event.id) in self._failed
+        await self._handle(consumer, event, failed_before=failed_before)
+        self._failed.discard((consumer.group, event.id))
+
+    async def _handle(
+        self, consumer: EventConsumer, event: CloudEvent, *, failed_before: bool
+    ) -> None:
         with consumer_span(event, group=consumer.group):
             await consumer.handle(event)
         async with writer(self._engine).begin() as conn:
@@ -73,3 +116,27 @@ class ConsumerDispatcher:
                     "processed_at": datetime.now(UTC),
                 },
             )
+            if failed_before:
+                await self._failures.clear(conn, consumer.group, event.id)
+
+    async def page(self, *, after_id: int, limit: int) -> list[DeadLetterView]:
+        return await self._failures.page(after_id=after_id, limit=limit)
+
+    async def replay(self, dead_letter_id: int) -> ReplayOutcome | None:
+        letter = await self._failures.get(dead_letter_id)
+        if letter is None:
+            return None
+        consumer = next((c for c in self._consumers if c.group == letter.consumer), None)
+        if consumer is None:
+            return ReplayOutcome(
+                dead_letter=letter, error=f"no consumer {letter.consumer!r} runs here"
+            )
+        event = CloudEvent.from_dict(letter.event)
+        try:
+            await self._handle(consumer, event, failed_before=True)
+        except Exception as error:
+            logger.exception("replay failed", extra={"group": consumer.group, "event_id": event.id})
+            await self._failures.record(consumer.group, event, error)
+            return ReplayOutcome(dead_letter=letter, error=describe(error))
+        logger.info("dead letter replayed", extra={"group": consumer.group, "event_id": event.id})
+        return ReplayOutcome(dead_letter=letter, error=None)

@@ -1,15 +1,19 @@
-"""NATS JetStream: the relay publishes to ``tessera.events.<type>`` (deduplicated by event id
-through ``Nats-Msg-Id``); each consumer group is a durable pull consumer."""
+"""NATS JetStream: the relay publishes to ``<namespace>.events.<type>`` (deduplicated by event
+id through ``Nats-Msg-Id``); each consumer group is a durable pull consumer.
+
+Stream, subjects and durable names all carry the deployment's namespace, so deployments that
+share one NATS server never see each other's events.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import nats
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError
@@ -17,23 +21,40 @@ from nats.js.errors import BadRequestError
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.redis_streams import decode, encode
-from tessera.infrastructure.messaging.waiting import sleep_unless
+from tessera.infrastructure.messaging.waiting import sleep_unless, unless_stopped
 
 logger = logging.getLogger("tessera.events.nats")
 
-DEFAULT_STREAM = "TESSERA_EVENTS"
-SUBJECT_PREFIX = "tessera.events"
+DEFAULT_NAMESPACE = "tessera"
 ACK_WAIT_SECONDS = 30.0
+# A failed message comes back after this pause (until the dispatcher dead-letters it).
+RETRY_DELAY_SECONDS = 2.0
+CLOSE_TIMEOUT_SECONDS = 2.0
+
+
+def reason(error: BaseException) -> str:
+    """An error as a log line can show it: some (timeouts, for one) have no message."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class NatsConnection:
     """One lazily opened, self-reconnecting connection shared by publisher and consumers."""
 
-    def __init__(self, url: str, *, stream: str = DEFAULT_STREAM) -> None:
+    def __init__(self, url: str, *, namespace: str = DEFAULT_NAMESPACE) -> None:
         self._url = url
-        self.stream = stream
+        # The default namespace gives the names Tessera always used: TESSERA_EVENTS on
+        # tessera.events.>.
+        self.stream = f"{namespace.upper().replace('-', '_')}_EVENTS"
+        self.subjects = f"{namespace}.events"
+        self._namespace = namespace
         self._client: Client | None = None
         self._lock = asyncio.Lock()
+
+    def durable(self, group: str) -> str:
+        """The durable consumer's name for a consumer group (letters, digits, - and _)."""
+        name = f"{self._namespace}_{group}"
+        return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
     async def jetstream(self) -> JetStreamContext:
         async with self._lock:
@@ -51,19 +72,22 @@ class NatsConnection:
                     timeout=5,
                 )
                 js = self._client.jetstream(timeout=5)
-                await _ensure_stream(js, self.stream)
+                await self._ensure_stream(js)
             return self._client.jetstream(timeout=5)
 
+    async def _ensure_stream(self, js: JetStreamContext) -> None:
+        try:
+            await js.add_stream(StreamConfig(name=self.stream, subjects=[f"{self.subjects}.>"]))
+        except BadRequestError:  # exists with another configuration: keep it
+            logger.info("using the existing JetStream stream %s", self.stream)
+
     async def close(self) -> None:
+        """Close at once. Not ``drain``: every publish already awaited its ack and every
+        message was acked or nak'd, so there is nothing to flush, and draining a pull
+        subscription waits (30 s by default) for status messages nobody will read."""
         if self._client is not None and not self._client.is_closed:
-            await self._client.drain()
-
-
-async def _ensure_stream(js: JetStreamContext, stream: str) -> None:
-    try:
-        await js.add_stream(StreamConfig(name=stream, subjects=[f"{SUBJECT_PREFIX}.>"]))
-    except BadRequestError:  # exists with another configuration: keep it
-        logger.info("using the existing JetStream stream %s", stream)
+            with contextlib.suppress(NatsError, OSError, TimeoutError):
+                await asyncio.wait_for(self._client.close(), timeout=CLOSE_TIMEOUT_SECONDS)
 
 
 class NatsPublisher:
@@ -74,7 +98,7 @@ class NatsPublisher:
         js = await self._connection.jetstream()
         acks = [
             js.publish(
-                f"{SUBJECT_PREFIX}.{event.type}",
+                f"{self._connection.subjects}.{event.type}",
                 encode(event),
                 headers={"Nats-Msg-Id": event.id},
                 timeout=5,
@@ -105,35 +129,44 @@ class NatsSubscription:
         failing = False
         while not stop.is_set():
             try:
-                js = await self._connection.jetstream()
-                subscription = await js.pull_subscribe(
-                    f"{SUBJECT_PREFIX}.>",
-                    durable=_durable(self._group),
-                    config=ConsumerConfig(ack_wait=ACK_WAIT_SECONDS, max_ack_pending=10_000),
-                )
-                failing = False
-                while not stop.is_set():
-                    await self._cycle(subscription)
+                subscription = await unless_stopped(stop, self._subscribe())
+                if subscription is None:
+                    return
+                if failing:
+                    logger.warning("NATS reachable again", extra={"group": self._group})
+                    failing = False
+                try:
+                    while not stop.is_set():
+                        await self._cycle(subscription)
+                finally:
+                    with contextlib.suppress(NatsError, OSError, TimeoutError):
+                        await subscription.unsubscribe()
             except (NatsError, OSError, TimeoutError) as error:
                 if not failing:
-                    logger.warning("NATS unreachable: %s", error)
+                    logger.warning("NATS unreachable: %s", reason(error))
                     failing = True
                 await sleep_unless(stop, 1.0)
+
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
+        js = await self._connection.jetstream()
+        return await js.pull_subscribe(
+            f"{self._connection.subjects}.>",
+            durable=self._connection.durable(self._group),
+            config=ConsumerConfig(ack_wait=ACK_WAIT_SECONDS, max_ack_pending=10_000),
+        )
 
     async def _cycle(self, subscription: JetStreamContext.PullSubscription) -> None:
         try:
             # A short expiry: the server holds a pull until it fills the batch or expires.
             messages = await subscription.fetch(self._batch, timeout=0.1)
-        except NatsTimeoutError:
+        except TimeoutError:
+            # An expired pull with nothing in it: an idle stream, not an outage. nats-py
+            # raises its own TimeoutError for it, or a bare asyncio one (same base class).
             return
         for message in messages:
             try:
                 await self._dispatcher.dispatch(decode(message.data), group=self._group)
             except Exception:  # noqa: BLE001 - redelivered after a pause
-                await message.nak(delay=2)
+                await message.nak(delay=RETRY_DELAY_SECONDS)
                 continue
             await message.ack()
-
-
-def _durable(group: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in group)

@@ -1,5 +1,9 @@
 """Redis Streams: the relay appends to one stream; each consumer group reads it with
-XREADGROUP, acknowledges after handling, and reclaims what a dead worker left pending."""
+XREADGROUP, acknowledges after handling, and reclaims what a dead worker left pending.
+
+The stream (``<namespace>:events``) and the group names (``<namespace>:<group>``) carry the
+deployment's namespace, so deployments that share one Redis never see each other's events.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 from typing import Any, cast
 
 import orjson
@@ -19,9 +24,16 @@ from tessera.infrastructure.messaging.waiting import sleep_unless
 
 logger = logging.getLogger("tessera.events.redis")
 
-DEFAULT_STREAM = "tessera:events"
+DEFAULT_NAMESPACE = "tessera"
 STREAM_MAX_LENGTH = 1_000_000
 RECLAIM_IDLE_MS = 30_000
+# A message whose handling failed stays pending; its consumer tries it again after this
+# pause (until the dispatcher dead-letters it).
+RETRY_DELAY_SECONDS = 2.0
+
+
+def stream_name(namespace: str) -> str:
+    return f"{namespace}:events"
 
 
 def encode(event: CloudEvent) -> bytes:
@@ -33,9 +45,9 @@ def decode(payload: bytes) -> CloudEvent:
 
 
 class RedisStreamPublisher:
-    def __init__(self, client: Redis, *, stream: str = DEFAULT_STREAM) -> None:
+    def __init__(self, client: Redis, *, namespace: str = DEFAULT_NAMESPACE) -> None:
         self._client = client
-        self._stream = stream
+        self._stream = stream_name(namespace)
 
     async def publish(self, events: list[CloudEvent]) -> None:
         async with self._client.pipeline(transaction=False) as pipe:
@@ -58,18 +70,20 @@ class RedisStreamSubscription:
         dispatcher: ConsumerDispatcher,
         *,
         group: str,
-        stream: str = DEFAULT_STREAM,
+        namespace: str = DEFAULT_NAMESPACE,
         consumer: str | None = None,
         batch: int = 100,
         block_ms: int = 500,
     ) -> None:
         self._client = client
         self._dispatcher = dispatcher
-        self._group = group
-        self._stream = stream
+        self._group = group  # the consumers' group, for the dispatcher
+        self._redis_group = f"{namespace}:{group}"  # its name in Redis
+        self._stream = stream_name(namespace)
         self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self._batch = batch
         self._block_ms = block_ms
+        self._retry_at: float | None = None
         self.name = f"redis-consumer:{group}"
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -89,35 +103,53 @@ class RedisStreamSubscription:
 
     async def _ensure_group(self) -> None:
         try:
-            await self._client.xgroup_create(self._stream, self._group, id="0", mkstream=True)
+            await self._client.xgroup_create(self._stream, self._redis_group, id="0", mkstream=True)
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
 
     async def _cycle(self) -> None:
         claimed: list[Any] = await self._client.xautoclaim(
-            self._stream, self._group, self._consumer, RECLAIM_IDLE_MS, "0-0", count=self._batch
+            self._stream,
+            self._redis_group,
+            self._consumer,
+            RECLAIM_IDLE_MS,
+            "0-0",
+            count=self._batch,
         )
         reclaimed = claimed[1]
-        # RESP2 (the client's default): [[stream, [(id, fields), ...]]]
-        fresh = cast(
-            "list[Any]",
-            await self._client.xreadgroup(
-                self._group,
-                self._consumer,
-                {self._stream: ">"},
-                count=self._batch,
-                block=self._block_ms,
-            ),
-        )
-        messages = list(reclaimed) + [m for _, batch in fresh for m in batch]
-        for message_id, fields in messages:
+        retried: list[Any] = []
+        if self._retry_at is not None and time.monotonic() >= self._retry_at:
+            self._retry_at = None
+            retried = await self._read("0", block=None)
+        fresh = await self._read(">", block=self._block_ms)
+        failed = False
+        for message_id, fields in [*reclaimed, *retried, *fresh]:
             if not fields:  # trimmed away while pending
-                await self._client.xack(self._stream, self._group, message_id)
+                await self._client.xack(self._stream, self._redis_group, message_id)
                 continue
             try:
                 await self._dispatcher.dispatch(decode(fields[b"event"]), group=self._group)
-            except Exception:  # noqa: BLE001 - left pending: reclaimed and retried later
+            except Exception:  # noqa: BLE001 - left pending: retried after a pause
                 logger.warning("event left pending for a retry", extra={"group": self._group})
+                failed = True
                 continue
-            await self._client.xack(self._stream, self._group, message_id)
+            await self._client.xack(self._stream, self._redis_group, message_id)
+        if failed and self._retry_at is None:
+            self._retry_at = time.monotonic() + RETRY_DELAY_SECONDS
+
+    async def _read(self, start: str, *, block: int | None) -> list[Any]:
+        """``>``: messages never delivered to the group; ``0``: this consumer's own pending
+        ones (those whose handling failed)."""
+        # RESP2 (the client's default): [[stream, [(id, fields), ...]]]
+        answer = cast(
+            "list[Any]",
+            await self._client.xreadgroup(
+                self._redis_group,
+                self._consumer,
+                {self._stream: start},
+                count=self._batch,
+                block=block,
+            ),
+        )
+        return [m for _, batch in answer for m in batch]

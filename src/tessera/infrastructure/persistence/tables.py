@@ -168,6 +168,26 @@ processed_events = Table(
     Column("processed_at", UtcDateTime, nullable=False),
 )
 
+# Failed deliveries per (consumer group, event): counted until the event succeeds, and dead
+# (dead_at set, the event skipped) once the count reaches TESSERA_EVENTS_MAX_DELIVERIES, until
+# an admin replays it.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("consumer_group", String(100), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(50), nullable=False),
+    Column("event", JsonDocument, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_failed_at", UtcDateTime, nullable=False),
+    Column("last_failed_at", UtcDateTime, nullable=False),
+    Column("dead_at", UtcDateTime, nullable=True),
+    Index("ix_dead_letters_consumer_group_event_id", "consumer_group", "event_id", unique=True),
+    sqlite_autoincrement=True,
+)
+
 # Webhooks: subscriptions, one delivery per (webhook, event), every attempt of each.
 webhooks = Table(
     "webhooks",

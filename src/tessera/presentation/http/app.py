@@ -22,6 +22,7 @@ from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
 from tessera.presentation.http.routes import (
     bench,
     comments,
+    dead_letters,
     events,
     health,
     metrics,
@@ -116,7 +117,7 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
-    for module in (tickets, comments, events, webhooks, tokens, health, metrics):
+    for module in (tickets, comments, events, dead_letters, webhooks, tokens, health, metrics):
         app.include_router(module.router)
     if benchmark_routes:
         app.include_router(bench.router)

@@ -1,0 +1,1 @@
+"""Use cases about the event consumers themselves: their dead letters."""
