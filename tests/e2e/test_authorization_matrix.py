@@ -31,7 +31,11 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     (
         "POST",
         "/v1/tickets",
-        {"title": "Locked out", "description": "No login", "customer_email": "ada@example.com"},
+        {
+            "title": "Locked out",
+            "description": "No login today",
+            "customer_email": "ada@example.com",
+        },
         _row(401, 201, 403, 201, 201),
     ),
     ("GET", "/v1/tickets", None, _row(401, 200, 200, 200, 200)),
