@@ -22,7 +22,7 @@ def test_a_rendered_view_is_valid_against_the_response_schema_and_loses_nothing(
     ticket = make_ticket(tags=("login", "web"))
     ticket.id, ticket.assignee_id, ticket.merged_into_id = 41, 7, 42
     ticket.closed_at = ticket.created_at
-    body = json_response(TicketView.of(ticket)).body
+    body = bytes(json_response(TicketView.of(ticket)).body)
 
     parsed = TicketResponse.model_validate_json(body)
 
