@@ -2,15 +2,21 @@
 
 Roles: anonymous (no token), a requester on their own ticket, another requester, an agent,
 an admin. A requester asking for someone else's ticket gets 404, never 403, so existence
-does not leak.
+does not leak. Where a route acts on a record only the consumers create (a dead letter, a
+webhook delivery), the row names one that does not exist: an admin's 404 shows that the
+request got past authorization. `tests/unit/test_docs.py` checks that every route of the
+app has a row here.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
 
+from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import Api
 
 ROLES = ("anonymous", "requester", "other_requester", "agent", "admin")
@@ -22,6 +28,16 @@ def _row(*statuses: int) -> dict[str, int]:
 
 # (method, path template, body, expected status per role)
 MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
+    (
+        "POST",
+        "/v1/tickets",
+        {
+            "title": "Locked out",
+            "description": "No login today",
+            "customer_email": "ada@example.com",
+        },
+        _row(401, 201, 403, 201, 201),
+    ),
     ("GET", "/v1/tickets", None, _row(401, 200, 200, 200, 200)),
     ("GET", "/v1/tickets/{ticket}", None, _row(401, 200, 404, 200, 200)),
     ("PATCH", "/v1/tickets/{ticket}", {"priority": "high"}, _row(401, 403, 403, 200, 200)),
@@ -38,8 +54,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         _row(401, 403, 403, 200, 200),
     ),
     ("GET", "/v1/events", None, _row(401, 403, 403, 200, 200)),
+    ("GET", "/v1/events/stream", None, _row(401, 403, 403, 200, 200)),
     ("GET", "/v1/tokens", None, _row(401, 403, 403, 403, 200)),
     ("POST", "/v1/tokens", {"name": "x", "role": "agent"}, _row(401, 403, 403, 403, 201)),
+    ("DELETE", "/v1/tokens/{token}", None, _row(401, 403, 403, 403, 204)),
     ("GET", "/v1/dead-letters", None, _row(401, 403, 403, 403, 200)),
     ("POST", "/v1/dead-letters/1/replay", None, _row(401, 403, 403, 403, 404)),
     ("GET", "/v1/webhooks", None, _row(401, 403, 403, 403, 200)),
@@ -49,9 +67,22 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         {"url": "https://hooks.example.com/x"},
         _row(401, 403, 403, 403, 201),
     ),
+    ("DELETE", "/v1/webhooks/{webhook}", None, _row(401, 403, 403, 403, 204)),
+    ("GET", "/v1/webhooks/{webhook}/deliveries", None, _row(401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/v1/webhooks/{webhook}/deliveries/1/redeliver",
+        None,
+        _row(401, 403, 403, 403, 404),
+    ),
     ("DELETE", "/v1/tickets/{victim}", None, _row(401, 403, 403, 403, 204)),
     ("GET", "/livez", None, _row(200, 200, 200, 200, 200)),
+    ("GET", "/readyz", None, _row(200, 200, 200, 200, 200)),
+    ("GET", "/metrics", None, _row(200, 200, 200, 200, 200)),
 ]
+
+# Routes whose answer never ends (Server-Sent Events): only the status line is awaited.
+STREAMING = frozenset({"/v1/events/stream"})
 
 
 async def _comment(api: Api, ticket_id: int, *, public: bool) -> int:
@@ -63,6 +94,52 @@ async def _comment(api: Api, ticket_id: int, *, public: bool) -> int:
     assert response.status_code == 201, response.text
     comment_id: int = response.json()["id"]
     return comment_id
+
+
+async def _created_id(api: Api, path: str, body: dict[str, Any]) -> int:
+    response = await api.client.post(path, json=body, headers=api.admin)
+    assert response.status_code == 201, response.text
+    created: int = response.json()["id"]
+    return created
+
+
+async def _stream_status(api: Api, path: str, headers: dict[str, str]) -> int:
+    """The status of a response that streams for ever: the client hangs up once it starts.
+
+    httpx's ASGI transport waits for the whole body, so the app is driven directly.
+    """
+    app = create_app(api.container.services)
+    started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    request_sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await started  # the client disconnects once the status line has arrived
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start" and not started.done():
+            started.set_result(message["status"])
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "server": ("tessera.test", 80),
+        "client": ("127.0.0.1", 1234),
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=30)
+    return started.result()
 
 
 @pytest.mark.parametrize(
@@ -92,6 +169,10 @@ async def test_each_role_gets_exactly_its_status(
         }
         for name, public in (("reply", True), ("note", False)):
             ids[name] = await _comment(api, ids["ticket"], public=public)
+        ids["token"] = await _created_id(api, "/v1/tokens", {"name": "doomed", "role": "agent"})
+        ids["webhook"] = await _created_id(
+            api, "/v1/webhooks", {"url": "https://hooks.example.com/doomed"}
+        )
         path = template.format(**ids)
         payload = dict(body) if body is not None else None
         if payload is not None and "into" in payload:
@@ -104,6 +185,9 @@ async def test_each_role_gets_exactly_its_status(
             headers = api.admin
         else:
             headers = api.auth(secrets[role] or "")
+        if path in STREAMING:
+            got[role] = await _stream_status(api, path, headers)
+            continue
         response = await api.client.request(method, path, json=payload, headers=headers)
         got[role] = response.status_code
     assert got == expected

@@ -126,3 +126,20 @@ class TicketSlaBreached(DomainEvent):
 
     def data(self) -> dict[str, Any]:
         return {"target": self.target, "due_at": self.due_at}
+
+
+# Every event type by its name on the wire: the one list that webhooks filter by and the
+# docs are checked against.
+EVENTS_BY_TYPE: dict[str, type[DomainEvent]] = {
+    event.type: event
+    for event in (
+        TicketCreated,
+        TicketUpdated,
+        TicketStatusChanged,
+        TicketAssigned,
+        TicketCommented,
+        TicketMerged,
+        TicketDeleted,
+        TicketSlaBreached,
+    )
+}

@@ -10,20 +10,10 @@ from enum import StrEnum
 from urllib.parse import SplitResult, urlsplit
 
 from tessera.domain.errors import DomainValidationError
+from tessera.domain.events import EVENTS_BY_TYPE
 
 URL_MAX = 2000
-EVENT_TYPES = frozenset(
-    {
-        "ticket.created",
-        "ticket.updated",
-        "ticket.status_changed",
-        "ticket.assigned",
-        "ticket.commented",
-        "ticket.merged",
-        "ticket.deleted",
-        "ticket.sla_breached",
-    }
-)
+EVENT_TYPES = frozenset(EVENTS_BY_TYPE)
 
 
 class DeliveryState(StrEnum):

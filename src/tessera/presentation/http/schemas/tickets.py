@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -15,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from tessera.application.tickets.views import TicketView
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import (
     DESCRIPTION_MAX,
@@ -25,6 +25,7 @@ from tessera.domain.tickets.values import (
     Priority,
 )
 from tessera.presentation.http.schemas.text import RequestModel
+from tessera.presentation.http.schemas.views import response_schema
 
 TitleText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)
@@ -102,24 +103,19 @@ class TicketUpdateRequest(RequestModel):
         return value
 
 
-class TicketResponse(BaseModel):
-    id: int
-    title: str
-    description: str
-    status: Status
-    priority: Priority
-    customer_email: str
-    assignee_id: int | None
-    tags: list[str]
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    first_response_due_at: datetime
-    resolution_due_at: datetime
-    first_responded_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    merged_into_id: int | None = Field(description="Set when merged into another ticket")
+if TYPE_CHECKING:
+
+    class TicketResponse(BaseModel):
+        """The fields of ``TicketView`` (built below, for the type checker only a name)."""
+
+else:
+    TicketResponse = response_schema(
+        TicketView,
+        status=(Status, ...),
+        priority=(Priority, ...),
+        tags=(list[str], ...),
+        merged_into_id=(int | None, Field(description="Set when merged into another ticket")),
+    )
 
 
 class TicketListResponse(BaseModel):

@@ -1,0 +1,28 @@
+"""Response schemas derived from the application's views, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, get_type_hints
+
+from pydantic import BaseModel, create_model
+
+
+def response_schema(view: type[Any], **http: Any) -> type[BaseModel]:
+    """The OpenAPI model of a view: its fields, in its order, with its types, except where
+    the HTTP contract says more (``http``: ``(type, default or FieldInfo)``, e.g. an enum
+    instead of a plain string, or a description). ``TicketView`` gives ``TicketResponse``.
+
+    Routes serialise the view itself; the model only describes it, so a field added to the
+    view appears in the schema without being written a second time.
+    """
+    hints = get_type_hints(view)
+    fields: dict[str, Any] = {
+        f.name: http.get(f.name, (hints[f.name], ...)) for f in dataclasses.fields(view)
+    }
+    unknown = set(http) - set(fields)
+    if unknown:
+        raise TypeError(f"{view.__name__} has no fields {sorted(unknown)}")
+    name = view.__name__.removesuffix("View") + "Response"
+    model: type[BaseModel] = create_model(name, **fields)
+    return model
