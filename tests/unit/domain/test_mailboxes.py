@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.domain.access.mailboxes import mailbox_key
+from tessera.domain.access.mailboxes import mailbox_key, parse_email
 from tessera.domain.access.principal import Principal, Role, may_see_customer, same_mailbox
-from tessera.domain.tickets.values import parse_email
 
 # (an address, a different address that looks like it)
 LOOKALIKES = [
