@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tessera.application.tickets.queries import ListTickets, TicketSort
+from tessera.application.queries import ListTickets, TicketSort
 from tessera.domain.access.mailboxes import EmailAddress, LookalikeAddressError
 from tessera.domain.access.principal import Principal, Role
 from tessera.domain.access.tokens import ApiToken

@@ -7,7 +7,7 @@ from tessera.application.errors import ForbiddenError, TicketNotFoundError
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
-from tessera.application.tickets.views import CommentView
+from tessera.application.views import CommentView
 from tessera.domain.access.principal import Principal
 from tessera.domain.comments.comment import Comment, parse_body
 from tessera.domain.tickets.sla import SlaPolicy

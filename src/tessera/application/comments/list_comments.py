@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tessera.application.errors import TicketNotFoundError
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
-from tessera.application.tickets.views import CommentView
+from tessera.application.views import CommentView
 from tessera.domain.access.principal import Principal
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping
 
 from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
