@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from benchmarks.seed import WORDS, seed_tickets
-from tessera.application.tickets.queries import ListTickets
+from tessera.application.queries import ListTickets
 from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader

@@ -12,15 +12,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tessera.domain.access.mailboxes import parse_email
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import (
-    Priority,
-    parse_description,
-    parse_email,
-    parse_tags,
-    parse_title,
-)
+from tessera.domain.tickets.values import Priority, parse_description, parse_tags, parse_title
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.tables import metadata
 

@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from tessera.domain.access.mailboxes import LookalikeAddressError
-from tessera.domain.tickets.values import parse_email
+from tessera.domain.access.mailboxes import LookalikeAddressError, parse_email
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tests.contract.conftest import Adapters

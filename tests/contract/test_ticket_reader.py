@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
+from tessera.application.queries import ListTickets, SlaView, TicketSort
 from tessera.domain.errors import DomainValidationError
 from tessera.domain.tickets.values import Priority
 from tests.contract.conftest import Adapters

@@ -3,7 +3,7 @@ read, and search text that is never read as query syntax."""
 
 from __future__ import annotations
 
-from tessera.application.tickets.queries import ListTickets, TicketSort
+from tessera.application.queries import ListTickets, TicketSort
 from tessera.domain.access.principal import Principal, Role
 from tessera.domain.comments.comment import Comment, parse_body
 from tessera.domain.tickets.sla import SlaPolicy

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.bootstrap.container import Container, build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
 from tessera.infrastructure.cache.local import LocalCache

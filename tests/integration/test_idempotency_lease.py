@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tessera.application.ports.idempotency import ClaimState
 from tessera.application.tickets.commands import CreateTicket
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.bootstrap.container import Overrides, build_container
 from tessera.domain.access.principal import Principal
 from tessera.infrastructure.persistence.engine import create_engine

@@ -13,12 +13,11 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tessera.application.tickets.queries import ListTickets, TicketSort
-from tessera.domain.access.mailboxes import LookalikeAddressError
+from tessera.application.queries import ListTickets, TicketSort
+from tessera.domain.access.mailboxes import EmailAddress, LookalikeAddressError
 from tessera.domain.access.principal import Principal, Role
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment, CommentBody
-from tessera.domain.tickets.values import EmailAddress
 from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.mappers import comment_to_row, ticket_to_row, token_to_row

@@ -6,7 +6,7 @@ import pytest
 from benchmarks.seed import seed_tickets
 from sqlalchemy import text
 
-from tessera.application.tickets.queries import ListTickets
+from tessera.application.queries import ListTickets
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader, list_statement
 

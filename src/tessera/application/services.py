@@ -11,7 +11,7 @@ from tessera.application.consumers.dead_letters import (
     ListDeadLettersHandler,
     ReplayDeadLetterHandler,
 )
-from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
+from tessera.application.feed.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.health import HealthCheck
 from tessera.application.tickets.bulk_update import BulkUpdateHandler
 from tessera.application.tickets.create_ticket import CreateTicketHandler

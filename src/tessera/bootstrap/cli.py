@@ -17,7 +17,6 @@ from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import load_settings
 from tessera.bootstrap.settings_errors import InvalidSettingsError
-from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.migration_lock import MigrationLockedError
 from tessera.infrastructure.persistence.migrator import (
@@ -26,6 +25,7 @@ from tessera.infrastructure.persistence.migrator import (
     RunOutcome,
 )
 from tessera.infrastructure.persistence.schema import schema_state
+from tessera.infrastructure.waiting import sleep_unless
 
 app = typer.Typer(help="Tessera, the helpdesk backend.", no_args_is_help=True)
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)

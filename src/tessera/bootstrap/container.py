@@ -22,7 +22,7 @@ from tessera.application.consumers.dead_letters import (
     ListDeadLettersHandler,
     ReplayDeadLetterHandler,
 )
-from tessera.application.events.read_events import GetHistoryHandler, ReadFeedHandler
+from tessera.application.feed.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import BackgroundTask, EventConsumer, EventLog
@@ -41,7 +41,6 @@ from tessera.application.tickets.get_ticket import GetTicketHandler
 from tessera.application.tickets.list_tickets import ListTicketsHandler
 from tessera.application.tickets.merge_tickets import MergeTicketsHandler
 from tessera.application.tickets.update_ticket import UpdateTicketHandler
-from tessera.application.tickets.views import TicketView
 from tessera.application.tokens.authenticate import AuthenticateHandler, BootstrapAdminHandler
 from tessera.application.tokens.manage_tokens import (
     IssueTokenHandler,
@@ -49,6 +48,7 @@ from tessera.application.tokens.manage_tokens import (
     RevokeTokenHandler,
 )
 from tessera.application.tokens.views import IssuedToken
+from tessera.application.views import TicketView
 from tessera.application.webhooks.manage_webhooks import (
     CreateWebhookHandler,
     DeleteWebhookHandler,
@@ -90,7 +90,6 @@ from tessera.infrastructure.messaging.dead_letters import FailureLog
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.periodic import JobLease, PeriodicJob
 from tessera.infrastructure.messaging.relay import OutboxRelay
-from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
@@ -114,6 +113,7 @@ from tessera.infrastructure.telemetry.tracing import (
     instrument_engine,
     traced_services,
 )
+from tessera.infrastructure.waiting import sleep_unless
 from tessera.infrastructure.webhooks.consumer import WebhookConsumer
 from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
 from tessera.infrastructure.webhooks.store import SqlAlchemyWebhookStore

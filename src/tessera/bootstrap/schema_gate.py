@@ -15,8 +15,8 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.health import CheckResult, Health
-from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.schema import schema_state
+from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera")
 

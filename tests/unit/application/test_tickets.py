@@ -10,8 +10,8 @@ from tessera.application.errors import (
     PreconditionFailedError,
     TicketNotFoundError,
 )
+from tessera.application.queries import ListTickets
 from tessera.application.tickets.commands import CreateTicket, DeleteTicket, UpdateTicket
-from tessera.application.tickets.queries import ListTickets
 from tessera.domain.errors import DomainValidationError
 from tessera.domain.events import TicketCreated, TicketDeleted, TicketStatusChanged
 from tessera.domain.tickets.sla import SlaPolicy

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.domain.access.mailboxes import mailbox_key
+from tessera.domain.access.mailboxes import mailbox_key, parse_email
 from tessera.domain.access.principal import Principal, Role, may_see_customer, same_mailbox
-from tessera.domain.tickets.values import parse_email
+from tests.support import make_ticket
 
 # (an address, a different address that looks like it)
 LOOKALIKES = [
@@ -49,3 +49,12 @@ def test_the_normal_form_is_nfc_so_one_address_typed_two_ways_is_one_mailbox() -
 
 def test_the_domain_is_case_insensitive_and_the_owner_sees_their_own_tickets() -> None:
     assert may_see_customer(requester("Ada@EXAMPLE.com"), parse_email("Ada@example.com"))
+
+
+def test_a_ticket_is_visible_to_staff_and_to_the_requester_it_was_filed_for() -> None:
+    ticket = make_ticket(customer_email="ada@example.com")
+    agent = Principal(token_id=2, name="agent", role=Role.AGENT)
+    assert ticket.visible_to(agent)
+    assert ticket.visible_to(requester("ada@EXAMPLE.com"))
+    assert not ticket.visible_to(requester("bob@example.com"))
+    assert not ticket.visible_to(requester("ad\u0430@example.com"))  # Cyrillic a

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tessera.domain.access.mailboxes import parse_email
 from tessera.domain.errors import DomainValidationError
 from tessera.domain.tickets.values import (
     parse_description,
-    parse_email,
     parse_priority,
     parse_tag,
     parse_tags,

@@ -7,8 +7,8 @@ from tessera.application.errors import ForbiddenError, TicketNotFoundError
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
-from tessera.application.tickets.views import CommentView
-from tessera.domain.access.principal import Principal, can_see
+from tessera.application.views import CommentView
+from tessera.domain.access.principal import Principal
 from tessera.domain.comments.comment import Comment, parse_body
 from tessera.domain.tickets.sla import SlaPolicy
 
@@ -31,7 +31,7 @@ class AddCommentHandler:
         async def attempt() -> CommentView:
             async with self._uow() as uow:
                 ticket = await uow.tickets.get(command.ticket_id)
-                if ticket is None or not can_see(principal, ticket):
+                if ticket is None or not ticket.visible_to(principal):
                     raise TicketNotFoundError(command.ticket_id)
                 now = self._clock.now()
                 comment = Comment.write(

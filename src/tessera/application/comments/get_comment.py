@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tessera.application.comments.list_comments import ListCommentsHandler
 from tessera.application.errors import CommentNotFoundError
-from tessera.application.tickets.views import CommentView
+from tessera.application.views import CommentView
 from tessera.domain.access.principal import Principal
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tessera.application.errors import TicketNotFoundError
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
-from tessera.application.tickets.views import CommentView
-from tessera.domain.access.principal import Principal, can_see
+from tessera.application.views import CommentView
+from tessera.domain.access.principal import Principal
 
 
 class ListCommentsHandler:
@@ -21,7 +21,7 @@ class ListCommentsHandler:
     ) -> list[CommentView]:
         async with self._uow() as uow:
             ticket = await uow.tickets.get(ticket_id)
-            if ticket is None or not can_see(principal, ticket):
+            if ticket is None or not ticket.visible_to(principal):
                 raise TicketNotFoundError(ticket_id)
             thread = await uow.comments.thread(
                 ticket_id, public_only=not principal.is_staff, after_id=after_id, limit=limit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tessera.domain.tickets.values import EmailAddress
+from tessera.domain.access.mailboxes import EmailAddress
 
 
 class MailboxRegistry(Protocol):

@@ -6,8 +6,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from tessera.application.tickets.queries import ListTickets
-from tessera.application.tickets.views import TicketPage, TicketView
+from tessera.application.queries import ListTickets
+from tessera.application.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
 

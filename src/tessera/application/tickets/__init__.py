@@ -1,1 +1,1 @@
-"""Ticket use cases, their commands, queries and views."""
+"""Ticket use cases and their commands."""

@@ -8,7 +8,7 @@ from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import BulkUpdateTickets
 from tessera.application.tickets.update_ticket import ensure_assignable, parse_changes
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.domain.access.principal import Principal, can_work_on_tickets
 from tessera.domain.errors import DomainValidationError, FieldError
 from tessera.domain.tickets.sla import SlaPolicy

@@ -7,19 +7,18 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import CreateTicket
-from tessera.application.tickets.views import TicketView
 from tessera.application.validation import FieldErrors
+from tessera.application.views import TicketView
+from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.access.principal import Principal, same_mailbox
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import Ticket
 from tessera.domain.tickets.values import (
     Description,
-    EmailAddress,
     Priority,
     Tag,
     Title,
     parse_description,
-    parse_email,
     parse_priority,
     parse_tags,
     parse_title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tessera.application.errors import TicketNotFoundError
 from tessera.application.ports.tickets import TicketReader
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.domain.access.principal import Principal, may_see_customer
 
 

@@ -6,11 +6,11 @@ import dataclasses
 
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.tickets import TicketReader
-from tessera.application.tickets.queries import ListTickets
-from tessera.application.tickets.views import TicketPage
+from tessera.application.queries import ListTickets
+from tessera.application.views import TicketPage
+from tessera.domain.access.mailboxes import parse_email
 from tessera.domain.access.principal import Principal, same_mailbox
 from tessera.domain.tickets.sla import SlaPolicy
-from tessera.domain.tickets.values import parse_email
 
 
 class ListTicketsHandler:

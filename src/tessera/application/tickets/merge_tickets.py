@@ -6,7 +6,7 @@ from tessera.application.errors import ForbiddenError, TicketNotFoundError
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.domain.access.principal import Principal, can_work_on_tickets
 from tessera.domain.tickets.sla import SlaPolicy
 

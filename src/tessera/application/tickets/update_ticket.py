@@ -14,8 +14,8 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import UpdateTicket
-from tessera.application.tickets.views import TicketView
 from tessera.application.validation import FieldErrors
+from tessera.application.views import TicketView
 from tessera.domain.access.principal import Principal, can_work_on_tickets
 from tessera.domain.errors import DomainValidationError
 from tessera.domain.tickets.sla import SlaPolicy

@@ -10,10 +10,10 @@ from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.tokens.secret import hash_secret, new_secret
 from tessera.application.tokens.views import IssuedToken, TokenPage, TokenView
 from tessera.application.validation import FieldErrors
+from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.access.principal import Principal, Role, can_administer
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.errors import DomainValidationError
-from tessera.domain.tickets.values import EmailAddress, parse_email
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

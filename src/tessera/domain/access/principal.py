@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import EmailAddress
+from tessera.domain.access.mailboxes import EmailAddress
 
 
 class Role(StrEnum):
@@ -34,12 +33,9 @@ class Principal:
         return self.role in (Role.ADMIN, Role.AGENT)
 
 
-def can_see(principal: Principal, ticket: Ticket) -> bool:
-    """Staff see every ticket; a requester only tickets filed for their own address."""
-    return may_see_customer(principal, ticket.customer_email)
-
-
 def may_see_customer(principal: Principal, customer_email: str) -> bool:
+    """Staff see every customer's tickets; a requester only those filed for their own
+    address."""
     return principal.is_staff or same_mailbox(customer_email, principal.email)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Principal, Role
 from tessera.domain.errors import DomainValidationError
-from tessera.domain.tickets.values import EmailAddress
 
 NAME_MAX = 100
 

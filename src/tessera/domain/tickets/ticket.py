@@ -6,8 +6,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
+from tessera.domain.access.mailboxes import EmailAddress
+from tessera.domain.access.principal import Principal, may_see_customer
+from tessera.domain.comments.comment import Comment
 from tessera.domain.errors import DomainValidationError, TicketClosedError
 from tessera.domain.events import (
     DomainEvent,
@@ -25,14 +28,10 @@ from tessera.domain.tickets.status import Status, ensure_transition
 from tessera.domain.tickets.values import (
     TAGS_MAX,
     Description,
-    EmailAddress,
     Priority,
     Tag,
     Title,
 )
-
-if TYPE_CHECKING:
-    from tessera.domain.comments.comment import Comment
 
 NEW_TICKET_ID: Final = 0  # a ticket not yet stored has no identity; the repository gives one
 
@@ -177,6 +176,10 @@ class Ticket:
                 TicketAssigned, actor=actor, now=now, old=old_assignee, new=self.assignee_id
             )
         return True
+
+    def visible_to(self, principal: Principal) -> bool:
+        """Staff see every ticket; a requester only tickets filed for their own address."""
+        return may_see_customer(principal, self.customer_email)
 
     def delete(self, *, actor: str, now: datetime) -> None:
         self._record(TicketDeleted, actor=actor, now=now)

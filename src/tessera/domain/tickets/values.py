@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from enum import StrEnum
 from typing import NewType
 
@@ -11,7 +10,6 @@ from tessera.domain.errors import DomainValidationError
 
 Title = NewType("Title", str)
 Description = NewType("Description", str)
-EmailAddress = NewType("EmailAddress", str)
 Tag = NewType("Tag", str)
 
 TITLE_MAX = 200
@@ -19,11 +17,8 @@ DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
 TAG_MAX_LENGTH = 50
 TAGS_MAX = 20
-EMAIL_MAX = 254
 
 _TAG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-# Deliberately plain: the HTTP boundary runs a full RFC 5322 check; the domain guards shape.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Priority(StrEnum):
@@ -57,17 +52,6 @@ def parse_description(raw: str) -> Description:
             "description", f"must be {DESCRIPTION_MIN} to {DESCRIPTION_MAX} characters"
         )
     return Description(value)
-
-
-def parse_email(raw: str, *, field: str = "customer_email") -> EmailAddress:
-    """The address in its normal form (docs/security.md): trimmed, Unicode NFC, the domain
-    part lower-cased, the local part otherwise as given. Ownership compares this form
-    exactly; look-alikes of a known address are refused elsewhere (``mailbox_key``)."""
-    value = unicodedata.normalize("NFC", raw.strip())
-    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
-        raise DomainValidationError.single(field, "must be a valid e-mail address")
-    local, _, domain = value.rpartition("@")
-    return EmailAddress(f"{local}@{unicodedata.normalize('NFC', domain.lower())}")
 
 
 def parse_tag(raw: str) -> Tag:

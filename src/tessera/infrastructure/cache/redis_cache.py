@@ -25,7 +25,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from tessera.infrastructure.cache.keys import CacheKeys
-from tessera.infrastructure.messaging.waiting import sleep_unless, wait_any
+from tessera.infrastructure.waiting import sleep_unless, wait_any
 
 logger = logging.getLogger("tessera.cache")
 

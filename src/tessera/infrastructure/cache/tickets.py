@@ -14,8 +14,8 @@ from typing import Protocol
 import orjson
 
 from tessera.application.ports.tickets import TicketReader
-from tessera.application.tickets.queries import ListTickets
-from tessera.application.tickets.views import TicketPage, TicketView
+from tessera.application.queries import ListTickets
+from tessera.application.views import TicketPage, TicketView
 from tessera.infrastructure.cache.local import LocalCache
 from tessera.infrastructure.cache.redis_cache import TOKENS_MESSAGE, RedisTicketCache
 from tessera.infrastructure.cache.stats import CacheStats

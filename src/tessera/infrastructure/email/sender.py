@@ -19,10 +19,10 @@ from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.infrastructure.email.templates import single_line
-from tessera.infrastructure.messaging.waiting import wait_any
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import outgoing_mail
+from tessera.infrastructure.waiting import wait_any
 
 logger = logging.getLogger("tessera.mail")
 

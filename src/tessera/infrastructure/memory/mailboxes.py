@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tessera.domain.access.mailboxes import LookalikeAddressError, mailbox_key
-from tessera.domain.tickets.values import EmailAddress
+from tessera.domain.access.mailboxes import EmailAddress, LookalikeAddressError, mailbox_key
 from tessera.infrastructure.memory.store import MemoryStore, PendingWrites
 
 

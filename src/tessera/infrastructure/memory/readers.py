@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
-from tessera.application.tickets.views import TicketPage, TicketView
+from tessera.application.queries import ListTickets, SlaView, TicketSort
+from tessera.application.views import TicketPage, TicketView
 from tessera.domain.access.principal import same_mailbox
 from tessera.domain.tickets.ticket import Ticket
 from tessera.infrastructure.memory.store import MemoryStore

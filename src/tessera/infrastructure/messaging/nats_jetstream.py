@@ -21,7 +21,7 @@ from nats.js.errors import BadRequestError
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.redis_streams import decode, encode
-from tessera.infrastructure.messaging.waiting import sleep_unless, unless_stopped
+from tessera.infrastructure.waiting import sleep_unless, unless_stopped
 
 logger = logging.getLogger("tessera.events.nats")
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.leases import LeaseStore
-from tessera.infrastructure.messaging.waiting import sleep_unless
+from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera.jobs")
 

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
-from tessera.infrastructure.messaging.waiting import sleep_unless
+from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera.events.redis")
 

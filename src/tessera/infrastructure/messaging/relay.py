@@ -24,10 +24,10 @@ from sqlalchemy import RowMapping, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.ports.events import EventPublisher
-from tessera.infrastructure.messaging.waiting import wait_any
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.mappers import cloud_event_from_row
 from tessera.infrastructure.persistence.tables import outbox
+from tessera.infrastructure.waiting import wait_any
 
 logger = logging.getLogger("tessera.relay")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from tessera.application.tickets.queries import TicketSort
+from tessera.application.queries import TicketSort
 from tessera.domain.errors import DomainValidationError
 
 

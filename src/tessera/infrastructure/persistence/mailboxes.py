@@ -6,8 +6,7 @@ import hashlib
 
 from sqlalchemy import select
 
-from tessera.domain.access.mailboxes import LookalikeAddressError, mailbox_key
-from tessera.domain.tickets.values import EmailAddress
+from tessera.domain.access.mailboxes import EmailAddress, LookalikeAddressError, mailbox_key
 from tessera.infrastructure.persistence.repositories import ConnectionSource
 from tessera.infrastructure.persistence.tables import mailboxes
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates

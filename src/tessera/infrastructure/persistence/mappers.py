@@ -9,20 +9,15 @@ from typing import Any
 from sqlalchemy import RowMapping
 
 from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
+from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment, CommentBody
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import (
-    Description,
-    EmailAddress,
-    Priority,
-    Tag,
-    Title,
-)
+from tessera.domain.tickets.values import Description, Priority, Tag, Title
 
 Row = RowMapping
 

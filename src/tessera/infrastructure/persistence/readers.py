@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tessera.application.tickets.queries import ListTickets, SlaView, TicketSort
-from tessera.application.tickets.views import TicketPage, TicketView
+from tessera.application.queries import ListTickets, SlaView, TicketSort
+from tessera.application.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
 from tessera.infrastructure.persistence.errors import database_errors

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from tessera.infrastructure.messaging.waiting import sleep_unless
 from tessera.infrastructure.persistence.tables import outbox
+from tessera.infrastructure.waiting import sleep_unless
 
 CACHE_REQUESTS = Counter(
     "tessera_cache_requests_total", "Cache lookups by level and result", ["level", "result"]

@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tessera.application.ports.clock import Clock
 from tessera.domain.webhooks.webhook import DeliveryState
 from tessera.infrastructure.clock import SystemClock
-from tessera.infrastructure.messaging.waiting import wait_any
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import webhook_attempts, webhook_deliveries, webhooks
+from tessera.infrastructure.waiting import wait_any
 from tessera.infrastructure.webhooks.signing import HEADER, sign
 from tessera.infrastructure.webhooks.targets import (
     CheckedTransport,

@@ -8,7 +8,7 @@ from typing import Any, Final
 import orjson
 from starlette.responses import Response
 
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.domain.errors import DomainValidationError
 
 _OPTIONS = orjson.OPT_UTC_Z

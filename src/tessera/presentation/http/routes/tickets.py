@@ -7,18 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query
 from starlette.responses import Response
 
-from tessera.application.tickets.commands import (
-    BulkUpdateTickets,
-    CreateTicket,
-    DeleteTicket,
-    UpdateTicket,
-)
-from tessera.application.tickets.queries import (
+from tessera.application.queries import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     ListTickets,
     SlaView,
     TicketSort,
+)
+from tessera.application.tickets.commands import (
+    BulkUpdateTickets,
+    CreateTicket,
+    DeleteTicket,
+    UpdateTicket,
 )
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import Priority

@@ -1,0 +1,1 @@
+"""Reading events back: a ticket's history, and the changes feed of every event."""
