@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
+from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment, CommentBody
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import Description, EmailAddress, Priority, Tag, Title
+from tessera.domain.tickets.values import Description, Priority, Tag, Title
 from tessera.infrastructure.persistence import tables
 from tessera.infrastructure.persistence.mappers import (
     comment_from_row,

@@ -7,7 +7,7 @@ import dataclasses
 import orjson
 import pytest
 
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.presentation.http.rendering import json_response
 from tessera.presentation.http.schemas.tickets import TicketResponse
 from tessera.presentation.http.schemas.views import response_schema

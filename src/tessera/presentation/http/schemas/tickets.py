@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from tessera.application.tickets.views import TicketView
+from tessera.application.views import TicketView
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import (
     DESCRIPTION_MAX,
