@@ -3,26 +3,47 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.events import EventLog
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tessera.application.ports.webhooks import WebhookStore
+from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
+from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
+from tessera.infrastructure.messaging.relay import OutboxRelay
 from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from tessera.infrastructure.webhooks.store import SqlAlchemyWebhookStore
+
+
+async def _nothing_to_sequence() -> None:
+    """The in-memory store appends events to its log as they commit."""
+
+
+class _NoBroker:
+    async def publish(self, events: list[CloudEvent]) -> None:
+        raise AssertionError("the contract suites only sequence the outbox")
 
 
 @dataclass
 class Adapters:
     uow: UnitOfWorkFactory
     reader: TicketReader
+    event_log: EventLog
+    webhooks: WebhookStore
+    # Gives committed events their feed position (the relay's first step on SQL).
+    sequence: Callable[[], Awaitable[None]] = _nothing_to_sequence
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -44,14 +65,29 @@ async def adapters(backend_url: str | None) -> AsyncIterator[Adapters]:
         def memory_uow() -> UnitOfWork:
             return InMemoryUnitOfWork(store)
 
-        yield Adapters(uow=memory_uow, reader=InMemoryTicketReader(store))
+        yield Adapters(
+            uow=memory_uow,
+            reader=InMemoryTicketReader(store),
+            event_log=InMemoryEventLog(store),
+            webhooks=InMemoryWebhookStore(),
+        )
         return
     engine = create_engine(backend_url)
+    relay = OutboxRelay(engine, _NoBroker())
 
     def sql_uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
-    yield Adapters(uow=sql_uow, reader=SqlAlchemyTicketReader(engine))
+    async def sequence() -> None:
+        await relay.sequence()
+
+    yield Adapters(
+        uow=sql_uow,
+        reader=SqlAlchemyTicketReader(engine),
+        event_log=SqlAlchemyEventLog(engine),
+        webhooks=SqlAlchemyWebhookStore(engine),
+        sequence=sequence,
+    )
     await engine.dispose()
 
 
