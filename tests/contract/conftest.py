@@ -1,19 +1,25 @@
-"""One suite per port, run against every adapter: memory, SQLite and PostgreSQL."""
+"""One suite per port, run against every adapter: memory, SQLite and PostgreSQL; in process
+and Redis; in process, Redis Streams and NATS JetStream."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
+from tessera.infrastructure.cache.keys import CacheKeys
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
@@ -25,6 +31,7 @@ from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tessera.infrastructure.webhooks.store import SqlAlchemyWebhookStore
+from tests.support import service_missing
 
 
 async def _nothing_to_sequence() -> None:
@@ -96,3 +103,32 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "contract.db"
     shutil.copy(sqlite_template, path)
     return f"sqlite+aiosqlite:///{path}"
+
+
+REDIS_URL = os.environ.get("TESSERA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass
+class SharedRedis:
+    """The test Redis with a namespace of this test's own (removed afterwards)."""
+
+    client: Redis
+    keys: CacheKeys
+
+
+@pytest.fixture
+async def shared_redis() -> AsyncIterator[SharedRedis]:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except RedisError as error:
+        await client.aclose()
+        service_missing("Redis", f"{type(error).__name__}: {error}")
+    namespace = f"contract-{uuid.uuid4().hex}"
+    try:
+        yield SharedRedis(client=client, keys=CacheKeys(namespace=namespace))
+    finally:
+        stale = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+        if stale:
+            await client.delete(*stale)
+        await client.aclose()
