@@ -64,9 +64,7 @@ class Broker:
         stop = asyncio.Event()
         groups = sorted({c.group for c in self.consumers})
         subscribe = self.subscribe
-        tasks = [
-            asyncio.create_task(subscribe(group).run(stop)) for group in groups if subscribe
-        ]
+        tasks = [asyncio.create_task(subscribe(group).run(stop)) for group in groups if subscribe]
         try:
             yield
         finally:

@@ -108,9 +108,7 @@ async def test_every_group_gets_every_event(broker: Broker) -> None:
     events = [event(1, 1), event(1, 2)]
     async with broker.running():
         await deliver(broker, events)
-        await eventually(
-            lambda: len(audit.handled) == len(mail.handled) == 2, what="both groups"
-        )
+        await eventually(lambda: len(audit.handled) == len(mail.handled) == 2, what="both groups")
     assert [e.id for e in audit.handled] == [e.id for e in mail.handled] == [e.id for e in events]
 
 

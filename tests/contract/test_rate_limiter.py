@@ -22,9 +22,7 @@ def limiter(request: pytest.FixtureRequest) -> RateLimiter:
 
 
 async def test_a_burst_of_capacity_is_allowed_then_refused(limiter: RateLimiter) -> None:
-    decisions = [
-        await limiter.hit("token:1:read", capacity=3, per_seconds=60) for _ in range(4)
-    ]
+    decisions = [await limiter.hit("token:1:read", capacity=3, per_seconds=60) for _ in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert [d.remaining for d in decisions] == [2, 1, 0, 0]
     assert {d.limit for d in decisions} == {3}
