@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -132,3 +133,17 @@ async def shared_redis() -> AsyncIterator[SharedRedis]:
         if stale:
             await client.delete(*stale)
         await client.aclose()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (the OS just handed it out and took it back)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def unreachable_like(url: str, tmp_path: Path) -> str:
+    """A database URL of the same dialect that cannot be reached."""
+    if url.startswith("sqlite"):
+        return f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'nowhere.db'}"
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/test"

@@ -4,7 +4,6 @@ cache) and never an exception."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from tessera.application.ports.health import Health, HealthCheck
 from tessera.infrastructure.cache.health import RedisHealthCheck
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
-from tests.contract.conftest import REDIS_URL
+from tests.contract.conftest import REDIS_URL, closed_port, unreachable_like
 
 
 @dataclass
@@ -25,12 +24,6 @@ class Checks:
     up: HealthCheck
     down: HealthCheck
     when_down: Health
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(
@@ -45,11 +38,10 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str, st
     if request.param == "redis":
         request.getfixturevalue("shared_redis")  # reachable, or the test fails/skips
         return "redis", REDIS_URL, f"redis://127.0.0.1:{closed_port()}/0"
-    if request.param == "sqlite":
-        up: str = request.getfixturevalue("sqlite_url")
-        return "database", up, f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'nowhere.db'}"
-    up = request.getfixturevalue("postgres_url")
-    return "database", up, f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/test"
+    up: str = request.getfixturevalue(
+        "postgres_url" if request.param == "postgres" else "sqlite_url"
+    )
+    return "database", up, unreachable_like(up, tmp_path)
 
 
 @pytest.fixture

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.errors import ServiceUnavailableError
 from tessera.application.ports.leases import LeaseStore
+from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.leases import SqlAlchemyLeaseStore
+from tests.contract.conftest import unreachable_like
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=30)
@@ -58,3 +63,12 @@ async def test_of_many_takers_at_once_exactly_one_wins(engine: AsyncEngine) -> N
         *(leases.acquire("sla", holder=f"x{n}", now=NOW + TTL, ttl=TTL) for n in range(5))
     )
     assert sum(won) == 1
+
+
+async def test_an_unreachable_store_is_unavailable(database_url: str, tmp_path: Path) -> None:
+    down = create_engine(unreachable_like(database_url, tmp_path))
+    try:
+        with pytest.raises(ServiceUnavailableError):
+            await store(down).acquire("sla", holder="a", now=NOW, ttl=TTL)
+    finally:
+        await down.dispose()
