@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.events import EventLog
@@ -52,6 +53,7 @@ class Adapters:
     webhooks: WebhookStore
     # Gives committed events their feed position (the relay's first step on SQL).
     sequence: Callable[[], Awaitable[None]] = _nothing_to_sequence
+    engine: AsyncEngine | None = None  # the SQL adapters' database, for seeding rows
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -95,6 +97,7 @@ async def adapters(backend_url: str | None) -> AsyncIterator[Adapters]:
         event_log=SqlAlchemyEventLog(engine),
         webhooks=SqlAlchemyWebhookStore(engine),
         sequence=sequence,
+        engine=engine,
     )
     await engine.dispose()
 
