@@ -145,8 +145,6 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def unreachable_like(url: str, tmp_path: Path) -> str:
-    """A database URL of the same dialect that cannot be reached."""
-    if url.startswith("sqlite"):
-        return f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'nowhere.db'}"
+def unreachable_database_url() -> str:
+    """PostgreSQL on a port nothing listens on (SQLite has no server to lose)."""
     return f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/test"

@@ -4,26 +4,14 @@ cache) and never an exception."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 from redis.asyncio import Redis
 
-from tessera.application.ports.health import Health, HealthCheck
+from tessera.application.ports.health import CheckResult, Health, HealthCheck
 from tessera.infrastructure.cache.health import RedisHealthCheck
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
-from tests.contract.conftest import REDIS_URL, closed_port, unreachable_like
-
-
-@dataclass
-class Checks:
-    name: str
-    up: HealthCheck
-    down: HealthCheck
-    when_down: Health
+from tests.contract.conftest import REDIS_URL, closed_port, unreachable_database_url
 
 
 @pytest.fixture(
@@ -33,43 +21,52 @@ class Checks:
         pytest.param("redis", marks=pytest.mark.redis),
     ]
 )
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str, str]:
-    """(kind, a reachable URL, an unreachable URL)."""
+def reachable(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(kind, the URL of a running dependency)."""
     if request.param == "redis":
         request.getfixturevalue("shared_redis")  # reachable, or the test fails/skips
-        return "redis", REDIS_URL, f"redis://127.0.0.1:{closed_port()}/0"
-    up: str = request.getfixturevalue(
-        "postgres_url" if request.param == "postgres" else "sqlite_url"
-    )
-    return "database", up, unreachable_like(up, tmp_path)
+        return "redis", REDIS_URL
+    database = "postgres_url" if request.param == "postgres" else "sqlite_url"
+    url: str = request.getfixturevalue(database)
+    return "database", url
 
 
-@pytest.fixture
-async def checks(target: tuple[str, str, str]) -> AsyncIterator[Checks]:
-    kind, up_url, down_url = target
+@pytest.fixture(params=["database", "redis"])
+def unreachable(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(kind, the URL of a dependency that does not answer)."""
+    if request.param == "redis":
+        return "redis", f"redis://127.0.0.1:{closed_port()}/0"
+    return "database", unreachable_database_url()
+
+
+async def _check(check: HealthCheck) -> CheckResult:
+    return await check.check()
+
+
+async def checked(kind: str, url: str) -> tuple[str, Health, str | None]:
     if kind == "redis":
-        up_client, down_client = Redis.from_url(up_url), Redis.from_url(down_url)
-        yield Checks(
-            "redis", RedisHealthCheck(up_client), RedisHealthCheck(down_client), Health.DEGRADED
-        )
-        await up_client.aclose()
-        await down_client.aclose()
-        return
-    up, down = create_engine(up_url), create_engine(down_url)
-    yield Checks("database", DatabaseHealthCheck(up), DatabaseHealthCheck(down), Health.FAILED)
-    await up.dispose()
-    await down.dispose()
+        client = Redis.from_url(url)
+        try:
+            result = await _check(RedisHealthCheck(client))
+        finally:
+            await client.aclose()
+    else:
+        engine = create_engine(url)
+        try:
+            result = await _check(DatabaseHealthCheck(engine))
+        finally:
+            await engine.dispose()
+    return result.name, result.health, result.code
 
 
-async def test_a_dependency_that_answers_is_ok(checks: Checks) -> None:
-    result = await checks.up.check()
-    assert (result.name, result.health, result.code) == (checks.name, Health.OK, None)
+async def test_a_dependency_that_answers_is_ok(reachable: tuple[str, str]) -> None:
+    kind, url = reachable
+    assert await checked(kind, url) == (kind, Health.OK, None)
 
 
 async def test_a_dependency_that_does_not_answer_is_reported_never_raised(
-    checks: Checks,
+    unreachable: tuple[str, str],
 ) -> None:
-    result = await checks.down.check()
-    assert (result.name, result.health) == (checks.name, checks.when_down)
-    assert result.code is not None
-    assert result.code.endswith("unavailable") or result.code == "database_error"
+    kind, url = unreachable
+    expected = Health.DEGRADED if kind == "redis" else Health.FAILED
+    assert await checked(kind, url) == (kind, expected, f"{kind}_unavailable")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +15,7 @@ from tessera.application.errors import ServiceUnavailableError
 from tessera.application.ports.idempotency import ClaimState, IdempotencyStore, StoredAnswer
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.idempotency import SqlAlchemyIdempotencyStore
-from tests.contract.conftest import unreachable_like
+from tests.contract.conftest import unreachable_database_url
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -85,8 +84,8 @@ async def test_of_concurrent_claims_exactly_one_starts(engine: AsyncEngine) -> N
     assert sorted(states) == sorted([ClaimState.STARTED] + [ClaimState.IN_FLIGHT] * 4)
 
 
-async def test_an_unreachable_store_is_unavailable(database_url: str, tmp_path: Path) -> None:
-    down = create_engine(unreachable_like(database_url, tmp_path))
+async def test_an_unreachable_store_is_unavailable() -> None:
+    down = create_engine(unreachable_database_url())
     try:
         with pytest.raises(ServiceUnavailableError):
             await claim(store(down))

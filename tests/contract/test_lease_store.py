@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,7 +13,7 @@ from tessera.application.errors import ServiceUnavailableError
 from tessera.application.ports.leases import LeaseStore
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.leases import SqlAlchemyLeaseStore
-from tests.contract.conftest import unreachable_like
+from tests.contract.conftest import unreachable_database_url
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=30)
@@ -65,8 +64,8 @@ async def test_of_many_takers_at_once_exactly_one_wins(engine: AsyncEngine) -> N
     assert sum(won) == 1
 
 
-async def test_an_unreachable_store_is_unavailable(database_url: str, tmp_path: Path) -> None:
-    down = create_engine(unreachable_like(database_url, tmp_path))
+async def test_an_unreachable_store_is_unavailable() -> None:
+    down = create_engine(unreachable_database_url())
     try:
         with pytest.raises(ServiceUnavailableError):
             await store(down).acquire("sla", holder="a", now=NOW, ttl=TTL)
