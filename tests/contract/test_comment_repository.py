@@ -76,3 +76,39 @@ async def test_the_same_customers_merged_in_replies_stay_readable_to_them(
 async def test_a_look_alike_of_the_customer_is_another_customer(adapters: Adapters) -> None:
     target = await merged_threads(adapters, source_customer="Ada@example.com")
     assert await thread(adapters, target, public_only=True) == ["target reply"]
+
+
+async def test_a_thread_pages_oldest_first_and_reads_back_as_written(adapters: Adapters) -> None:
+    policy = SlaPolicy()
+    ticket = make_ticket()
+    async with adapters.uow() as uow:
+        await uow.tickets.add(ticket)
+        for n in range(5):
+            comment = Comment.write(
+                ticket_id=ticket.id,
+                author=AGENT,
+                body=parse_body(f"reply {n}"),
+                public=n != 2,
+                now=ticket.created_at,
+            )
+            await uow.comments.add(comment)
+            ticket.add_comment(comment, actor=AGENT.actor, now=ticket.created_at, sla=policy)
+        await uow.tickets.save(ticket)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        first = await uow.comments.thread(ticket.id, public_only=False, after_id=0, limit=2)
+        rest = await uow.comments.thread(
+            ticket.id, public_only=False, after_id=first[-1].id, limit=10
+        )
+        public = await uow.comments.thread(ticket.id, public_only=True, after_id=0, limit=10)
+    assert [c.body for c in first + rest] == [f"reply {n}" for n in range(5)]
+    assert [c.body for c in public] == ["reply 0", "reply 1", "reply 3", "reply 4"]
+    written = first[0]
+    assert (written.ticket_id, written.author_id, written.author_role, written.public) == (
+        ticket.id,
+        AGENT.token_id,
+        AGENT.role,
+        True,
+    )
+    assert written.created_at == ticket.created_at
+    assert written.created_at.tzinfo is not None

@@ -1,0 +1,136 @@
+"""EventPublisher contract (in process, Redis Streams, NATS JetStream): every published event
+reaches every consumer group at least once, each ticket's events in order; an event whose
+handling failed is handed over again (by the broker, or in process by the relay publishing it
+once more); an event published twice is handled once per group."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tessera.application.events.cloudevents import CloudEvent
+from tessera.infrastructure.messaging.dispatcher import ConsumerFailedError
+from tessera.infrastructure.persistence.engine import create_engine
+from tests.contract.brokers import NATS_URL, Broker, Recorder, event, in_process, nats_jetstream
+from tests.contract.brokers import redis_streams as redis_broker
+from tests.contract.conftest import SharedRedis
+from tests.support import service_missing
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+async def engine(sqlite_url: str) -> AsyncIterator[AsyncEngine]:
+    """The consumers' side: processed events and failure counts (SQLite is enough here)."""
+    engine = create_engine(sqlite_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "in-process",
+        pytest.param("redis-streams", marks=[pytest.mark.broker, pytest.mark.redis]),
+        pytest.param("nats", marks=pytest.mark.broker),
+    ]
+)
+def transport(request: pytest.FixtureRequest) -> tuple[str, SharedRedis | None]:
+    if request.param == "redis-streams":
+        return request.param, request.getfixturevalue("shared_redis")
+    if request.param == "nats":
+        _require_nats()
+    return request.param, None
+
+
+@pytest.fixture
+async def broker(
+    transport: tuple[str, SharedRedis | None], engine: AsyncEngine
+) -> AsyncIterator[Broker]:
+    kind, shared = transport
+    if kind == "in-process":
+        yield in_process(engine)
+    elif shared is not None:
+        yield redis_broker(engine, shared)
+    else:
+        async with nats_jetstream(engine) as broker:
+            yield broker
+
+
+def _require_nats() -> None:
+    host, port = NATS_URL.removeprefix("nats://").rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+    except OSError as error:
+        service_missing("NATS", f"{type(error).__name__}: {error}")
+
+
+async def eventually(condition: Callable[[], bool], *, what: str, within: float = 20) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {within} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def deliver(broker: Broker, events: list[CloudEvent]) -> None:
+    """Publish as the relay does: a failed publish keeps the events and tries them again."""
+    for _ in range(10):
+        try:
+            await broker.publisher.publish(events)
+        except ConsumerFailedError:
+            continue
+        return
+    pytest.fail("the events were never accepted")
+
+
+async def test_every_event_arrives_once_in_ticket_order(broker: Broker) -> None:
+    audit = Recorder("audit")
+    broker.consumers.append(audit)
+    events = [event(ticket, sequence) for sequence in range(1, 6) for ticket in (1, 2, 3)]
+    async with broker.running():
+        await deliver(broker, events[:9])
+        await deliver(broker, events[9:])
+        await eventually(lambda: len(audit.handled) >= len(events), what="every event")
+    assert sorted(e.id for e in audit.handled) == sorted(e.id for e in events)
+    for ticket in (1, 2, 3):
+        order = [e.sequence for e in audit.handled if e.ticket_id == ticket]
+        assert order == [1, 2, 3, 4, 5]
+
+
+async def test_every_group_gets_every_event(broker: Broker) -> None:
+    audit, mail = Recorder("audit"), Recorder("mail")
+    broker.consumers.extend([audit, mail])
+    events = [event(1, 1), event(1, 2)]
+    async with broker.running():
+        await deliver(broker, events)
+        await eventually(lambda: len(audit.handled) == len(mail.handled) == 2, what="both groups")
+    assert [e.id for e in audit.handled] == [e.id for e in mail.handled] == [e.id for e in events]
+
+
+async def test_an_event_whose_handling_failed_is_handed_over_again(broker: Broker) -> None:
+    first, second = event(1, 1), event(2, 1)
+    audit = Recorder("audit", failing={first.id})
+    broker.consumers.append(audit)
+    async with broker.running():
+        await deliver(broker, [first, second])
+        await eventually(lambda: len(audit.handled) == 2, what="the failed event again")
+    assert audit.attempts == {first.id: 2, second.id: 1}
+    assert {e.id for e in audit.handled} == {first.id, second.id}
+
+
+async def test_an_event_published_twice_is_handled_once_per_group(broker: Broker) -> None:
+    twice, after = event(1, 1), event(1, 2)
+    audit = Recorder("audit")
+    broker.consumers.append(audit)
+    async with broker.running():
+        await deliver(broker, [twice])
+        await eventually(lambda: len(audit.handled) == 1, what="the first event")
+        await deliver(broker, [twice, after])
+        await eventually(lambda: after.id in audit.attempts, what="the event after it")
+    assert [e.id for e in audit.handled] == [twice.id, after.id]
+    assert audit.attempts[twice.id] == 1
