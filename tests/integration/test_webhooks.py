@@ -152,6 +152,8 @@ async def test_out_of_attempts_is_dead_until_redelivered(
     assert [a.status_code for a in delivered.attempt_log] == [500, 500, 500, 200]
 
 
+# Asserts that the fast target is served within a second: run alone, after the parallel run.
+@pytest.mark.timing
 async def test_a_hanging_target_does_not_hold_up_another(
     tessera: Container, receiver: Receiver
 ) -> None:
