@@ -24,6 +24,8 @@ from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import ADMIN_SECRET
 from tests.servers import ThrowawayServer
 
+pytestmark = pytest.mark.redis
+
 AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
 NEW = {"title": "Cached", "description": "Read many times.", "customer_email": "a@example.com"}
 
