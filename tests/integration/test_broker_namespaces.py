@@ -22,7 +22,7 @@ from tests.integration.event_harness import (
 from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
 from tests.support import as_text
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
 @pytest.fixture(params=BROKERS)

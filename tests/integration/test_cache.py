@@ -109,6 +109,7 @@ async def test_a_slow_reader_never_leaves_an_older_version_in_the_cache(
         await l2._client.aclose()
 
 
+@pytest.mark.slow
 async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
     client_and_container: tuple[httpx.AsyncClient, Container], throwaway_redis: ThrowawayServer
 ) -> None:

@@ -17,7 +17,7 @@ from tests.integration.event_harness import ADMIN, Recorder, Worker, eventually,
 from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
 from tests.support import truncate_all
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 MAX_DELIVERIES = 3
 

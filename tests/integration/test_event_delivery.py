@@ -24,7 +24,7 @@ from tests.integration.event_harness import (
 from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
 from tests.support import truncate_all
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture
