@@ -46,7 +46,7 @@ format: install ## Format and fix what ruff can
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-types: install ## mypy --strict
+types: install ## mypy --strict over src/ and tests/
 	$(RUN) mypy
 
 layers: install ## The layer rules (import-linter)
