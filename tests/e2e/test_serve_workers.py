@@ -17,6 +17,7 @@ from tessera.bootstrap import cli
 from tessera.bootstrap.settings import load_settings
 
 
+@pytest.mark.slow  # a fresh interpreter imports all of Tessera before it refuses
 def test_more_than_one_worker_without_redis_is_refused_with_one_line_saying_why(
     tmp_path: Path,
 ) -> None:
