@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 DB_CHECK_URL ?= sqlite:///.db-check.sqlite
 
-.PHONY: help install run test test-fast lint format types layers db-check bench bench-search check clean
+.PHONY: help install install-run run test test-fast lint format types layers db-check bench bench-search check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,11 +18,18 @@ help: ## List the targets
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-install: $(if $(findstring .tools,$(UV)),.tools/bin/uv) ## Install Tessera and its tools into .venv (from uv.lock)
+UV_BOOTSTRAP := $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+
+install: $(UV_BOOTSTRAP) ## Install Tessera and its dev tools into .venv (from uv.lock)
 	$(UV) sync --frozen
 
-run: install ## Serve the API on 127.0.0.1:8000 with the embedded default (SQLite)
-	$(RUN) tessera serve
+# Running needs no dev tools: install only Tessera's own dependencies (--inexact leaves
+# the dev tools of an earlier `make install` in place rather than removing them).
+install-run: $(UV_BOOTSTRAP)
+	$(UV) sync --frozen --no-dev --inexact
+
+run: install-run ## Serve the API on 127.0.0.1:8000 with the embedded default (SQLite)
+	$(UV) run --no-sync tessera serve
 
 test: install ## Run every test (unit, contract, integration, e2e) with coverage
 	$(RUN) pytest -n $(PYTEST_WORKERS) -m "not timing" --cov --cov-report=
@@ -39,7 +46,7 @@ format: install ## Format and fix what ruff can
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
 
-types: install ## mypy --strict
+types: install ## mypy --strict over src/ and tests/
 	$(RUN) mypy
 
 layers: install ## The layer rules (import-linter)

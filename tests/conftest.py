@@ -28,6 +28,14 @@ from tests.support import (
 # 3.11 bug ("AST constructor recursion depth mismatch").
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects, so the marker can be selected on
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts a Redis of its own needs a Redis server: mark it ``redis``."""
+    for item in items:
+        if "throwaway_redis" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+
+
 @pytest.fixture(scope="session")
 def worker_id_name(request: pytest.FixtureRequest) -> str:
     worker = getattr(request.config, "workerinput", {}).get("workerid", "main")

@@ -106,6 +106,13 @@ def nats_command(port: int, workdir: Path) -> list[str]:
     return [executable("nats-server"), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)]
 
 
+# The two real brokers, as fixture parameters: Redis Streams needs a Redis server as well.
+BROKERS = [
+    pytest.param("redis", marks=[pytest.mark.broker, pytest.mark.redis]),
+    pytest.param("nats", marks=pytest.mark.broker),
+]
+
+
 class TesseraProcess:
     """``tessera serve`` in its own process on a free port (real uvicorn)."""
 

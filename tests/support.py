@@ -119,3 +119,8 @@ def make_ticket(
         now=now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
         sla=sla or SlaPolicy(),
     )
+
+
+def as_text(reply: bytes | str) -> str:
+    """A Redis reply as text: redis-py types keys and values as bytes or str."""
+    return reply.decode() if isinstance(reply, bytes) else reply

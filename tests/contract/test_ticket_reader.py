@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -35,15 +36,11 @@ async def walk(adapters: Adapters, query: ListTickets) -> list[int]:
     seen: list[int] = []
     cursor = None
     while True:
-        page = await adapters.reader.list(ListTickets(**{**_fields(query), "cursor": cursor}))
+        page = await adapters.reader.list(dataclasses.replace(query, cursor=cursor))
         seen += [t.id for t in page.items]
         cursor = page.next_cursor
         if cursor is None:
             return seen
-
-
-def _fields(query: ListTickets) -> dict[str, object]:
-    return {f: getattr(query, f) for f in query.__dataclass_fields__}
 
 
 @pytest.mark.parametrize("sort", list(TicketSort))

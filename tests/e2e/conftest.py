@@ -55,7 +55,7 @@ class Api:
 def settings_for(database_url: str) -> Settings:
     return Settings(
         env=Environment.TEST,
-        bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+        bootstrap_admin_token=ADMIN_SECRET,
         database=DatabaseSettings(url=database_url),
     )
 

@@ -10,11 +10,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import ADMIN_SECRET
 from tests.servers import TesseraProcess
 
 
+@pytest.mark.slow  # a real server started, loaded and stopped
 def test_a_request_in_flight_at_sigterm_completes(tmp_path: Path) -> None:
     database = tmp_path / "tessera.db"
     env = {

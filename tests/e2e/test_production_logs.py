@@ -24,6 +24,7 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+@pytest.mark.slow  # a real production serve, started and stopped
 @pytest.mark.parametrize("supplied", [True, False], ids=["supplied-token", "generated-token"])
 def test_production_stdout_and_stderr_are_json_lines_only(tmp_path: Path, supplied: bool) -> None:
     database = tmp_path / "tessera.db"

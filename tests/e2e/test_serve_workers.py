@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from tessera.bootstrap import cli
 from tessera.bootstrap.settings import load_settings
 
 
+@pytest.mark.slow  # a fresh interpreter imports all of Tessera before it refuses
 def test_more_than_one_worker_without_redis_is_refused_with_one_line_saying_why(
     tmp_path: Path,
 ) -> None:
@@ -54,7 +56,7 @@ def test_two_workers_with_redis_pass_the_check_and_reach_uvicorn(
     # Only the check is under test: a real start of two uvicorn workers proves nothing more
     # about it, and on a busy machine the supervisor's 5 s health check can kill them first.
     started: list[dict[str, Any]] = []
-    monkeypatch.setattr(cli.uvicorn, "run", lambda app, **options: started.append(options))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
     monkeypatch.setenv("TESSERA_REDIS_URL", "redis://127.0.0.1:6379/0")
     load_settings.cache_clear()
     try:

@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.conftest import ADMIN_SECRET
 from tests.servers import TesseraProcess, ThrowawayServer, redis_command
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timing]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.timing]
 
 AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
 

@@ -14,6 +14,8 @@ import pytest
 from tests.e2e.conftest import ADMIN_SECRET
 from tests.servers import TesseraProcess
 
+pytestmark = pytest.mark.slow  # each test starts a real server
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:

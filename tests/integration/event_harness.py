@@ -116,7 +116,7 @@ async def insert_synthetic_events(
     ]
     async with engine.begin() as conn:
         await conn.execute(insert(outbox), rows)
-    return {row["event_id"] for row in rows}
+    return {str(row["event_id"]) for row in rows}
 
 
 def in_ticket_order(events: list[CloudEvent]) -> dict[int, list[int]]:

@@ -22,7 +22,7 @@ def replica_settings(database_url: str, redis_url: str, *, namespace: str = "tes
     return Settings(
         env=Environment.TEST,
         namespace=namespace,
-        bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+        bootstrap_admin_token=ADMIN_SECRET,
         database=DatabaseSettings(url=database_url),
         redis_url=redis_url,
     )

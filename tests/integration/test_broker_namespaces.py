@@ -19,12 +19,13 @@ from tests.integration.event_harness import (
     insert_synthetic_events,
     worker_settings,
 )
-from tests.servers import ThrowawayServer, nats_command, redis_command
+from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
+from tests.support import as_text
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
-@pytest.fixture(params=["redis", "nats"])
+@pytest.fixture(params=BROKERS)
 async def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "redis":
         server = ThrowawayServer("redis-server", redis_command, tmp_path)
@@ -49,7 +50,7 @@ async def _broker_names(broker_url: str) -> set[str]:
     if broker_url.startswith("redis://"):
         client = Redis.from_url(broker_url)
         try:
-            streams = {key.decode() for key in await client.keys("*")}
+            streams = {as_text(key) for key in await client.keys("*")}
             groups = {
                 group["name"].decode()
                 for stream in streams
@@ -63,9 +64,11 @@ async def _broker_names(broker_url: str) -> set[str]:
         js = connection.jetstream()
         names: set[str] = set()
         for stream in await js.streams_info():
-            names.add(stream.config.name)
+            stream_name = stream.config.name
+            assert stream_name is not None  # the server names every stream it reports
+            names.add(stream_name)
             names.update(stream.config.subjects or [])
-            names.update(c.name for c in await js.consumers_info(stream.config.name))
+            names.update(c.name for c in await js.consumers_info(stream_name))
     finally:
         await connection.close()
     return names

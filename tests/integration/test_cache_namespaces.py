@@ -15,6 +15,7 @@ from tessera.infrastructure.cache.keys import SCHEMA_VERSION, CacheKeys
 from tessera.infrastructure.cache.redis_cache import RedisTicketCache
 from tests.integration.replicas import NEW, replica, replica_settings
 from tests.servers import ThrowawayServer
+from tests.support import as_text
 
 pytestmark = [pytest.mark.redis]
 
@@ -60,8 +61,8 @@ async def test_two_deployments_on_one_redis_never_see_each_others_data(
         assert (await one.get(url)).json()["title"] == "First's"
 
         probe = Redis.from_url(redis_url)
-        keys = [key.decode() for key in await probe.keys("*")]
-        channels = [channel.decode() for channel in await probe.pubsub_channels()]
+        keys = [as_text(key) for key in await probe.keys("*")]
+        channels = [as_text(channel) for channel in await probe.pubsub_channels()]
         await probe.aclose()
     assert keys and channels
     assert all(name.startswith(("one:", "two:")) for name in [*keys, *channels]), (
@@ -97,7 +98,7 @@ async def test_a_cache_entry_of_another_schema_version_is_not_served(
         current = CacheKeys().ticket(ticket["id"])
         cached = await probe.get(current)  # this version's entry: "<stamp>|<view>"
         assert cached is not None
-        view = orjson.loads(cached.partition(b"|")[2])
+        view = orjson.loads(as_text(cached).partition("|")[2])
         await probe.delete(current)
         await write(probe, ticket["id"], orjson.dumps({**view, "title": "Another shape"}))
 

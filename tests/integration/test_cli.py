@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import structlog
-from click.testing import Result
 from pydantic import ValidationError
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tessera.bootstrap.cli import app
 from tessera.bootstrap.settings import Environment, Settings, load_settings
@@ -130,12 +129,12 @@ def test_a_weak_bootstrap_token_is_refused_outside_development(
 
 @pytest.mark.parametrize("token", ["admin", "a" * 40, "password" * 4])
 def test_weak_tokens_pass_in_development_only(token: str) -> None:
-    Settings(env=Environment.DEVELOPMENT, bootstrap_admin_token=token)  # type: ignore[arg-type]
+    Settings(env=Environment.DEVELOPMENT, bootstrap_admin_token=token)
     with pytest.raises(ValidationError, match="too weak"):
-        Settings(env=Environment.PRODUCTION, bootstrap_admin_token=token)  # type: ignore[arg-type]
+        Settings(env=Environment.PRODUCTION, bootstrap_admin_token=token)
 
 
 def test_a_random_hex_token_is_strong_enough() -> None:
     token = "3f9a0c7be1d24856a9f0c3b7e2d1468a"
-    settings = Settings(env=Environment.PRODUCTION, bootstrap_admin_token=token)  # type: ignore[arg-type]
+    settings = Settings(env=Environment.PRODUCTION, bootstrap_admin_token=token)
     assert settings.bootstrap_admin_token is not None

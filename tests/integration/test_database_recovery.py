@@ -54,7 +54,7 @@ async def test_503_while_the_database_is_gone_and_recovery_without_restart(
     container = build_container(
         Settings(
             env=Environment.TEST,
-            bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+            bootstrap_admin_token=ADMIN_SECRET,
             database=DatabaseSettings(url=postgres_url),
         )
     )
@@ -92,7 +92,7 @@ async def test_a_keyed_post_while_the_database_is_gone_is_503_and_runs_once_it_i
     container = build_container(
         Settings(
             env=Environment.TEST,
-            bootstrap_admin_token=ADMIN_SECRET,  # type: ignore[arg-type]
+            bootstrap_admin_token=ADMIN_SECRET,
             database=DatabaseSettings(url=postgres_url),
         )
     )

@@ -14,10 +14,10 @@ import pytest
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.tickets.commands import CreateTicket, UpdateTicket
 from tests.integration.event_harness import ADMIN, Recorder, Worker, eventually, worker_settings
-from tests.servers import ThrowawayServer, nats_command, redis_command
+from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
 from tests.support import truncate_all
 
-pytestmark = [pytest.mark.postgres, pytest.mark.broker]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 MAX_DELIVERIES = 3
 
@@ -43,7 +43,7 @@ async def pg_url(postgres_database: str) -> str:
     return postgres_database
 
 
-@pytest.fixture(params=["embedded", "redis", "nats"])
+@pytest.fixture(params=["embedded", *BROKERS])
 async def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | None]:
     if request.param == "embedded":
         yield None

@@ -21,10 +21,10 @@ from tests.integration.event_harness import (
     insert_synthetic_events,
     worker_settings,
 )
-from tests.servers import ThrowawayServer, nats_command, redis_command
+from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
 from tests.support import truncate_all
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ async def pg_url(postgres_database: str) -> str:
     return postgres_database
 
 
-@pytest.fixture(params=["redis", "nats"])
+@pytest.fixture(params=BROKERS)
 async def broker(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[ThrowawayServer, str]]:
@@ -139,7 +139,7 @@ async def test_two_relays_and_two_workers_handle_5000_events_once_per_group(
         assert one.recorders[group].seen and two.recorders[group].seen
     async with engine.connect() as conn:
         unpublished = await conn.scalar(select(func.count()).where(outbox.c.published_at.is_(None)))
-        marked = dict(
+        marked: dict[str, int] = dict(
             (
                 await conn.execute(
                     select(processed_events.c.consumer_group, func.count()).group_by(

@@ -8,6 +8,7 @@ import dataclasses
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from tessera.application.ports.idempotency import ClaimState
@@ -27,6 +28,7 @@ NEW = {"title": "Twice", "description": "Sent, then sent again.", "customer_emai
 LEASE = timedelta(seconds=30)
 
 
+@pytest.mark.slow
 async def test_a_retry_after_the_lease_of_a_dead_request_runs_it(database_url: str) -> None:
     clock = FrozenClock()
     container = build_container(settings_for(database_url), overrides=Overrides(clock=clock))

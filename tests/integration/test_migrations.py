@@ -61,6 +61,7 @@ async def runs(engine: AsyncEngine) -> list[tuple[str, str | None, RunState]]:
     return [(r.direction, r.to_revision, r.state) for r in reversed(records)]
 
 
+@pytest.mark.slow
 async def test_stairway_every_revision_goes_up_and_down_one_at_a_time(
     empty_engine: AsyncEngine,
 ) -> None:

@@ -20,7 +20,7 @@ from tessera.infrastructure.persistence.engine import create_engine
 from tests.integration.event_harness import Recorder
 from tests.servers import ThrowawayServer, nats_command
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.slow]  # each consumes for 6-7 s
 
 GROUPS = ("audit", "exports", "mail", "webhooks")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from redis.asyncio import Redis
 
 from tessera.infrastructure.ratelimit.buckets import RedisBuckets
 from tests.servers import ThrowawayServer
+
+pytestmark = pytest.mark.redis
 
 
 async def test_replicas_share_one_bucket_and_fall_back_when_redis_is_gone(

@@ -121,6 +121,7 @@ async def test_a_500_is_retried_until_it_succeeds(tessera: Container, receiver: 
     assert len(receiver.at("/flaky")) == 3
 
 
+@pytest.mark.slow  # the target holds each attempt until its timeout
 async def test_a_timeout_is_retried(tessera: Container, receiver: Receiver) -> None:
     receiver.script["/slow"] = [0, 200]  # hangs past the 1 s timeout, then answers
     hook = await _subscribe(tessera, f"{receiver.base_url}/slow")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import ThrowawayServer, nats_command, redis_command, wait_until
+from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command, wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -23,7 +23,7 @@ GRACE_SECONDS = 3
 MARGIN_SECONDS = 7
 
 
-@pytest.fixture(params=["redis", "nats"])
+@pytest.fixture(params=BROKERS)
 def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "redis":
         server = ThrowawayServer("redis-server", redis_command, tmp_path)
