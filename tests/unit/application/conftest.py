@@ -1,4 +1,4 @@
-"""Use cases over the in-memory adapters, wired by the same function as production."""
+"""Use cases over the in-memory adapters, wired by the same registry as production."""
 
 from __future__ import annotations
 
