@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,9 +20,6 @@ class Messaging:
     # built) and keeps their dead letters.
     dispatcher: ConsumerDispatcher
     consumers: list[EventConsumer] = field(default_factory=list)
-    # Set after each commit that wrote events: the relay then looks at once, not at its
-    # next poll.
-    relay_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_messaging(events: EventSettings, *, engine: AsyncEngine) -> Messaging:
