@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pydantic_settings import BaseSettings
 
-from tessera.bootstrap.container import build_memory_services
+from tessera.bootstrap.memory import build_memory_services
 from tessera.bootstrap.settings import Settings
 from tessera.domain.events import EVENTS_BY_TYPE
 from tessera.infrastructure.messaging.nats_jetstream import NatsConnection

@@ -1,4 +1,4 @@
-"""The use cases the outside world may call, gathered for the presentation layer."""
+"""The use cases the outside world may call, and the one place that builds them over ports."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from tessera.application.consumers.dead_letters import (
     ReplayDeadLetterHandler,
 )
 from tessera.application.feed.read_events import GetHistoryHandler, ReadFeedHandler
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.dead_letters import DeadLetterStore
+from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.tickets import TicketReader
+from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.ports.webhooks import WebhookStore
 from tessera.application.tickets.bulk_update import BulkUpdateHandler
 from tessera.application.tickets.create_ticket import CreateTicketHandler
 from tessera.application.tickets.delete_ticket import DeleteTicketHandler
@@ -34,6 +40,7 @@ from tessera.application.webhooks.manage_webhooks import (
     ListWebhooksHandler,
     RedeliverHandler,
 )
+from tessera.domain.tickets.sla import SlaPolicy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,3 +70,47 @@ class Services:
     list_dead_letters: ListDeadLettersHandler
     replay_dead_letter: ReplayDeadLetterHandler
     health_checks: tuple[HealthCheck, ...] = ()
+
+
+def build_services(
+    *,
+    uow: UnitOfWorkFactory,
+    reader: TicketReader,
+    event_log: EventLog,
+    webhooks: WebhookStore,
+    dead_letters: DeadLetterStore,
+    clock: Clock,
+    sla: SlaPolicy,
+    allow_private_webhooks: bool = False,
+    health_checks: tuple[HealthCheck, ...] = (),
+) -> Services:
+    """The use cases over whichever adapters the caller chose (production or in memory)."""
+    return Services(
+        authenticate=AuthenticateHandler(uow=uow),
+        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
+        get_ticket=GetTicketHandler(reader=reader),
+        list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
+        update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
+        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
+        issue_token=IssueTokenHandler(uow=uow, clock=clock),
+        list_tokens=ListTokensHandler(uow=uow),
+        revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
+        add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla),
+        list_comments=ListCommentsHandler(uow=uow),
+        get_comment=GetCommentHandler(thread=ListCommentsHandler(uow=uow)),
+        merge_tickets=MergeTicketsHandler(uow=uow, clock=clock, sla=sla),
+        bulk_update=BulkUpdateHandler(uow=uow, clock=clock, sla=sla),
+        detect_breaches=DetectBreachesHandler(uow=uow, reader=reader, clock=clock),
+        create_webhook=CreateWebhookHandler(
+            store=webhooks, clock=clock, allow_private=allow_private_webhooks
+        ),
+        list_webhooks=ListWebhooksHandler(store=webhooks),
+        delete_webhook=DeleteWebhookHandler(store=webhooks),
+        list_deliveries=ListDeliveriesHandler(store=webhooks),
+        redeliver=RedeliverHandler(store=webhooks, clock=clock),
+        ticket_history=GetHistoryHandler(log=event_log),
+        event_feed=ReadFeedHandler(log=event_log),
+        list_dead_letters=ListDeadLettersHandler(store=dead_letters),
+        replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters),
+        health_checks=health_checks,
+    )

@@ -12,9 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
-
 from tessera.application.ports.events import BackgroundTask, EventPublisher
+from tessera.bootstrap.overrides import RedisOpener, open_redis
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.in_process import InProcessPublisher
 from tessera.infrastructure.messaging.nats_jetstream import (
@@ -52,14 +51,19 @@ class UnsupportedBrokerError(ValueError):
 
 
 def event_transport(
-    broker_url: str | None, dispatcher: ConsumerDispatcher, *, namespace: str = "tessera"
+    broker_url: str | None,
+    dispatcher: ConsumerDispatcher,
+    *,
+    namespace: str = "tessera",
+    open_redis: RedisOpener = open_redis,
 ) -> EventTransport:
-    """``namespace`` prefixes every stream, subject and consumer group name on the broker."""
+    """``namespace`` prefixes every stream, subject and consumer group name on the broker;
+    the returned ``close`` closes the broker client it opened."""
     if not broker_url:
         return EventTransport(publisher=InProcessPublisher(dispatcher))
     scheme = broker_url.partition("://")[0].lower()
     if scheme in ("redis", "rediss"):
-        client = Redis.from_url(broker_url, socket_timeout=5, socket_connect_timeout=2)
+        client = open_redis(broker_url, socket_timeout=5, socket_connect_timeout=2)
         return EventTransport(
             publisher=RedisStreamPublisher(client, namespace=namespace),
             subscriptions=[

@@ -1,4 +1,4 @@
-"""Use cases over the in-memory adapters, wired by the same function as production."""
+"""Use cases over the in-memory adapters, wired by the same registry as production."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from tessera.application.services import Services
 from tessera.application.tokens.manage_tokens import IssueToken
-from tessera.bootstrap.container import build_memory_services
+from tessera.bootstrap.memory import build_memory_services
 from tessera.domain.access.principal import Principal
 from tessera.infrastructure.memory.store import MemoryStore
 from tests.support import FrozenClock

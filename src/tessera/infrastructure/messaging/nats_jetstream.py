@@ -81,6 +81,11 @@ class NatsConnection:
         except BadRequestError:  # exists with another configuration: keep it
             logger.info("using the existing JetStream stream %s", self.stream)
 
+    @property
+    def is_open(self) -> bool:
+        """True while a connection to the server is open (until ``close``)."""
+        return self._client is not None and not self._client.is_closed
+
     async def close(self) -> None:
         """Close at once. Not ``drain``: every publish already awaited its ack and every
         message was acked or nak'd, so there is nothing to flush, and draining a pull

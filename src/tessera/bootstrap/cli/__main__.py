@@ -1,0 +1,5 @@
+"""``python -m tessera.bootstrap.cli``: the ``tessera`` command."""
+
+from tessera.bootstrap.cli import main
+
+main()

@@ -1,0 +1,35 @@
+"""The use cases over the in-memory adapters: the application's unit tests run on these."""
+
+from __future__ import annotations
+
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.unit_of_work import UnitOfWork
+from tessera.application.services import Services, build_services
+from tessera.domain.tickets.sla import SlaPolicy
+from tessera.infrastructure.memory.dead_letters import InMemoryDeadLetterStore
+from tessera.infrastructure.memory.event_log import InMemoryEventLog
+from tessera.infrastructure.memory.readers import InMemoryTicketReader
+from tessera.infrastructure.memory.store import MemoryStore
+from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
+from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
+
+
+def build_memory_services(
+    *, clock: Clock, sla: SlaPolicy | None = None
+) -> tuple[Services, MemoryStore]:
+    """The same registry as production (``build_services``), over one memory store."""
+    store = MemoryStore()
+
+    def uow() -> UnitOfWork:
+        return InMemoryUnitOfWork(store)
+
+    services = build_services(
+        uow=uow,
+        reader=InMemoryTicketReader(store),
+        event_log=InMemoryEventLog(store),
+        webhooks=InMemoryWebhookStore(),
+        dead_letters=InMemoryDeadLetterStore(),
+        clock=clock,
+        sla=sla or SlaPolicy(),
+    )
+    return services, store

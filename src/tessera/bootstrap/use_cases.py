@@ -1,0 +1,91 @@
+"""The use cases over the chosen adapters, with the cache and tracing decorators applied."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tessera.application.ports.clock import Clock
+from tessera.application.ports.dead_letters import DeadLetterStore
+from tessera.application.ports.health import HealthCheck
+from tessera.application.services import Services, build_services
+from tessera.application.tokens.authenticate import BootstrapAdminHandler
+from tessera.bootstrap.caching import Caches
+from tessera.bootstrap.persistence import Persistence
+from tessera.bootstrap.settings import SlaSettings, WebhookSettings
+from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
+from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
+from tessera.infrastructure.cache.tickets import CachedTicketReader
+from tessera.infrastructure.cache.tokens import (
+    CachingAuthenticateHandler,
+    InvalidatingRevokeTokenHandler,
+)
+from tessera.infrastructure.telemetry.tracing import traced_services
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UseCases:
+    services: Services
+    bootstrap_admin: BootstrapAdminHandler
+
+
+def build_use_cases(
+    webhooks: WebhookSettings,
+    *,
+    persistence: Persistence,
+    caches: Caches,
+    dead_letters: DeadLetterStore,
+    clock: Clock,
+    sla: SlaPolicy,
+    health_checks: tuple[HealthCheck, ...],
+) -> UseCases:
+    services = build_services(
+        uow=persistence.uow,
+        reader=CachedTicketReader(
+            persistence.reader, l1=caches.tickets, l2=caches.shared, stats=caches.stats
+        ),
+        event_log=persistence.event_log,
+        webhooks=persistence.webhooks,
+        dead_letters=dead_letters,
+        clock=clock,
+        sla=sla,
+        allow_private_webhooks=webhooks.allow_private_targets,
+        health_checks=health_checks,
+    )
+    services = dataclasses.replace(
+        services,
+        authenticate=CachingAuthenticateHandler(
+            services.authenticate, cache=caches.principals, stats=caches.stats
+        ),
+        revoke_token=InvalidatingRevokeTokenHandler(
+            services.revoke_token, invalidator=caches.invalidator
+        ),
+    )
+    services = traced_services(services)
+    return UseCases(
+        services=services,
+        bootstrap_admin=BootstrapAdminHandler(uow=persistence.uow, issue=services.issue_token),
+    )
+
+
+def sla_policy(sla: SlaSettings) -> SlaPolicy:
+    """The SLA targets and business calendar from the settings, over the defaults."""
+    targets = dict(SlaPolicy().targets)
+    for priority, (first_response, resolution) in sla.targets.items():
+        targets[priority] = SlaTarget(
+            first_response=timedelta(minutes=first_response),
+            resolution=timedelta(minutes=resolution),
+        )
+    calendar: Calendar = AlwaysOpen()
+    if (hours := sla.business_hours) is not None:
+        calendar = BusinessHours(
+            timezone=hours.timezone,
+            workdays=frozenset(hours.workdays),
+            opens=hours.opens,
+            closes=hours.closes,
+            holidays=frozenset(hours.holidays),
+        )
+    return SlaPolicy(
+        targets=targets, calendar=calendar, at_risk=timedelta(minutes=sla.at_risk_minutes)
+    )
