@@ -113,6 +113,15 @@ BROKERS = [
 ]
 
 
+def broker_server(kind: str, workdir: Path) -> tuple[ThrowawayServer, str]:
+    """A throwaway server for one of ``BROKERS`` (not started yet) and the broker URL for it."""
+    if kind == "redis":
+        server = ThrowawayServer("redis-server", redis_command, workdir)
+        return server, f"redis://127.0.0.1:{server.port}/0"
+    server = ThrowawayServer("nats-server", nats_command, workdir)
+    return server, f"nats://127.0.0.1:{server.port}"
+
+
 class TesseraProcess:
     """``tessera serve`` in its own process on a free port (real uvicorn)."""
 

@@ -19,7 +19,7 @@ from tests.integration.event_harness import (
     insert_synthetic_events,
     worker_settings,
 )
-from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
+from tests.servers import BROKERS, broker_server
 from tests.support import as_text
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
@@ -27,12 +27,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 @pytest.fixture(params=BROKERS)
 async def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "redis":
-        server = ThrowawayServer("redis-server", redis_command, tmp_path)
-        url = f"redis://127.0.0.1:{server.port}/0"
-    else:
-        server = ThrowawayServer("nats-server", nats_command, tmp_path)
-        url = f"nats://127.0.0.1:{server.port}"
+    server, url = broker_server(request.param, tmp_path)
     await asyncio.to_thread(server.start)
     try:
         yield url

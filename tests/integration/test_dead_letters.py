@@ -14,7 +14,7 @@ import pytest
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.tickets.commands import CreateTicket, UpdateTicket
 from tests.integration.event_harness import ADMIN, Recorder, Worker, eventually, worker_settings
-from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
+from tests.servers import BROKERS, broker_server
 from tests.support import truncate_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -48,12 +48,7 @@ async def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     if request.param == "embedded":
         yield None
         return
-    if request.param == "redis":
-        server = ThrowawayServer("redis-server", redis_command, tmp_path)
-        url = f"redis://127.0.0.1:{server.port}/0"
-    else:
-        server = ThrowawayServer("nats-server", nats_command, tmp_path)
-        url = f"nats://127.0.0.1:{server.port}"
+    server, url = broker_server(request.param, tmp_path)
     await asyncio.to_thread(server.start)
     try:
         yield url

@@ -21,7 +21,7 @@ from tests.integration.event_harness import (
     insert_synthetic_events,
     worker_settings,
 )
-from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command
+from tests.servers import BROKERS, ThrowawayServer, broker_server
 from tests.support import truncate_all
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -37,12 +37,7 @@ async def pg_url(postgres_database: str) -> str:
 async def broker(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[ThrowawayServer, str]]:
-    if request.param == "redis":
-        server = ThrowawayServer("redis-server", redis_command, tmp_path)
-        url = f"redis://127.0.0.1:{server.port}/0"
-    else:
-        server = ThrowawayServer("nats-server", nats_command, tmp_path)
-        url = f"nats://127.0.0.1:{server.port}"
+    server, url = broker_server(request.param, tmp_path)
     await asyncio.to_thread(server.start)
     try:
         yield server, url

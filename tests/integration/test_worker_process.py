@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import BROKERS, ThrowawayServer, nats_command, redis_command, wait_until
+from tests.servers import BROKERS, broker_server, wait_until
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -25,12 +25,7 @@ MARGIN_SECONDS = 7
 
 @pytest.fixture(params=BROKERS)
 def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "redis":
-        server = ThrowawayServer("redis-server", redis_command, tmp_path)
-        url = f"redis://127.0.0.1:{server.port}/0"
-    else:
-        server = ThrowawayServer("nats-server", nats_command, tmp_path)
-        url = f"nats://127.0.0.1:{server.port}"
+    server, url = broker_server(request.param, tmp_path)
     server.start()
     yield url
     server.stop()
