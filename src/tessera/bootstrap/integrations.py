@@ -9,11 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask, EventConsumer
 from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.settings import MailSettings, WebhookSettings
 from tessera.infrastructure.email.consumer import MailConsumer
 from tessera.infrastructure.email.sender import MailSender, SmtpConfig, SmtpTls
+from tessera.infrastructure.email.threads import MailIdentity
 from tessera.infrastructure.telemetry.metrics import record_webhook
 from tessera.infrastructure.webhooks.consumer import WebhookConsumer
 from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
@@ -29,7 +31,12 @@ class Integrations:
 
 
 def build_integrations(
-    webhooks: WebhookSettings, mail: MailSettings, *, engine: AsyncEngine, overrides: Overrides
+    webhooks: WebhookSettings,
+    mail: MailSettings,
+    *,
+    engine: AsyncEngine,
+    clock: Clock,
+    overrides: Overrides,
 ) -> Integrations:
     webhook_wake = asyncio.Event()
     consumers: list[EventConsumer] = [WebhookConsumer(engine, wake=webhook_wake)]
@@ -51,7 +58,12 @@ def build_integrations(
     ]
     if mail.smtp_url:
         mail_wake = asyncio.Event()
-        consumers.append(MailConsumer(engine, team=mail.team, wake=mail_wake))
+        identity = MailIdentity.configure(
+            sender=mail.sender, domain=mail.domain, reply_to=mail.reply_to
+        )
+        consumers.append(
+            MailConsumer(engine, identity, clock=clock, team=mail.team, wake=mail_wake)
+        )
         config = SmtpConfig(
             url=mail.smtp_url,
             tls=SmtpTls(mail.tls.value),
@@ -60,7 +72,10 @@ def build_integrations(
             max_attempts=mail.max_attempts,
             retry_base=timedelta(seconds=mail.retry_seconds),
         )
-        tasks.append(overrides.mail_sender or MailSender(engine, config, wake=mail_wake))
+        tasks.append(
+            overrides.mail_sender
+            or MailSender(engine, config, identity, clock=clock, wake=mail_wake)
+        )
     else:
         logger.info("e-mail notifications are off (TESSERA_MAIL_SMTP_URL is not set)")
     return Integrations(consumers=tuple(consumers), tasks=tuple(tasks))

@@ -191,6 +191,11 @@ class MailSettings(BaseSettings):
     smtp_url: str | None = Field(default=None, description="smtp://user:password@host:587")
     tls: MailTls = MailTls.STARTTLS
     sender: str = "Tessera Support <support@localhost>"
+    # The domain of every Message-ID (and of the reply address); unset: the sender's domain.
+    domain: str | None = Field(default=None, max_length=253)
+    # Replies go to this address with a per-ticket plus tag (support+<token>@domain), so
+    # they can be routed back to their ticket; unset: the sender's local part at ``domain``.
+    reply_to: str | None = Field(default=None, max_length=200)
     team: str = "Support"
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     max_attempts: int = Field(default=10, ge=1, le=50)

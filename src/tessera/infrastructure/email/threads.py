@@ -1,0 +1,125 @@
+"""Mail threads: every mail of a ticket answers the one before it and references the first.
+
+Each mail gets a Message-ID on the mail domain, fixed when it is queued. The ticket's thread
+(table ``mail_threads``) holds the first Message-ID (the root), the latest (the next mail's
+parent) and a random token for the per-ticket reply address ``support+<token>@domain``: a
+reply to any of these mails can be matched back to its ticket by ``In-Reply-To`` /
+``References`` (``outgoing_mail.message_id``) or by the address it was sent to
+(``mail_threads.token``).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tessera.infrastructure.persistence.tables import mail_threads
+from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_LOCAL_PART = re.compile(r"[a-z0-9!#$%&'*/=?^_`{|}~.-]{1,40}")  # no "+": that opens the tag
+TAG_SEPARATOR = "+"
+
+
+@dataclass(frozen=True, slots=True)
+class MailIdentity:
+    """The domain of Message-IDs and the address whose plus tags route replies back."""
+
+    domain: str
+    reply_local_part: str
+    reply_domain: str
+
+    @classmethod
+    def configure(cls, *, sender: str, domain: str | None, reply_to: str | None) -> MailIdentity:
+        """The domain defaults to the sender's, the reply address to the sender's local part
+        at the mail domain. Raises ValueError for a domain or address that cannot serve."""
+        sender_local, sender_domain = _split(sender, "TESSERA_MAIL_SENDER")
+        mail_domain = (domain or sender_domain).lower()
+        if len(mail_domain) > 253 or not _DOMAIN.fullmatch(mail_domain):
+            raise ValueError(f"not a mail domain: {mail_domain!r}")
+        if reply_to is None:
+            local, reply_domain = sender_local, mail_domain
+        else:
+            local, reply_domain = _split(reply_to, "TESSERA_MAIL_REPLY_TO")
+        if not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(reply_domain):
+            raise ValueError(
+                f"cannot tag the reply address {local}@{reply_domain} (ASCII, no '+', please)"
+            )
+        return cls(domain=mail_domain, reply_local_part=local, reply_domain=reply_domain)
+
+    def message_id(self, *, ticket_id: int, event_id: str, kind: str) -> str:
+        """Unique per mail (the event is a UUID) and stable: a retried or re-queued mail
+        keeps it."""
+        return f"<{kind}.{ticket_id}.{event_id}@{self.domain}>"
+
+    def reply_address(self, token: str) -> str:
+        return f"{self.reply_local_part}{TAG_SEPARATOR}{token}@{self.reply_domain}"
+
+
+def _split(address: str, setting: str) -> tuple[str, str]:
+    _, addr_spec = parseaddr(address)
+    local, at, domain = addr_spec.rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError(f"{setting} is not an e-mail address: {address!r}")
+    return local.lower(), domain.lower()
+
+
+def new_token() -> str:
+    """80 random bits in lower-case base32: safe in a local part, and unchanged by the mail
+    systems that fold local parts to lower case."""
+    return base64.b32encode(secrets.token_bytes(10)).decode().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadHeaders:
+    reply_to: str
+    in_reply_to: str | None  # None on the first mail of a ticket
+    references: tuple[str, ...]  # the root and the parent (one of them when they coincide)
+
+
+async def join_thread(
+    conn: AsyncConnection,
+    identity: MailIdentity,
+    *,
+    ticket_id: int,
+    message_id: str,
+    now: datetime,
+) -> ThreadHeaders:
+    """Opens the ticket's thread with ``message_id`` as its root, or appends it to the
+    thread: the thread's latest mail becomes its parent, and it becomes the latest. Runs in
+    the transaction that queues the mail (the thread row is locked on PostgreSQL, so mails
+    of one ticket queued at once still form one chain)."""
+    await conn.execute(
+        insert_ignoring_duplicates(mail_threads, dialect=conn.dialect.name),
+        {
+            "ticket_id": ticket_id,
+            "token": new_token(),
+            "root_message_id": message_id,
+            "last_message_id": message_id,
+            "created_at": now,
+        },
+    )
+    thread = (
+        await conn.execute(
+            select(mail_threads).where(mail_threads.c.ticket_id == ticket_id).with_for_update()
+        )
+    ).one()
+    reply_to = identity.reply_address(thread.token)
+    if thread.root_message_id == message_id:
+        return ThreadHeaders(reply_to=reply_to, in_reply_to=None, references=())
+    parent = thread.last_message_id
+    await conn.execute(
+        update(mail_threads)
+        .where(mail_threads.c.ticket_id == ticket_id)
+        .values(last_message_id=message_id)
+    )
+    references = tuple(dict.fromkeys((thread.root_message_id, parent)))
+    return ThreadHeaders(reply_to=reply_to, in_reply_to=parent, references=references)
