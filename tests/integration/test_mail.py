@@ -4,6 +4,7 @@ waits while the server is down."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from sqlalchemy import insert, select
 
 from tessera.application.comments.commands import AddComment
@@ -29,7 +31,8 @@ from tessera.bootstrap.settings import (
     Settings,
 )
 from tessera.domain.access.principal import Principal, Role
-from tessera.infrastructure.persistence.tables import outgoing_mail
+from tessera.infrastructure.email.sender import MailSender
+from tessera.infrastructure.persistence.tables import mail_threads, outgoing_mail
 from tests.integration.event_harness import eventually
 from tests.servers import free_port
 
@@ -38,8 +41,18 @@ AGENT = Principal(token_id=2, name="Grace", role=Role.AGENT)
 
 
 class Inbox:
-    def __init__(self) -> None:
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
         self.messages: list[tuple[list[str], Message]] = []
+        self.connections = 0  # opened by clients (not the controller's own start-up probe)
+        self._refuse = refuse
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self._refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         # The default policy decodes RFC 2047 encoded words, so Subject reads as it was meant.
@@ -48,15 +61,34 @@ class Inbox:
         return "250 OK"
 
 
+class _CountingSMTP(SMTP):
+    def __init__(self, inbox: Inbox, **kwargs: Any) -> None:
+        super().__init__(inbox, **kwargs)
+        self._inbox = inbox
+
+    def connection_made(self, transport: Any) -> None:
+        self._inbox.connections += 1
+        super().connection_made(transport)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        inbox = self.handler
+        assert isinstance(inbox, Inbox)
+        return _CountingSMTP(inbox, **self.SMTP_kwargs)
+
+
 class SmtpServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.inbox = Inbox()
         self._controller: Controller | None = None
 
-    def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+    def start(self, *, refuse: frozenset[str] = frozenset()) -> None:
+        self.inbox = Inbox(refuse)
+        self._controller = _Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self._controller.start()
+        self.inbox.connections = 0  # the controller's probe has connected once by now
 
     def stop(self) -> None:
         if self._controller is not None:
@@ -71,9 +103,12 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
+MAIL_DOMAIN = "mail.acme.example"
+
+
 @pytest.fixture
-async def tessera(database_url: str, smtp: SmtpServer) -> AsyncIterator[Container]:
-    settings = Settings(
+def settings(database_url: str, smtp: SmtpServer) -> Settings:
+    return Settings(
         env=Environment.TEST,
         database=DatabaseSettings(url=database_url),
         events=EventSettings(relay_poll_seconds=0.05),
@@ -81,17 +116,30 @@ async def tessera(database_url: str, smtp: SmtpServer) -> AsyncIterator[Containe
             smtp_url=f"smtp://127.0.0.1:{smtp.port}",
             tls=MailTls.NONE,
             sender="Acme Support <help@acme.example>",
+            domain=MAIL_DOMAIN,
             team="Acme Support",
             retry_seconds=0.2,
             timeout_seconds=2,
         ),
     )
+
+
+@pytest.fixture
+async def tessera(settings: Settings) -> AsyncIterator[Container]:
     container = build_container(settings)
     stop = asyncio.Event()
     running = asyncio.create_task(run_tasks(container.serve_tasks(), stop, grace=5))
     yield container
     stop.set()
     await running
+    await container.close()
+
+
+@pytest.fixture
+async def idle_tessera(settings: Settings) -> AsyncIterator[Container]:
+    """Nothing runs: the test queues mail through the consumer and sends it with the sender."""
+    container = build_container(settings)
+    yield container
     await container.close()
 
 
@@ -293,3 +341,148 @@ async def test_a_mail_that_cannot_be_built_is_failed_and_the_next_one_still_goes
     assert row["next_attempt_at"] is None  # terminal: never claimed again
     assert "cannot be built" in row["last_error"]
     assert len(smtp.inbox.messages) == 1
+
+
+async def _delivered(smtp: SmtpServer, count: int) -> None:
+    await eventually(lambda: len(smtp.inbox.messages) == count, within=10, what=f"mail {count}")
+
+
+def _mail_sender(container: Container) -> MailSender:
+    [sender] = [t for t in container.background_tasks if isinstance(t, MailSender)]
+    return sender
+
+
+_REPLY_TO = re.compile(rf"help\+([a-z2-7]{{16}})@{re.escape(MAIL_DOMAIN)}")
+
+
+def _message_id(mail: Message) -> str:
+    value = str(mail["Message-ID"])
+    assert re.fullmatch(rf"<[^<>@\s]+@{re.escape(MAIL_DOMAIN)}>", value), value
+    return value
+
+
+def _references(mail: Message) -> list[str]:
+    return str(mail.get("References", "")).split()
+
+
+def _reply_token(mail: Message) -> str:
+    header: Any = mail["Reply-To"]  # an AddressHeader under policy.default
+    [address] = header.addresses
+    assert address.display_name == "Acme Support"
+    match = _REPLY_TO.fullmatch(address.addr_spec)
+    assert match is not None, address.addr_spec
+    return match.group(1)
+
+
+def _assert_a_good_citizen(mail: Message) -> None:
+    assert not mail.defects
+    assert mail["From"] == "Acme Support <help@acme.example>"
+    header: Any = mail["Date"]  # a DateHeader under policy.default
+    date = header.datetime
+    assert date is not None
+    assert date.utcoffset() == timedelta(0)
+    _message_id(mail)
+    _reply_token(mail)
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["X-Auto-Response-Suppress"] == "All"
+    assert mail.get_content_type() == "multipart/alternative"
+    parts: Any = mail.get_payload()  # the alternatives, in order of preference (last best)
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+
+
+async def test_the_mails_of_a_ticket_form_one_thread_and_another_ticket_has_its_own(
+    tessera: Container, smtp: SmtpServer
+) -> None:
+    smtp.start()
+    first = await tessera.services.create_ticket(
+        CreateTicket(
+            title="VPN drops", description="Every hour.", customer_email="ada@example.com"
+        ),
+        principal=ADMIN,
+    )
+    await _delivered(smtp, 1)
+    for body in ("Which client version?", "Fixed in 2.4, please update."):
+        await tessera.services.add_comment(
+            AddComment(ticket_id=first.id, body=body), principal=AGENT
+        )
+        await _delivered(smtp, len(smtp.inbox.messages) + 1)
+    other = await tessera.services.create_ticket(
+        CreateTicket(
+            title="New laptop", description="Mine broke.", customer_email="bo@example.com"
+        ),
+        principal=ADMIN,
+    )
+    await _delivered(smtp, 4)
+    await tessera.services.add_comment(
+        AddComment(ticket_id=other.id, body="Ordered."), principal=AGENT
+    )
+    await _delivered(smtp, 5)
+
+    mails = [mail for _, mail in smtp.inbox.messages]
+    for mail in mails:
+        _assert_a_good_citizen(mail)
+    ids = [_message_id(mail) for mail in mails]
+    assert len(set(ids)) == 5
+    received, reply, second_reply, other_received, other_reply = mails
+    assert received["In-Reply-To"] is None  # the root of the first ticket's thread
+    assert received["References"] is None
+    assert reply["In-Reply-To"] == ids[0]
+    assert _references(reply) == [ids[0]]
+    assert second_reply["In-Reply-To"] == ids[1]  # its parent
+    assert _references(second_reply) == [ids[0], ids[1]]  # the root, then the parent
+    assert other_received["In-Reply-To"] is None  # a thread of its own
+    assert other_received["References"] is None
+    assert other_reply["In-Reply-To"] == ids[3]
+    assert _references(other_reply) == [ids[3]]
+
+    tokens = [_reply_token(mail) for mail in mails]
+    assert tokens[0] == tokens[1] == tokens[2]
+    assert tokens[3] == tokens[4]
+    assert tokens[0] != tokens[3]
+
+    async with tessera.engine.connect() as conn:  # what an inbound reply will be matched by
+        sent = (
+            await conn.execute(select(outgoing_mail.c.message_id, outgoing_mail.c.ticket_id))
+        ).all()
+        threads = (await conn.execute(select(mail_threads.c.token, mail_threads.c.ticket_id))).all()
+    assert dict(sent) == dict(zip(ids, [first.id] * 3 + [other.id] * 2, strict=True))
+    assert dict(threads) == {tokens[0]: first.id, tokens[3]: other.id}
+
+
+async def test_a_batch_of_mail_goes_over_one_smtp_connection(
+    idle_tessera: Container, smtp: SmtpServer
+) -> None:
+    smtp.start()
+    consumer, sender = _mail_consumer(idle_tessera), _mail_sender(idle_tessera)
+    recipients = [f"customer{n}@example.com" for n in range(5)]
+    for n, recipient in enumerate(recipients):
+        await consumer.handle(_ticket_created(60 + n, f"Request {n}", recipient))
+
+    assert await sender.send_due() == 5
+    assert [rcpt for rcpt, _ in smtp.inbox.messages] == [[r] for r in recipients]
+    assert smtp.inbox.connections == 1
+
+    await consumer.handle(_ticket_created(70, "Later", "late@example.com"))
+    assert await sender.send_due() == 1
+    assert smtp.inbox.connections == 2  # the first batch's connection was closed after it
+    assert await sender.send_due() == 0
+    assert smtp.inbox.connections == 2  # nothing due: no connection at all
+
+
+async def test_a_refused_recipient_fails_its_mail_and_the_batch_keeps_the_connection(
+    idle_tessera: Container, smtp: SmtpServer
+) -> None:
+    smtp.start(refuse=frozenset({"gone@example.com"}))
+    consumer, sender = _mail_consumer(idle_tessera), _mail_sender(idle_tessera)
+    for n, recipient in enumerate(("ada@example.com", "gone@example.com", "bo@example.com")):
+        await consumer.handle(_ticket_created(80 + n, f"Request {n}", recipient))
+
+    assert await sender.send_due() == 3
+    assert [rcpt for rcpt, _ in smtp.inbox.messages] == [["ada@example.com"], ["bo@example.com"]]
+    assert smtp.inbox.connections == 1
+    async with idle_tessera.engine.connect() as conn:
+        query = select(outgoing_mail).where(outgoing_mail.c.recipient == "gone@example.com")
+        refused = (await conn.execute(query)).mappings().one()
+    assert refused["state"] == "pending"  # retried later, like any SMTP failure
+    assert refused["attempts"] == 1
+    assert "550" in refused["last_error"]

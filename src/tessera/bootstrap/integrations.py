@@ -15,7 +15,6 @@ from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.settings import MailSettings, WebhookSettings
 from tessera.infrastructure.email.consumer import MailConsumer
 from tessera.infrastructure.email.sender import MailSender, SmtpConfig, SmtpTls
-from tessera.infrastructure.email.threads import MailIdentity
 from tessera.infrastructure.telemetry.metrics import record_webhook
 from tessera.infrastructure.webhooks.consumer import WebhookConsumer
 from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
@@ -58,9 +57,7 @@ def build_integrations(
     ]
     if mail.smtp_url:
         mail_wake = asyncio.Event()
-        identity = MailIdentity.configure(
-            sender=mail.sender, domain=mail.domain, reply_to=mail.reply_to
-        )
+        identity = mail.identity()
         consumers.append(
             MailConsumer(engine, identity, clock=clock, team=mail.team, wake=mail_wake)
         )

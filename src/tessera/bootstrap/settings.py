@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from tessera.bootstrap.settings_errors import InvalidSettingsError, settings_problems
 from tessera.domain.tickets.values import Priority
+from tessera.infrastructure.email.threads import MailIdentity
 
 
 class Environment(StrEnum):
@@ -200,6 +201,16 @@ class MailSettings(BaseSettings):
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     max_attempts: int = Field(default=10, ge=1, le=50)
     retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _threads_can_be_addressed(self) -> MailSettings:
+        self.identity()  # a domain or reply address that cannot serve fails at start-up
+        return self
+
+    def identity(self) -> MailIdentity:
+        return MailIdentity.configure(
+            sender=self.sender, domain=self.domain, reply_to=self.reply_to
+        )
 
 
 class EventSettings(BaseSettings):

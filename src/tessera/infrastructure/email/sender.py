@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -13,6 +14,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from enum import StrEnum
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -72,7 +74,7 @@ def sender_address(sender: str) -> Address:
 
 
 def build_mail(
-    row: RowMapping, *, sender: Address, identity: MailIdentity, now: datetime
+    row: Mapping[Any, Any], *, sender: Address, identity: MailIdentity, now: datetime
 ) -> BuiltMail:
     """The message as bytes, headers encoded by the email package (RFC 5322/2047), never by
     string concatenation: a notification (RFC 3834 ``Auto-Submitted``) in its ticket's
@@ -87,7 +89,9 @@ def build_mail(
             raise ValueError("the recipient is not one e-mail address")
         message["Subject"] = single_line(row["subject"])
         message["Date"] = format_datetime(now)
-        message["Message-ID"] = row["message_id"] or legacy_message_id(row, identity)
+        message["Message-ID"] = row["message_id"] or identity.message_id(
+            ticket_id=None, event_id=row["event_id"], kind=row["kind"]
+        )  # mail queued before threading
         if row["in_reply_to"]:
             message["In-Reply-To"] = row["in_reply_to"]
         if row["reference_ids"]:
@@ -105,15 +109,10 @@ def build_mail(
     return BuiltMail(content, sender.addr_spec, recipient, utf8)
 
 
-def legacy_message_id(row: RowMapping, identity: MailIdentity) -> str:
-    """For mail queued before threading: from its event, as such mail always was."""
-    return f"<{row['event_id']}.{row['kind']}@{identity.domain}>"
-
-
 class SmtpConnection:
     """One SMTP connection for a batch of mails: opened on the first mail, reused for the
     next, and opened again after a failure that dropped it. A refusal of one mail (a 5xx
-    for its recipient) leaves the connection open for the rest."""
+    for its recipient, say) leaves the connection open for the rest."""
 
     def __init__(self, config: SmtpConfig) -> None:
         self._config = config
@@ -131,12 +130,12 @@ class SmtpConnection:
                 mail.content,
                 mail_options=["SMTPUTF8"] if mail.utf8 else None,
             )
-        except aiosmtplib.SMTPResponseException:
+        except OSError:  # a timeout or a dropped connection: in no state to go on
+            await self.close()
+            raise
+        except aiosmtplib.SMTPException:  # this mail refused; the envelope was reset
             if not client.is_connected:
                 self._client = None
-            raise
-        except (aiosmtplib.SMTPException, OSError):
-            await self.close()
             raise
 
     async def _connect(self) -> aiosmtplib.SMTP:
