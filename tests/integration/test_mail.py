@@ -1,5 +1,11 @@
-"""E-mail notifications through a real SMTP server (aiosmtpd): who gets what, and mail that
-waits while the server is down."""
+"""E-mail notifications through a real SMTP server (aiosmtpd): who gets what, the headers and
+threads a mail client reads, one connection per batch, and mail that waits while the server
+is down.
+
+One test runs the background loops as ``tessera serve`` does; the others drive a container
+whose loops do not run: the relay hands the committed events to the consumers, the sender
+sends what is due, and a frozen clock says when a retry is due, so nothing waits.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ from sqlalchemy import insert, select
 from tessera.application.comments.commands import AddComment
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.tickets.commands import CreateTicket
-from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.settings import (
     DatabaseSettings,
@@ -35,6 +41,7 @@ from tessera.infrastructure.email.sender import MailSender
 from tessera.infrastructure.persistence.tables import mail_threads, outgoing_mail
 from tests.integration.event_harness import eventually
 from tests.servers import free_port
+from tests.support import FrozenClock
 
 ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
 AGENT = Principal(token_id=2, name="Grace", role=Role.AGENT)
@@ -117,8 +124,7 @@ def settings(database_url: str, smtp: SmtpServer) -> Settings:
             tls=MailTls.NONE,
             sender="Acme Support <help@acme.example>",
             domain=MAIL_DOMAIN,
-            team="Acme Support",
-            retry_seconds=0.2,
+            team="Acme Support",  # retries wait the default 30 s: the tests move the clock
             timeout_seconds=2,
         ),
     )
@@ -136,11 +142,20 @@ async def tessera(settings: Settings) -> AsyncIterator[Container]:
 
 
 @pytest.fixture
-async def idle_tessera(settings: Settings) -> AsyncIterator[Container]:
-    """Nothing runs: the test queues mail through the consumer and sends it with the sender."""
-    container = build_container(settings)
+async def idle_tessera(settings: Settings, clock: FrozenClock) -> AsyncIterator[Container]:
+    """Nothing runs by itself: the test delivers (``_deliver``) and moves the clock."""
+    container = build_container(settings, overrides=Overrides(clock=clock))
     yield container
     await container.close()
+
+
+async def _deliver(container: Container) -> None:
+    """Relays every committed event to the consumers, then sends every mail that is due."""
+    relay = container.relay()
+    while await relay.sequence() + await relay.publish():
+        pass
+    while await _mail_sender(container).send_due():
+        pass
 
 
 def _parts(message: Message) -> tuple[str, str]:
@@ -185,8 +200,9 @@ async def test_the_customer_gets_a_confirmation_and_public_agent_replies(
     ):
         await tessera.services.add_comment(command, principal=AGENT)
     await eventually(lambda: len(smtp.inbox.messages) == 2, within=10, what="the reply")
-    await asyncio.sleep(0.5)  # the internal note must not follow
-    assert len(smtp.inbox.messages) == 2
+    async with tessera.engine.connect() as conn:  # the note was handled before the reply
+        kinds = list(await conn.scalars(select(outgoing_mail.c.kind).order_by(outgoing_mail.c.id)))
+    assert kinds == ["ticket_received", "agent_reply"]
     recipients, reply = smtp.inbox.messages[1]
     assert recipients == ["ada@example.com"]
     assert reply["Subject"] == f"Re: [#{ticket.id}] Cannot <b>log</b> in"
@@ -196,35 +212,33 @@ async def test_the_customer_gets_a_confirmation_and_public_agent_replies(
 
 
 async def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back(
-    tessera: Container, smtp: SmtpServer
+    idle_tessera: Container, smtp: SmtpServer, clock: FrozenClock
 ) -> None:
-    ticket = await tessera.services.create_ticket(
+    ticket = await idle_tessera.services.create_ticket(
         CreateTicket(title="Printer", description="Out of paper.", customer_email="bo@example.com"),
         principal=ADMIN,
     )  # the write succeeds although the SMTP server is down
 
-    async def failed_attempts() -> int:
-        async with tessera.engine.connect() as conn:
-            row = (await conn.execute(select(outgoing_mail))).mappings().first()
-        return int(row["attempts"]) if row and row["state"] == "pending" else 0
+    async def queued() -> Any:
+        async with idle_tessera.engine.connect() as conn:
+            return (await conn.execute(select(outgoing_mail))).mappings().one()
 
-    deadline = asyncio.get_running_loop().time() + 10
-    while await failed_attempts() == 0:
-        assert asyncio.get_running_loop().time() < deadline, "no attempt was made"
-        await asyncio.sleep(0.1)
+    await _deliver(idle_tessera)
+    failed = await queued()
+    assert (failed["state"], failed["attempts"]) == ("pending", 1)
+    assert failed["last_error"]
+    assert failed["next_attempt_at"] > clock.now()
 
     smtp.start()
-    await eventually(lambda: len(smtp.inbox.messages) == 1, within=15, what="the retried mail")
-    assert smtp.inbox.messages[0][1]["Subject"].startswith(f"[#{ticket.id}]")
-
-    async def state() -> str | None:
-        async with tessera.engine.connect() as conn:
-            return await conn.scalar(select(outgoing_mail.c.state))
-
-    deadline = asyncio.get_running_loop().time() + 5
-    while await state() != "sent":  # recorded just after the server took it
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
+    await _deliver(idle_tessera)
+    assert smtp.inbox.messages == []  # the retry is not due yet
+    clock.current = failed["next_attempt_at"]
+    await _deliver(idle_tessera)
+    [(recipients, mail)] = smtp.inbox.messages
+    assert recipients == ["bo@example.com"]
+    assert mail["Subject"].startswith(f"[#{ticket.id}]")
+    sent = await queued()
+    assert (sent["state"], sent["attempts"], sent["sent_at"]) == ("sent", 1, clock.now())
 
 
 def _ticket_created(ticket_id: int, title: str, customer_email: str) -> CloudEvent:
@@ -246,10 +260,10 @@ def _mail_consumer(container: Container) -> Any:
 
 
 async def test_a_title_with_a_line_separator_is_mailed_with_a_one_line_subject(
-    tessera: Container, smtp: SmtpServer
+    idle_tessera: Container, smtp: SmtpServer
 ) -> None:
     smtp.start()
-    ticket = await tessera.services.create_ticket(
+    ticket = await idle_tessera.services.create_ticket(
         CreateTicket(
             title="Invoice\u2028overdue",
             description="The invoice is overdue.",
@@ -257,7 +271,7 @@ async def test_a_title_with_a_line_separator_is_mailed_with_a_one_line_subject(
         ),
         principal=ADMIN,
     )
-    await eventually(lambda: len(smtp.inbox.messages) == 1, within=10, what="the confirmation")
+    await _deliver(idle_tessera)
     [(recipients, mail)] = smtp.inbox.messages
     assert recipients == ["ada@example.com"]
     assert mail["Subject"] == f"[#{ticket.id}] We received your request: Invoice overdue"
@@ -283,12 +297,12 @@ async def test_a_title_with_a_line_separator_is_mailed_with_a_one_line_subject(
     ids=["u2028", "u2029", "crlf", "control", "emoji-non-ascii"],
 )
 async def test_awkward_titles_are_delivered_with_a_correctly_encoded_subject(
-    tessera: Container, smtp: SmtpServer, title: str, subject: str
+    idle_tessera: Container, smtp: SmtpServer, title: str, subject: str
 ) -> None:
     smtp.start()
-    await _mail_consumer(tessera).handle(_ticket_created(41, title, "bo@example.com"))
+    await _mail_consumer(idle_tessera).handle(_ticket_created(41, title, "bo@example.com"))
 
-    await eventually(lambda: len(smtp.inbox.messages) == 1, within=10, what="the mail")
+    await _deliver(idle_tessera)
     [(recipients, mail)] = smtp.inbox.messages
     assert recipients == ["bo@example.com"]  # nothing smuggled into the envelope
     assert mail["Subject"] == f"[#41] We received your request: {subject}"
@@ -297,11 +311,11 @@ async def test_awkward_titles_are_delivered_with_a_correctly_encoded_subject(
 
 
 async def test_a_mail_that_cannot_be_built_is_failed_and_the_next_one_still_goes(
-    tessera: Container, smtp: SmtpServer
+    idle_tessera: Container, smtp: SmtpServer, clock: FrozenClock
 ) -> None:
     smtp.start()
-    now = datetime.now(UTC)
-    async with tessera.engine.begin() as conn:  # first in the queue: claimed before the other
+    now = clock.now()
+    async with idle_tessera.engine.begin() as conn:  # first in the queue: claimed before the other
         broken = (
             await conn.execute(
                 insert(outgoing_mail)
@@ -320,31 +334,23 @@ async def test_a_mail_that_cannot_be_built_is_failed_and_the_next_one_still_goes
                 .returning(outgoing_mail.c.id)
             )
         ).scalar_one()
-    await _mail_consumer(tessera).handle(_ticket_created(8, "Next in line", "bo@example.com"))
+    await _mail_consumer(idle_tessera).handle(_ticket_created(8, "Next in line", "bo@example.com"))
 
-    await eventually(lambda: len(smtp.inbox.messages) == 1, within=10, what="the next mail")
+    assert await _mail_sender(idle_tessera).send_due() == 2  # one batch
     [(recipients, mail)] = smtp.inbox.messages
     assert recipients == ["bo@example.com"]
     assert mail["Subject"] == "[#8] We received your request: Next in line"
 
-    async def outcome() -> Any:
-        async with tessera.engine.connect() as conn:
-            query = select(outgoing_mail).where(outgoing_mail.c.id == broken)
-            return (await conn.execute(query)).mappings().one()
-
-    deadline = asyncio.get_running_loop().time() + 5
-    while (row := await outcome())["state"] == "pending":
-        assert asyncio.get_running_loop().time() < deadline, "the broken mail stayed pending"
-        await asyncio.sleep(0.05)
+    async with idle_tessera.engine.connect() as conn:
+        query = select(outgoing_mail).where(outgoing_mail.c.id == broken)
+        row = (await conn.execute(query)).mappings().one()
     assert row["state"] == "failed"
     assert row["attempts"] == 1
     assert row["next_attempt_at"] is None  # terminal: never claimed again
     assert "cannot be built" in row["last_error"]
+    clock.advance(days=1)
+    assert await _mail_sender(idle_tessera).send_due() == 0
     assert len(smtp.inbox.messages) == 1
-
-
-async def _delivered(smtp: SmtpServer, count: int) -> None:
-    await eventually(lambda: len(smtp.inbox.messages) == count, within=10, what=f"mail {count}")
 
 
 def _mail_sender(container: Container) -> MailSender:
@@ -374,13 +380,12 @@ def _reply_token(mail: Message) -> str:
     return match.group(1)
 
 
-def _assert_a_good_citizen(mail: Message) -> None:
+def _assert_a_good_citizen(mail: Message, *, date: datetime) -> None:
     assert not mail.defects
     assert mail["From"] == "Acme Support <help@acme.example>"
     header: Any = mail["Date"]  # a DateHeader under policy.default
-    date = header.datetime
-    assert date is not None
-    assert date.utcoffset() == timedelta(0)
+    assert header.datetime == date
+    assert header.datetime.utcoffset() == timedelta(0)
     _message_id(mail)
     _reply_token(mail)
     assert mail["Auto-Submitted"] == "auto-generated"
@@ -391,36 +396,40 @@ def _assert_a_good_citizen(mail: Message) -> None:
 
 
 async def test_the_mails_of_a_ticket_form_one_thread_and_another_ticket_has_its_own(
-    tessera: Container, smtp: SmtpServer
+    idle_tessera: Container, smtp: SmtpServer, clock: FrozenClock
 ) -> None:
     smtp.start()
-    first = await tessera.services.create_ticket(
+    services, sent_at = idle_tessera.services, []
+
+    async def mailed() -> None:
+        await _deliver(idle_tessera)
+        sent_at.append(clock.now())
+        assert len(smtp.inbox.messages) == len(sent_at)
+        clock.advance(minutes=7)
+
+    first = await services.create_ticket(
         CreateTicket(
             title="VPN drops", description="Every hour.", customer_email="ada@example.com"
         ),
         principal=ADMIN,
     )
-    await _delivered(smtp, 1)
+    await mailed()
     for body in ("Which client version?", "Fixed in 2.4, please update."):
-        await tessera.services.add_comment(
-            AddComment(ticket_id=first.id, body=body), principal=AGENT
-        )
-        await _delivered(smtp, len(smtp.inbox.messages) + 1)
-    other = await tessera.services.create_ticket(
+        await services.add_comment(AddComment(ticket_id=first.id, body=body), principal=AGENT)
+        await mailed()
+    other = await services.create_ticket(
         CreateTicket(
             title="New laptop", description="Mine broke.", customer_email="bo@example.com"
         ),
         principal=ADMIN,
     )
-    await _delivered(smtp, 4)
-    await tessera.services.add_comment(
-        AddComment(ticket_id=other.id, body="Ordered."), principal=AGENT
-    )
-    await _delivered(smtp, 5)
+    await mailed()
+    await services.add_comment(AddComment(ticket_id=other.id, body="Ordered."), principal=AGENT)
+    await mailed()
 
     mails = [mail for _, mail in smtp.inbox.messages]
-    for mail in mails:
-        _assert_a_good_citizen(mail)
+    for mail, when in zip(mails, sent_at, strict=True):
+        _assert_a_good_citizen(mail, date=when)
     ids = [_message_id(mail) for mail in mails]
     assert len(set(ids)) == 5
     received, reply, second_reply, other_received, other_reply = mails
@@ -440,7 +449,7 @@ async def test_the_mails_of_a_ticket_form_one_thread_and_another_ticket_has_its_
     assert tokens[3] == tokens[4]
     assert tokens[0] != tokens[3]
 
-    async with tessera.engine.connect() as conn:  # what an inbound reply will be matched by
+    async with idle_tessera.engine.connect() as conn:  # what an inbound reply is matched by
         sent = (
             await conn.execute(select(outgoing_mail.c.message_id, outgoing_mail.c.ticket_id))
         ).all()
