@@ -495,3 +495,33 @@ async def test_a_refused_recipient_fails_its_mail_and_the_batch_keeps_the_connec
     assert refused["state"] == "pending"  # retried later, like any SMTP failure
     assert refused["attempts"] == 1
     assert "550" in refused["last_error"]
+
+
+async def test_a_server_that_refuses_connections_is_tried_once_for_the_whole_batch(
+    idle_tessera: Container, smtp: SmtpServer
+) -> None:
+    connections = 0
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        writer.write(b"554 5.3.2 Not accepting mail now\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(refuse, "127.0.0.1", smtp.port)
+    try:
+        for n in range(3):
+            await _mail_consumer(idle_tessera).handle(
+                _ticket_created(90 + n, f"Request {n}", f"customer{n}@example.com")
+            )
+        assert await _mail_sender(idle_tessera).send_due() == 3
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == 1
+    async with idle_tessera.engine.connect() as conn:
+        query = select(outgoing_mail).order_by(outgoing_mail.c.id)
+        rows = (await conn.execute(query)).mappings().all()
+    assert [(r["state"], r["attempts"]) for r in rows] == [("pending", 1)] * 3  # all retried
+    assert all("554" in r["last_error"] for r in rows)

@@ -112,14 +112,18 @@ def build_mail(
 class SmtpConnection:
     """One SMTP connection for a batch of mails: opened on the first mail, reused for the
     next, and opened again after a failure that dropped it. A refusal of one mail (a 5xx
-    for its recipient, say) leaves the connection open for the rest."""
+    for its recipient, say) leaves the connection open for the rest; a server that cannot
+    be reached fails the rest of the batch at once instead of being tried for each mail."""
 
     def __init__(self, config: SmtpConfig) -> None:
         self._config = config
         self._client: aiosmtplib.SMTP | None = None
+        self._unreachable: str | None = None
 
     async def send(self, mail: BuiltMail) -> None:
         """Raises aiosmtplib.SMTPException or OSError."""
+        if self._unreachable is not None:
+            raise ConnectionError(f"not tried, the server was unreachable: {self._unreachable}")
         client = self._client
         if client is None or not client.is_connected:
             client = await self._connect()
@@ -152,6 +156,10 @@ class SmtpConnection:
         )
         try:
             await client.connect()
+        except (aiosmtplib.SMTPException, OSError) as error:
+            client.close()
+            self._unreachable = f"{type(error).__name__}: {error}"
+            raise
         except BaseException:
             client.close()
             raise
