@@ -23,7 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from tessera.bootstrap.settings_errors import InvalidSettingsError, settings_problems
 from tessera.domain.tickets.values import Priority
-from tessera.infrastructure.email.threads import MailIdentity
+from tessera.infrastructure.email.identity import MailIdentity
 
 
 class Environment(StrEnum):

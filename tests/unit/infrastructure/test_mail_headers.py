@@ -13,8 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from tessera.bootstrap.settings import MailSettings
+from tessera.infrastructure.email.identity import MailIdentity, new_token
 from tessera.infrastructure.email.sender import build_mail, sender_address
-from tessera.infrastructure.email.threads import MailIdentity, new_token
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

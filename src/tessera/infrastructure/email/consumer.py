@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.clock import Clock
+from tessera.infrastructure.email.identity import MailIdentity
 from tessera.infrastructure.email.templates import render
-from tessera.infrastructure.email.threads import MailIdentity, join_thread
+from tessera.infrastructure.email.threads import join_thread
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import outgoing_mail, tickets
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates

@@ -22,8 +22,8 @@ from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.clock import Clock
+from tessera.infrastructure.email.identity import MailIdentity
 from tessera.infrastructure.email.templates import single_line
-from tessera.infrastructure.email.threads import MailIdentity
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import outgoing_mail

@@ -10,76 +10,15 @@ reply to any of these mails can be matched back to its ticket by ``In-Reply-To``
 
 from __future__ import annotations
 
-import base64
-import re
-import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tessera.infrastructure.email.identity import MailIdentity, new_token
 from tessera.infrastructure.persistence.tables import mail_threads
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
-
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-_LOCAL_PART = re.compile(r"[a-z0-9!#$%&'*/=?^_`{|}~.-]{1,40}")  # no "+": that opens the tag
-TAG_SEPARATOR = "+"
-
-
-@dataclass(frozen=True, slots=True)
-class MailIdentity:
-    """The domain of Message-IDs and the address whose plus tags route replies back."""
-
-    domain: str
-    reply_local_part: str
-    reply_domain: str
-
-    @classmethod
-    def configure(cls, *, sender: str, domain: str | None, reply_to: str | None) -> MailIdentity:
-        """The domain defaults to the sender's, the reply address to the sender's local part
-        at the mail domain. Raises ValueError for a domain or address that cannot serve."""
-        sender_local, sender_domain = _split(sender, "TESSERA_MAIL_SENDER")
-        mail_domain = (domain or sender_domain).lower()
-        if len(mail_domain) > 253 or not _DOMAIN.fullmatch(mail_domain):
-            raise ValueError(f"not a mail domain: {mail_domain!r}")
-        if reply_to is None:
-            local, reply_domain = sender_local, mail_domain
-        else:
-            local, reply_domain = _split(reply_to, "TESSERA_MAIL_REPLY_TO")
-        if not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(reply_domain):
-            raise ValueError(
-                f"cannot tag the reply address {local}@{reply_domain} (ASCII, no '+', please)"
-            )
-        return cls(domain=mail_domain, reply_local_part=local, reply_domain=reply_domain)
-
-    def message_id(self, *, ticket_id: int | None, event_id: str, kind: str) -> str:
-        """Unique per mail (one per event and kind) and stable: a re-queued mail gets the
-        same. Short, so that on a domain of up to 25 characters the header fits one line
-        (a folded Message-ID is legal, but some clients keep the fold's white space)."""
-        digest = uuid.uuid5(uuid.NAMESPACE_URL, f"tessera:{event_id}/{kind}").hex
-        prefix = "" if ticket_id is None else f"t{ticket_id}."
-        return f"<{prefix}{digest}@{self.domain}>"
-
-    def reply_address(self, token: str) -> str:
-        return f"{self.reply_local_part}{TAG_SEPARATOR}{token}@{self.reply_domain}"
-
-
-def _split(address: str, setting: str) -> tuple[str, str]:
-    _, addr_spec = parseaddr(address)
-    local, at, domain = addr_spec.rpartition("@")
-    if not at or not local or not domain:
-        raise ValueError(f"{setting} is not an e-mail address: {address!r}")
-    return local.lower(), domain.lower()
-
-
-def new_token() -> str:
-    """80 random bits in lower-case base32: safe in a local part, and unchanged by the mail
-    systems that fold local parts to lower case."""
-    return base64.b32encode(secrets.token_bytes(10)).decode().lower()
 
 
 @dataclass(frozen=True, slots=True)
