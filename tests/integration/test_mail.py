@@ -525,3 +525,40 @@ async def test_a_server_that_refuses_connections_is_tried_once_for_the_whole_bat
         rows = (await conn.execute(query)).mappings().all()
     assert [(r["state"], r["attempts"]) for r in rows] == [("pending", 1)] * 3  # all retried
     assert all("554" in r["last_error"] for r in rows)
+
+
+def _agent_replied(ticket_id: int, body: str) -> CloudEvent:
+    return CloudEvent(
+        id=str(uuid.uuid4()),
+        type="ticket.commented",
+        source="/tessera",
+        subject=str(ticket_id),
+        time=datetime.now(UTC),
+        sequence=2,
+        actor="token:2",
+        data={"body": body, "public": True, "author_role": "agent"},
+    )
+
+
+async def test_mails_of_one_ticket_queued_at_once_still_form_one_chain(
+    idle_tessera: Container,
+) -> None:
+    ticket = await idle_tessera.services.create_ticket(
+        CreateTicket(title="Outage", description="Everything is down.", customer_email="ada@example.com"),
+        principal=ADMIN,
+    )
+    consumer = _mail_consumer(idle_tessera)
+    await consumer.handle(_ticket_created(ticket.id, "Outage", "ada@example.com"))
+    await asyncio.gather(
+        *(consumer.handle(_agent_replied(ticket.id, f"Update {n}")) for n in range(6))
+    )
+
+    async with idle_tessera.engine.connect() as conn:
+        query = select(outgoing_mail.c.message_id, outgoing_mail.c.in_reply_to)
+        parent_of = dict((await conn.execute(query)).all())
+        last = await conn.scalar(select(mail_threads.c.last_message_id))
+    chain = [last]
+    while parent_of[chain[-1]] is not None:  # walk back from the latest to the root
+        chain.append(parent_of[chain[-1]])
+    assert len(chain) == 7  # every mail on one line: no two answer the same parent
+    assert set(chain) == set(parent_of)
