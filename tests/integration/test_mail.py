@@ -544,7 +544,9 @@ async def test_mails_of_one_ticket_queued_at_once_still_form_one_chain(
     idle_tessera: Container,
 ) -> None:
     ticket = await idle_tessera.services.create_ticket(
-        CreateTicket(title="Outage", description="Everything is down.", customer_email="ada@example.com"),
+        CreateTicket(
+            title="Outage", description="Everything is down.", customer_email="ada@example.com"
+        ),
         principal=ADMIN,
     )
     consumer = _mail_consumer(idle_tessera)
