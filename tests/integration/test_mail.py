@@ -323,6 +323,7 @@ async def test_a_mail_that_cannot_be_built_is_failed_and_the_next_one_still_goes
                     event_id=str(uuid.uuid4()),
                     kind="ticket_received",
                     recipient="ada@example.com\r\nBcc: eve@example.com",
+                    message_id=f"<t7.broken@{MAIL_DOMAIN}>",
                     subject="[#7] We received your request: Broken",
                     text_body="Hello",
                     html_body="<p>Hello</p>",

@@ -70,8 +70,7 @@ def build_integrations(
             retry_base=timedelta(seconds=mail.retry_seconds),
         )
         tasks.append(
-            overrides.mail_sender
-            or MailSender(engine, config, identity, clock=clock, wake=mail_wake)
+            overrides.mail_sender or MailSender(engine, config, clock=clock, wake=mail_wake)
         )
     else:
         logger.info("e-mail notifications are off (TESSERA_MAIL_SMTP_URL is not set)")

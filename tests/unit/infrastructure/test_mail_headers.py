@@ -3,7 +3,6 @@ parsed back with the ``email`` package as a mail client would."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -91,16 +90,19 @@ def _row(**values: Any) -> dict[str, Any]:
 
 
 def _parsed(row: dict[str, Any]) -> EmailMessage:
-    identity = MailIdentity.configure(
-        sender="help@acme.example", domain="mail.acme.example", reply_to=None
-    )
-    built = build_mail(
-        row, sender=sender_address("Acme Support <help@acme.example>"), identity=identity, now=NOW
-    )
+    built = build_mail(row, sender=sender_address("Acme Support <help@acme.example>"), now=NOW)
     message = message_from_bytes(built.content, policy=policy.default)
     assert isinstance(message, EmailMessage)
     assert not message.defects
     return message
+
+
+def test_the_first_mail_of_a_ticket_has_no_parent_to_name() -> None:
+    message = _parsed(_row(in_reply_to=None, reference_ids=None))
+    assert message["Message-ID"] == "<t7.2@mail.acme.example>"
+    assert message["In-Reply-To"] is None
+    assert message["References"] is None
+    assert message["Reply-To"] == "Acme Support <help+abc@mail.acme.example>"
 
 
 def test_a_threaded_notification_carries_every_header_of_a_good_citizen() -> None:
@@ -119,14 +121,3 @@ def test_a_threaded_notification_carries_every_header_of_a_good_citizen() -> Non
     assert html is not None
     assert text.get_content().strip() == "Hello <b>Ada</b>"
     assert html.get_content().strip() == "<p>Hello &lt;b&gt;Ada&lt;/b&gt;</p>"
-
-
-def test_mail_queued_before_threading_gets_a_message_id_from_its_event_and_no_thread() -> None:
-    legacy = _row(message_id=None, in_reply_to=None, reference_ids=None, reply_to=None)
-    message = _parsed(legacy)
-    assert re.fullmatch(r"<[0-9a-f]{32}@mail\.acme\.example>", message["Message-ID"])
-    assert _parsed(legacy)["Message-ID"] == message["Message-ID"]  # the same on every retry
-    assert _parsed(legacy | {"kind": "ticket_received"})["Message-ID"] != message["Message-ID"]
-    for header in ("In-Reply-To", "References", "Reply-To"):
-        assert message[header] is None
-    assert message["Auto-Submitted"] == "auto-generated"

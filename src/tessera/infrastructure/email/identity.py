@@ -42,13 +42,12 @@ class MailIdentity:
             )
         return cls(domain=mail_domain, reply_local_part=local, reply_domain=reply_domain)
 
-    def message_id(self, *, ticket_id: int | None, event_id: str, kind: str) -> str:
+    def message_id(self, *, ticket_id: int, event_id: str, kind: str) -> str:
         """Unique per mail (one per event and kind) and stable: a re-queued mail gets the
         same. Short, so that on a domain of up to 25 characters the header fits one line
         (a folded Message-ID is legal, but some clients keep the fold's white space)."""
         digest = uuid.uuid5(uuid.NAMESPACE_URL, f"tessera:{event_id}/{kind}").hex
-        prefix = "" if ticket_id is None else f"t{ticket_id}."
-        return f"<{prefix}{digest}@{self.domain}>"
+        return f"<t{ticket_id}.{digest}@{self.domain}>"
 
     def reply_address(self, token: str) -> str:
         return f"{self.reply_local_part}{TAG_SEPARATOR}{token}@{self.reply_domain}"

@@ -22,7 +22,6 @@ from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.clock import Clock
-from tessera.infrastructure.email.identity import MailIdentity
 from tessera.infrastructure.email.templates import single_line
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
@@ -73,9 +72,7 @@ def sender_address(sender: str) -> Address:
     return Address(display_name=name, addr_spec=addr_spec)
 
 
-def build_mail(
-    row: Mapping[Any, Any], *, sender: Address, identity: MailIdentity, now: datetime
-) -> BuiltMail:
+def build_mail(row: Mapping[Any, Any], *, sender: Address, now: datetime) -> BuiltMail:
     """The message as bytes, headers encoded by the email package (RFC 5322/2047), never by
     string concatenation: a notification (RFC 3834 ``Auto-Submitted``) in its ticket's
     thread, with plain text and HTML alternatives. Raises UnbuildableMailError."""
@@ -89,9 +86,7 @@ def build_mail(
             raise ValueError("the recipient is not one e-mail address")
         message["Subject"] = single_line(row["subject"])
         message["Date"] = format_datetime(now)
-        message["Message-ID"] = row["message_id"] or identity.message_id(
-            ticket_id=None, event_id=row["event_id"], kind=row["kind"]
-        )  # mail queued before threading
+        message["Message-ID"] = row["message_id"]
         if row["in_reply_to"]:
             message["In-Reply-To"] = row["in_reply_to"]
         if row["reference_ids"]:
@@ -188,14 +183,12 @@ class MailSender:
         self,
         engine: AsyncEngine,
         config: SmtpConfig,
-        identity: MailIdentity,
         *,
         clock: Clock,
         wake: asyncio.Event | None = None,
     ) -> None:
         self._engine = engine
         self._config = config
-        self._identity = identity
         self._clock = clock
         self._wake = wake or asyncio.Event()
         self._failing = False
@@ -234,9 +227,7 @@ class MailSender:
 
     async def _send(self, row: RowMapping, connection: SmtpConnection) -> None:
         try:
-            mail = build_mail(
-                row, sender=self._from, identity=self._identity, now=self._clock.now()
-            )
+            mail = build_mail(row, sender=self._from, now=self._clock.now())
         except UnbuildableMailError as error:
             logger.warning("mail %s cannot be built; it is marked failed: %s", row["id"], error)
             await self._update(

@@ -262,10 +262,10 @@ outgoing_mail = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
-    # The thread, fixed when the mail is queued so that every retry sends the same headers;
-    # NULL on mail queued before threading (sent with a Message-ID derived from the event).
-    Column("ticket_id", BigId, nullable=True),
-    Column("message_id", String(400), nullable=True),
+    # The thread, fixed when the mail is queued so that every retry sends the same headers
+    # (mail queued before threading: its old Message-ID, and no In-Reply-To or Reply-To).
+    Column("ticket_id", BigId, nullable=True),  # NULL only where the outbox had no event
+    Column("message_id", String(400), nullable=False),
     Column("in_reply_to", String(400), nullable=True),
     Column("reference_ids", Text, nullable=True),  # the References header, space-separated
     Column("reply_to", String(254), nullable=True),
