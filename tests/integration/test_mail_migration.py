@@ -1,5 +1,5 @@
-"""The migration that adds mail threads threads the mail queued before it: old Message-IDs kept, tickets found in
-the outbox, and a thread per ticket that the next mail continues."""
+"""The migration that adds mail threads threads the mail queued before it: old Message-IDs
+kept, tickets found in the outbox, and a thread per ticket that the next mail continues."""
 
 from __future__ import annotations
 
