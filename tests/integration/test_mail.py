@@ -390,7 +390,7 @@ def _assert_a_good_citizen(mail: Message, *, date: datetime) -> None:
     _message_id(mail)
     _reply_token(mail)
     assert mail["Auto-Submitted"] == "auto-generated"
-    assert mail["X-Auto-Response-Suppress"] == "All"
+    assert mail["X-Auto-Response-Suppress"] == "OOF, AutoReply"
     assert mail.get_content_type() == "multipart/alternative"
     parts: Any = mail.get_payload()  # the alternatives, in order of preference (last best)
     assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]

@@ -113,7 +113,7 @@ def test_a_threaded_notification_carries_every_header_of_a_good_citizen() -> Non
     assert message["References"].split() == ["<t7.0@mail.acme.example>", "<t7.1@mail.acme.example>"]
     assert message["Reply-To"] == "Acme Support <help+abc@mail.acme.example>"
     assert message["Auto-Submitted"] == "auto-generated"
-    assert message["X-Auto-Response-Suppress"] == "All"
+    assert message["X-Auto-Response-Suppress"] == "OOF, AutoReply"
     assert message["Subject"] == "Re: [#7] <Printer> & co"
     text = message.get_body(("plain",))
     html = message.get_body(("html",))

@@ -94,7 +94,8 @@ def build_mail(row: Mapping[Any, Any], *, sender: Address, now: datetime) -> Bui
         if row["reply_to"]:
             message["Reply-To"] = Address(sender.display_name, addr_spec=row["reply_to"])
         message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers (Exchange)
+        # No out-of-office or other automatic answers from Exchange; bounces still come back.
+        message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
         message.set_content(row["text_body"])
         message.add_alternative(row["html_body"], subtype="html")
         utf8 = not (recipient.isascii() and sender.addr_spec.isascii())
