@@ -38,22 +38,38 @@ def test_a_configured_domain_and_reply_address_are_used() -> None:
 
 
 @pytest.mark.parametrize(
-    "settings",
+    ("settings", "variable"),
     [
-        {"domain": "not a domain"},
-        {"domain": "-acme.example"},
-        {"domain": "acme..example"},
-        {"reply_to": "support+tagged@acme.example"},  # the tag would be ambiguous
-        {"reply_to": "no address"},
-        {"reply_to": "s\u00fcpport@acme.example"},
-        {"sender": "Support"},
+        ({"domain": "acme example"}, "domain"),
+        ({"domain": "-acme.example"}, "domain"),
+        ({"domain": "acme..example"}, "domain"),
+        ({"reply_to": "support+tagged@acme.example"}, "reply_to"),  # the tag would be ambiguous
+        ({"reply_to": "no address"}, "reply_to"),
+        ({"reply_to": "s\u00fcpport@acme.example"}, "reply_to"),
+        ({"reply_to": "support@not_a_domain"}, "reply_to"),
+        ({"sender": "Support"}, "sender"),
+        ({"sender": "support+x@acme.example"}, "reply_to"),  # the default reply address
+        ({"sender": "support@b\u00fccher.example"}, "domain"),  # the default mail domain
     ],
 )
-def test_an_unusable_domain_or_reply_address_is_refused_with_the_settings(
-    settings: dict[str, str],
+def test_an_unusable_domain_or_reply_address_is_refused_naming_its_setting(
+    settings: dict[str, str], variable: str
 ) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         MailSettings.model_validate(settings)
+    [error] = refused.value.errors(include_input=False)
+    assert error["loc"] == (variable,)
+    assert all(value not in error["msg"] for value in settings.values())
+
+
+def test_a_sender_that_cannot_serve_as_a_default_is_fine_when_both_are_set() -> None:
+    identity = MailSettings(
+        sender="support+x@b\u00fccher.example",
+        domain="mail.acme.example",
+        reply_to="help@acme.example",
+    ).identity()
+    assert identity.reply_address("t") == "help+t@acme.example"
+    assert identity.domain == "mail.acme.example"
 
 
 def test_message_ids_are_stable_per_event_and_kind_and_distinct_otherwise() -> None:

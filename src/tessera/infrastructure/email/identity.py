@@ -28,18 +28,14 @@ class MailIdentity:
     def configure(cls, *, sender: str, domain: str | None, reply_to: str | None) -> MailIdentity:
         """The domain defaults to the sender's, the reply address to the sender's local part
         at the mail domain. Raises ValueError for a domain or address that cannot serve."""
-        sender_local, sender_domain = _split(sender, "TESSERA_MAIL_SENDER")
-        mail_domain = (domain or sender_domain).lower()
-        if len(mail_domain) > 253 or not _DOMAIN.fullmatch(mail_domain):
-            raise ValueError(f"not a mail domain: {mail_domain!r}")
+        sender_local, sender_domain = address_parts(sender)
+        mail_domain = domain_name(domain or sender_domain)
         if reply_to is None:
             local, reply_domain = sender_local, mail_domain
         else:
-            local, reply_domain = _split(reply_to, "TESSERA_MAIL_REPLY_TO")
-        if not _LOCAL_PART.fullmatch(local) or not _DOMAIN.fullmatch(reply_domain):
-            raise ValueError(
-                f"cannot tag the reply address {local}@{reply_domain} (ASCII, no '+', please)"
-            )
+            local, reply_domain = address_parts(reply_to)
+            reply_domain = domain_name(reply_domain)
+        check_taggable(local)
         return cls(domain=mail_domain, reply_local_part=local, reply_domain=reply_domain)
 
     def message_id(self, *, ticket_id: int, event_id: str, kind: str) -> str:
@@ -53,12 +49,27 @@ class MailIdentity:
         return f"{self.reply_local_part}{TAG_SEPARATOR}{token}@{self.reply_domain}"
 
 
-def _split(address: str, setting: str) -> tuple[str, str]:
+def address_parts(address: str) -> tuple[str, str]:
+    """The local part and domain of one address, in lower case. Raises ValueError."""
     _, addr_spec = parseaddr(address)
     local, at, domain = addr_spec.rpartition("@")
-    if not at or not local or not domain:
-        raise ValueError(f"{setting} is not an e-mail address: {address!r}")
+    if not at or not local or not domain or any(c in address for c in "\r\n"):
+        raise ValueError("not one e-mail address")
     return local.lower(), domain.lower()
+
+
+def domain_name(domain: str) -> str:
+    """``domain`` in lower case. Raises ValueError unless it is an ASCII domain name."""
+    domain = domain.lower()
+    if len(domain) > 253 or not _DOMAIN.fullmatch(domain):
+        raise ValueError("not a domain name (ASCII letters, digits, hyphens and dots)")
+    return domain
+
+
+def check_taggable(local_part: str) -> None:
+    """Raises ValueError unless ``local_part`` can take a plus tag and stay a local part."""
+    if not _LOCAL_PART.fullmatch(local_part):
+        raise ValueError("the local part cannot take a plus tag (ASCII, up to 40, no '+')")
 
 
 def new_token() -> str:
