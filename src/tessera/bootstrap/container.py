@@ -56,7 +56,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         health_checks=(*persistence.health_checks, *caches.health_checks),
     )
     integrations = build_integrations(
-        settings.webhooks, settings.mail, engine=engine, overrides=overrides
+        settings.webhooks, settings.mail, engine=engine, clock=clock, overrides=overrides
     )
     messaging.consumers.extend(integrations.consumers)
     jobs = build_jobs(

@@ -1,17 +1,19 @@
 """The mail consumer group: the confirmation on ``ticket.created``, and each public reply by
-an agent, queued as rendered mail for the MailSender."""
+an agent, queued as rendered mail for the MailSender, each in its ticket's thread."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.clock import Clock
+from tessera.infrastructure.email.identity import MailIdentity
 from tessera.infrastructure.email.templates import render
+from tessera.infrastructure.email.threads import join_thread
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import outgoing_mail, tickets
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
@@ -26,9 +28,17 @@ class MailConsumer:
     group = "mail"
 
     def __init__(
-        self, engine: AsyncEngine, *, team: str = "Support", wake: asyncio.Event | None = None
+        self,
+        engine: AsyncEngine,
+        identity: MailIdentity,
+        *,
+        clock: Clock,
+        team: str = "Support",
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._engine = writer(engine)
+        self._identity = identity
+        self._clock = clock
         self._team = team
         self._wake = wake
 
@@ -41,8 +51,17 @@ class MailConsumer:
             if mail is None:
                 return
             kind, recipient, context = mail
+            if await self._queued(conn, event.id, kind):  # a redelivery: the thread stays
+                return
+            ticket_id = event.ticket_id
+            message_id = self._identity.message_id(
+                ticket_id=ticket_id, event_id=event.id, kind=kind
+            )
+            now = self._clock.now()
+            thread = await join_thread(
+                conn, self._identity, ticket_id=ticket_id, message_id=message_id, now=now
+            )
             rendered = render(kind, team=self._team, **context)
-            now = datetime.now(UTC)
             await conn.execute(
                 insert_ignoring_duplicates(outgoing_mail, dialect=conn.dialect.name),
                 {
@@ -56,10 +75,22 @@ class MailConsumer:
                     "attempts": 0,
                     "next_attempt_at": now,
                     "created_at": now,
+                    "ticket_id": ticket_id,
+                    "message_id": message_id,
+                    "in_reply_to": thread.in_reply_to,
+                    "reference_ids": " ".join(thread.references) or None,
+                    "reply_to": thread.reply_to,
                 },
             )
         if self._wake is not None:
             self._wake.set()
+
+    @staticmethod
+    async def _queued(conn: AsyncConnection, event_id: str, kind: str) -> bool:
+        query = select(outgoing_mail.c.id).where(
+            outgoing_mail.c.event_id == event_id, outgoing_mail.c.kind == kind
+        )
+        return (await conn.scalar(query)) is not None
 
     async def _mail_for(
         self, conn: AsyncConnection, event: CloudEvent

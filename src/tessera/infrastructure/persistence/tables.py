@@ -262,7 +262,15 @@ outgoing_mail = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime, nullable=True),
+    # The thread, fixed when the mail is queued so that every retry sends the same headers
+    # (mail queued before threading: its old Message-ID, and no In-Reply-To or Reply-To).
+    Column("ticket_id", BigId, nullable=True),  # NULL only where the outbox had no event
+    Column("message_id", String(400), nullable=False),
+    Column("in_reply_to", String(400), nullable=True),
+    Column("reference_ids", Text, nullable=True),  # the References header, space-separated
+    Column("reply_to", String(254), nullable=True),
     Index("ix_outgoing_mail_event_id_kind", "event_id", "kind", unique=True),
+    Index("ix_outgoing_mail_message_id", "message_id", unique=True),
     Index(
         "ix_outgoing_mail_due",
         "next_attempt_at",
@@ -270,6 +278,21 @@ outgoing_mail = Table(
         sqlite_where=text("state = 'pending'"),
     ),
     sqlite_autoincrement=True,
+)
+
+# One mail thread per ticket: the Message-ID of its first mail (the root every later mail
+# references), of its latest (the next one's parent), and the token of its reply address
+# (``support+<token>@domain``). No foreign key: the thread outlives a deleted ticket, so a
+# late reply to it is never taken for another ticket's.
+mail_threads = Table(
+    "mail_threads",
+    metadata,
+    Column("ticket_id", BigId, primary_key=True, autoincrement=False),
+    Column("token", String(32), nullable=False),
+    Column("root_message_id", String(400), nullable=False),
+    Column("last_message_id", String(400), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_mail_threads_token", "token", unique=True),
 )
 
 # The first answer to each POST carrying an Idempotency-Key, per caller, until it expires.
