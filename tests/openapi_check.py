@@ -9,7 +9,7 @@ does not serve) have no operation to be checked against and pass unchecked."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs
 
 import httpx
@@ -100,3 +100,12 @@ async def check_hook(response: httpx.Response) -> None:
     open) and checks the answer."""
     data = b"" if is_stream(response) else await response.aread()
     check(response, data)
+
+
+def check_sync_hook(response: httpx.Response) -> None:
+    """``check_hook`` for a synchronous ``httpx.Client``."""
+    check(response, b"" if is_stream(response) else response.read())
+
+
+CHECKED: Final = {"response": [check_hook]}  # event_hooks= of an httpx.AsyncClient
+CHECKED_SYNC: Final = {"response": [check_sync_hook]}  # event_hooks= of an httpx.Client

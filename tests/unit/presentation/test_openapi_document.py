@@ -3,17 +3,19 @@ needs nothing but Tessera itself."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from openapi_core.exceptions import OpenAPIError
 from openapi_spec_validator import validate
 
 from tessera.bootstrap.memory import build_memory_services
 from tessera.presentation.http.app import create_app
-from tests.openapi_check import document
+from tests.openapi_check import check, document
 from tests.support import FrozenClock
 
 Operation = tuple[str, str, dict[str, Any]]
@@ -213,3 +215,23 @@ async def test_the_docs_page_loads_only_assets_tessera_serves() -> None:
                 answer = await client.get(url)
                 assert answer.status_code == 200, (page, url)
                 assert len(answer.content) > 1000 or url == "/openapi.json", (page, url)
+
+
+def _answer(status: int, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    request = httpx.Request("GET", "http://tessera.test/v1/tickets/1")
+    return httpx.Response(status, json=body, headers=headers, request=request)
+
+
+def test_the_answer_check_refuses_what_the_document_does_not_say() -> None:
+    envelope = {"error": "No ticket 1", "code": "ticket_not_found", "details": None}
+    good = {**envelope, "request_id": "r-1"}
+    request_id = {"X-Request-ID": "r-1"}
+    check(_answer(404, good, request_id), json.dumps(good).encode())
+    broken = [
+        _answer(404, good, {}),  # the required X-Request-ID is missing
+        _answer(418, good, request_id),  # a status the operation does not declare
+        _answer(404, {"detail": "Not Found"}, request_id),  # FastAPI's shape, not the envelope
+    ]
+    for answer in broken:
+        with pytest.raises(OpenAPIError):
+            check(answer, answer.content)
