@@ -121,6 +121,7 @@ def create_app(
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
                 "Retry-After",
+                "Idempotent-Replayed",
             ],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
