@@ -235,3 +235,10 @@ def test_the_answer_check_refuses_what_the_document_does_not_say() -> None:
     for answer in broken:
         with pytest.raises(OpenAPIError):
             check(answer, answer.content)
+
+
+def test_every_schema_example_has_every_required_field() -> None:
+    for name, schema in document()["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            if "properties" in schema and not name.endswith("Request"):
+                assert set(schema.get("required", [])) <= set(example), name

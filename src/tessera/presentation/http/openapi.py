@@ -147,6 +147,8 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     for framework_only in ("HTTPValidationError", "ValidationError"):
         schemas.pop(framework_only, None)
+    for schema in schemas.values():
+        _restore_nulls(schema)
     for path, item in document["paths"].items():
         for method, operation in item.items():
             _complete_operation(path, method, operation)
@@ -217,6 +219,18 @@ def _add_example(response: dict[str, Any], code: str) -> None:
         "details": _DETAILS.get(code),
         "request_id": "5f0c4a7e9b2d4c1f8e3a6b9d0c2e4f71",
     }
+
+
+def _restore_nulls(schema: dict[str, Any]) -> None:
+    """FastAPI writes the document without ``None`` values, which takes the nulls out of the
+    schemas' examples too: a required, nullable field comes back as null."""
+    properties = schema.get("properties", {})
+    for example in schema.get("examples", []):
+        if not isinstance(example, dict):
+            continue
+        for name in schema.get("required", []):
+            if name not in example and {"type": "null"} in properties[name].get("anyOf", []):
+                example[name] = None
 
 
 def _add_success_examples(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
