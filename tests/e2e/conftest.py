@@ -12,6 +12,7 @@ import pytest
 from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
 from tessera.presentation.http.app import create_app
+from tests.openapi_check import check_hook
 from tests.support import FrozenClock
 
 ADMIN_SECRET = "tsr_test-admin-secret-0123456789abcdefghijklmnop"
@@ -82,6 +83,10 @@ async def _api(database_url: str, overrides: Overrides) -> AsyncIterator[Api]:
         idempotency=container.idempotency,
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://tessera.test") as client:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://tessera.test",
+        event_hooks={"response": [check_hook]},  # every answer matches the OpenAPI document
+    ) as client:
         yield Api(client=client, container=container)
     await container.close()

@@ -14,6 +14,7 @@ from tessera.bootstrap.container import build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
 from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import Api
+from tests.openapi_check import CHECKED
 
 
 def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
@@ -104,7 +105,7 @@ async def test_409_conflict_when_a_racing_writer_keeps_winning(api: Api) -> None
     services = dataclasses.replace(api.container.services, update_ticket=always_loses)  # type: ignore[arg-type]
     app = create_app(services)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
+        transport=httpx.ASGITransport(app=app), base_url="http://t", event_hooks=CHECKED
     ) as client:
         response = await client.patch("/v1/tickets/1", json={"title": "x"}, headers=api.admin)
     assert_envelope(response, 409, "conflict")
@@ -186,7 +187,9 @@ async def test_500_says_nothing_internal(api: Api) -> None:
     services = dataclasses.replace(api.container.services, get_ticket=broken)  # type: ignore[arg-type]
     app = create_app(services)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://t",
+        event_hooks=CHECKED,
     ) as client:
         response = await client.get("/v1/tickets/1", headers=api.admin)
     body = assert_envelope(response, 500, "internal_error")
@@ -203,7 +206,9 @@ async def test_503_when_the_database_is_unreachable() -> None:
     container = build_container(settings)
     app = create_app(container.services)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://t"
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+        base_url="http://t",
+        event_hooks=CHECKED,
     ) as client:
         response = await client.get("/v1/tickets", headers={"Authorization": "Bearer tsr_x"})
         ready = await client.get("/readyz")

@@ -12,6 +12,7 @@ from tessera.infrastructure.ratelimit.buckets import LocalBuckets
 from tessera.presentation.http.app import create_app
 from tessera.presentation.http.middleware.rate_limit import RateLimits
 from tests.e2e.conftest import ADMIN_SECRET, Api
+from tests.openapi_check import CHECKED
 
 AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
 
@@ -25,7 +26,9 @@ async def limited(api: Api) -> AsyncIterator[httpx.AsyncClient]:
         cors_origins=("https://app.example.com",),
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://t", event_hooks=CHECKED
+    ) as client:
         yield client
 
 

@@ -25,6 +25,7 @@ from tessera.infrastructure.persistence.tables import outbox
 from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import ADMIN_SECRET, Api
 from tests.integration.event_harness import Recorder
+from tests.openapi_check import CHECKED
 from tests.servers import free_port
 
 _EXPORTER = InMemorySpanExporter()
@@ -141,7 +142,9 @@ async def test_readiness_names_the_dead_database_while_liveness_stays_up() -> No
     app = create_app(container.services)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", event_hooks=CHECKED
+        ) as client:
             live = await client.get("/livez")
             ready = await client.get("/readyz")
             write = await client.get(

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ADMIN_SECRET
+from tests.openapi_check import CHECKED_SYNC
 from tests.servers import TesseraProcess, ThrowawayServer, redis_command, wait_until
 from tests.support import recreate_postgres_database, worker_database_url
 
@@ -83,7 +84,9 @@ def test_before_the_upgrade_every_api_route_answers_503_schema_out_of_date(
     server = TesseraProcess(production_env, tmp_path)
     server.start(until="/livez", timeout=START)
     try:
-        with httpx.Client(base_url=server.base_url, headers=AUTH, timeout=30) as client:
+        with httpx.Client(
+            base_url=server.base_url, headers=AUTH, timeout=30, event_hooks=CHECKED_SYNC
+        ) as client:
             answers = [
                 client.get("/v1/tickets"),
                 client.get("/v1/tickets/1"),
@@ -115,7 +118,7 @@ def test_a_server_started_before_the_upgrade_becomes_whole_by_itself(
     first.start(until="/livez", timeout=START)
     second = TesseraProcess(production_env, tmp_path)
     try:
-        with httpx.Client(headers=AUTH, timeout=30) as client:
+        with httpx.Client(headers=AUTH, timeout=30, event_hooks=CHECKED_SYNC) as client:
             assert client.get(f"{first.base_url}/v1/tickets").status_code == 503
 
             db_upgrade(production_env, tmp_path)

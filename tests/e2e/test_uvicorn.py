@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ADMIN_SECRET
+from tests.openapi_check import CHECKED, CHECKED_SYNC
 from tests.servers import TesseraProcess
 
 pytestmark = pytest.mark.slow  # each test starts a real server
@@ -37,7 +38,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 def test_a_ticket_is_created_and_read_over_real_http(server: str) -> None:
     headers = {"Authorization": f"Bearer {ADMIN_SECRET}"}
-    with httpx.Client(base_url=server, headers=headers) as client:
+    with httpx.Client(base_url=server, headers=headers, event_hooks=CHECKED_SYNC) as client:
         created = client.post(
             "/v1/tickets",
             json={
@@ -64,7 +65,9 @@ async def test_the_live_stream_delivers_an_event_within_a_second_of_the_write(
         "customer_email": "ada@example.com",
     }
     async with (
-        httpx.AsyncClient(base_url=server, headers=headers, timeout=10) as client,
+        httpx.AsyncClient(
+            base_url=server, headers=headers, timeout=10, event_hooks=CHECKED
+        ) as client,
         client.stream("GET", "/v1/events/stream") as stream,
     ):
         assert stream.status_code == 200
@@ -98,7 +101,9 @@ async def test_the_live_stream_delivers_an_event_within_a_second_of_the_write(
     # Resuming with Last-Event-ID replays what came after that position.
     resume = {**headers, "Last-Event-ID": str(int(message["id"]) - 1)}
     async with (
-        httpx.AsyncClient(base_url=server, headers=resume, timeout=10) as client,
+        httpx.AsyncClient(
+            base_url=server, headers=resume, timeout=10, event_hooks=CHECKED
+        ) as client,
         client.stream("GET", "/v1/events/stream") as stream,
     ):
         replayed = [line async for line in _first_data_line(stream.aiter_lines())]

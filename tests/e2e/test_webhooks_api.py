@@ -21,7 +21,7 @@ async def test_webhooks_are_created_listed_and_deleted_by_admins(api: Api) -> No
     assert [h["id"] for h in listed["data"]] == [hook["id"]]
     assert "secret" not in listed["data"][0]
     deliveries = await api.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=api.admin)
-    assert deliveries.json() == {"data": [], "next_cursor": None}
+    assert deliveries.json() == {"data": [], "next_cursor": None, "links": {"next": None}}
 
     gone = await api.client.delete(f"/v1/webhooks/{hook['id']}", headers=api.admin)
     assert gone.status_code == 204

@@ -21,6 +21,7 @@ from tessera.bootstrap.settings import Settings
 from tessera.domain.events import EVENTS_BY_TYPE
 from tessera.infrastructure.messaging.nats_jetstream import NatsConnection
 from tessera.presentation.http.app import create_app
+from tessera.presentation.http.docs import PAGES as DOCS_PAGES
 from tests.e2e.test_authorization_matrix import MATRIX
 from tests.support import FrozenClock
 
@@ -57,7 +58,7 @@ def app_routes() -> frozenset[Route]:
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     }
-    pages = (app.openapi_url, app.docs_url, app.redoc_url)
+    pages = (app.openapi_url, *DOCS_PAGES)
     return frozenset(routes | {("GET", page) for page in pages if page is not None})
 
 

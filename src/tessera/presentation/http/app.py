@@ -13,12 +13,14 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services
+from tessera.presentation.http.docs import install_docs
 from tessera.presentation.http.errors import install_error_handlers
 from tessera.presentation.http.middleware.idempotency import IdempotencyMiddleware
 from tessera.presentation.http.middleware.rate_limit import RateLimitMiddleware, RateLimits
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
 from tessera.presentation.http.middleware.schema_gate import SchemaGateMiddleware
 from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
+from tessera.presentation.http.openapi import install_openapi, operation_id
 from tessera.presentation.http.routes import (
     bench,
     comments,
@@ -38,8 +40,11 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 DESCRIPTION = """
 Tessera turns customer requests into tickets that agents triage, discuss, assign and resolve.
 
-Authenticate with `Authorization: Bearer <token>`. Every error has one shape:
-`{"error", "code", "details", "request_id"}`.
+Authenticate with `Authorization: Bearer <token>` (in these docs: "Authorize"). Every
+error has one shape: `{"error", "code", "details", "request_id"}`. Lists answer
+`{"data", "next_cursor", "links": {"next"}}`: pass `next_cursor` back as `cursor` (the
+changes feed: `after`), or follow `links.next`. A method a path does not serve is 405
+`method_not_allowed` with `Allow`; an unknown path is 404 `not_found`.
 """
 
 
@@ -63,6 +68,9 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
         # Tessera's own middleware traces, counts and logs each request once (with the route
         # template, the principal and no secrets); the framework's built-in copy would add a
         # second root span per request.
@@ -113,6 +121,7 @@ def create_app(
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
                 "Retry-After",
+                "Idempotent-Replayed",
             ],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
@@ -121,4 +130,6 @@ def create_app(
         app.include_router(module.router)
     if benchmark_routes:
         app.include_router(bench.router)
+    install_docs(app)
+    install_openapi(app)
     return app

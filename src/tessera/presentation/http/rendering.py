@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import orjson
+from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.application.views import TicketView
@@ -31,8 +33,26 @@ def json_response(
     )
 
 
-def page(items: list[Any], next_cursor: str | None) -> Response:
-    return json_response({"data": items, "next_cursor": next_cursor})
+def page(
+    items: list[Any], next_cursor: str | None, *, request: Request, cursor: str = "cursor"
+) -> Response:
+    """A list page: ``data``, ``next_cursor`` and ``links.next``, the same request with the
+    query parameter ``cursor`` (``after`` for the changes feed) set to ``next_cursor``."""
+    return json_response(
+        {
+            "data": items,
+            "next_cursor": next_cursor,
+            "links": {"next": next_link(request, next_cursor, cursor=cursor)},
+        }
+    )
+
+
+def next_link(request: Request, next_cursor: str | None, *, cursor: str) -> str | None:
+    if next_cursor is None:
+        return None
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != cursor]
+    query.append((cursor, next_cursor))
+    return f"{request.scope.get('root_path', '')}{request.url.path}?{urlencode(query)}"
 
 
 def ticket_etag(view: TicketView) -> str:

@@ -10,6 +10,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tessera.presentation.http.docs import PAGES
 from tessera.presentation.http.errors import (
     INTERNAL_MESSAGE,
     STATUS_BY_CODE,
@@ -26,7 +27,6 @@ _SECURITY_HEADERS: Final = [
     (b"x-frame-options", b"DENY"),
 ]
 _API_CSP: Final = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-_DOCS: Final = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -109,7 +109,7 @@ class RequestContextMiddleware:
 
 def _response_headers(path: str, headers: Headers, request_id: str) -> list[tuple[bytes, bytes]]:
     extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
-    if path not in _DOCS:
+    if path not in PAGES:
         extra.append(_API_CSP)
     if "authorization" in headers:  # answers for one principal: never stored by caches
         extra.append((b"cache-control", b"no-store"))

@@ -8,12 +8,11 @@ from typing import Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tessera.presentation.http.docs import ASSETS_URL, PAGES
 from tessera.presentation.http.errors import error_response
 
 # Probes, the scrape and the API's description answer without the database's tables.
-_EXEMPT: Final = frozenset(
-    {"/livez", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-)
+_EXEMPT: Final = frozenset({"/livez", "/readyz", "/metrics", "/openapi.json", *PAGES})
 MESSAGE: Final = "The database schema is behind this server's code; try again shortly"
 
 
@@ -23,9 +22,13 @@ class SchemaGateMiddleware:
         self.is_open = is_open
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _EXEMPT or self.is_open():
+        if scope["type"] != "http" or _exempt(scope["path"]) or self.is_open():
             await self.app(scope, receive, send)
             return
         request_id = scope.get("state", {}).get("request_id")
         response = error_response("schema_out_of_date", MESSAGE, request_id=request_id)
         await response(scope, receive, send)
+
+
+def _exempt(path: str) -> bool:
+    return path in _EXEMPT or path.startswith(f"{ASSETS_URL}/")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from tessera.application.comments.commands import AddComment
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.links import COMMENT_LINKS
+from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.comments import (
     CommentCreateRequest,
@@ -27,10 +28,11 @@ CommentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The comment's i
 
 @router.post(
     "",
+    operation_id="comments.create",
     status_code=201,
     response_model=CommentResponse,
     responses={
-        201: {"links": COMMENT_LINKS},
+        201: {"links": COMMENT_LINKS, **response_headers("Location")},
         **error_responses(
             "unauthenticated",
             "forbidden",
@@ -58,11 +60,13 @@ async def add_comment(
 
 @router.get(
     "",
+    operation_id="comments.list",
     response_model=CommentListResponse,
     responses=error_responses("unauthenticated", "ticket_not_found", "validation_failed"),
     summary="The conversation, oldest first (requesters see public replies only)",
 )
 async def list_comments(
+    request: Request,
     ticket_id: TicketId,
     principal: CurrentPrincipal,
     services: AppServices,
@@ -72,11 +76,12 @@ async def list_comments(
     thread = await services.list_comments(
         ticket_id, principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
     )
-    return page(thread, str(thread[-1].id) if len(thread) == limit else None)
+    return page(thread, str(thread[-1].id) if len(thread) == limit else None, request=request)
 
 
 @router.get(
     "/{comment_id}",
+    operation_id="comments.get",
     response_model=CommentResponse,
     responses=error_responses(
         "unauthenticated", "ticket_not_found", "comment_not_found", "validation_failed"

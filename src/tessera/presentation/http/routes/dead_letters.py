@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
@@ -24,21 +24,27 @@ _AUTH = ("unauthenticated", "forbidden")
 
 @router.get(
     "",
+    operation_id="dead_letters.list",
     response_model=DeadLetterListResponse,
     responses=error_responses(*_AUTH, "validation_failed"),
     summary="Events a consumer gave up on after the configured number of deliveries",
 )
 async def list_dead_letters(
-    principal: CurrentPrincipal, services: AppServices, limit: Limit = 50, cursor: Cursor = None
+    request: Request,
+    principal: CurrentPrincipal,
+    services: AppServices,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
     found = await services.list_dead_letters(
         principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
     )
-    return page(found, str(found[-1].id) if len(found) == limit else None)
+    return page(found, str(found[-1].id) if len(found) == limit else None, request=request)
 
 
 @router.post(
     "/{dead_letter_id}/replay",
+    operation_id="dead_letters.replay",
     response_model=DeadLetterResponse,
     responses=error_responses(
         *_AUTH, "dead_letter_not_found", "replay_failed", "validation_failed"

@@ -14,9 +14,9 @@ from tessera.application.services import Services
 from tessera.domain.access.principal import Principal
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
-from tessera.presentation.http.rendering import json_response
+from tessera.presentation.http.rendering import page
 from tessera.presentation.http.schemas.events import FeedResponse, HistoryResponse
-from tessera.presentation.http.schemas.parameters import SequenceCursor
+from tessera.presentation.http.schemas.parameters import PositionCursor, SequenceCursor
 from tessera.presentation.http.schemas.text import QueryText
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -28,7 +28,8 @@ MAX_TYPES = 20
 
 _AUTH = ("unauthenticated", "forbidden")
 Position = Annotated[
-    int, Query(ge=0, le=2**63 - 1, description="A `next_cursor` or event position")
+    PositionCursor | None,
+    Query(description="Resume after this `next_cursor` of the feed (or SSE `id`)"),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Types = Annotated[
@@ -39,11 +40,13 @@ Types = Annotated[
 
 @router.get(
     "/tickets/{ticket_id}/history",
+    operation_id="tickets.history",
     response_model=HistoryResponse,
     responses=error_responses(*_AUTH, "ticket_not_found", "validation_failed"),
     summary="A ticket's changes in order (who, when, what), as CloudEvents",
 )
 async def ticket_history(
+    request: Request,
     ticket_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     principal: CurrentPrincipal,
     services: AppServices,
@@ -55,35 +58,34 @@ async def ticket_history(
         ticket_id, principal=principal, after_sequence=after, limit=limit
     )
     next_cursor = str(events[-1].sequence) if len(events) == limit else None
-    return json_response({"data": [e.to_dict() for e in events], "next_cursor": next_cursor})
+    return page([e.to_dict() for e in events], next_cursor, request=request)
 
 
 @router.get(
     "/events",
+    operation_id="events.list",
     response_model=FeedResponse,
     responses=error_responses(*_AUTH, "validation_failed"),
     summary="The changes feed: every event in commit order, for incremental export",
 )
 async def event_feed(
+    request: Request,
     principal: CurrentPrincipal,
     services: AppServices,
-    after: Position = 0,
+    after: Position = None,
     limit: Limit = 100,
     type: Types = [],  # noqa: B006 - the public parameter name
 ) -> Response:
     feed = await services.event_feed(
-        principal=principal, after=after, limit=limit, types=tuple(type)
+        principal=principal, after=int(after or 0), limit=limit, types=tuple(type)
     )
-    return json_response(
-        {
-            "data": [entry.event.to_dict() for entry in feed.entries],
-            "next_cursor": str(feed.next_position),
-        }
-    )
+    entries = [entry.event.to_dict() for entry in feed.entries]
+    return page(entries, str(feed.next_position), request=request, cursor="after")
 
 
 @router.get(
     "/events/stream",
+    operation_id="events.stream",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -99,16 +101,14 @@ async def event_stream(
     request: Request,
     principal: CurrentPrincipal,
     services: AppServices,
-    after: Annotated[
-        int | None, Query(ge=0, le=2**63 - 1, description="Start after this position")
-    ] = None,
+    after: Position = None,
     type: Types = [],  # noqa: B006 - the public parameter name
     last_event_id: Annotated[
         str | None, Header(pattern=r"^[0-9]{1,18}$", description="Resume after this event")
     ] = None,
 ) -> StreamingResponse:
     types = tuple(type)
-    start = int(last_event_id) if last_event_id else after
+    start = int(last_event_id) if last_event_id else int(after) if after else None
     # Checks access before the stream opens; no start means live from the end of the feed.
     head = await services.event_feed(principal=principal, after=start, limit=1, types=types)
     if start is None:

@@ -12,17 +12,33 @@ from tessera.presentation.http.dependencies import AppServices
 from tessera.presentation.http.rendering import json_response
 
 router = APIRouter(tags=["health"])
+_READY = {
+    "status": "ok",
+    "checks": {
+        "database": {"status": "ok", "code": "ok"},
+        "schema": {"status": "ok", "code": "ok"},
+    },
+}
 
 
-@router.get("/livez", summary="Liveness: the process is up")
+@router.get(
+    "/livez",
+    operation_id="health.live",
+    summary="Liveness: the process is up",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 async def livez() -> Response:
     return json_response({"status": "ok"})
 
 
 @router.get(
     "/readyz",
+    operation_id="health.ready",
     summary="Readiness: the database answers and its schema is current",
-    responses={503: {"description": "Not ready; `checks` names what failed"}},
+    responses={
+        200: {"content": {"application/json": {"example": _READY}}},
+        503: {"description": "Not ready; `checks` names what failed"},
+    },
 )
 async def readyz(services: AppServices) -> Response:
     results = await asyncio.gather(*(check.check() for check in services.health_checks))

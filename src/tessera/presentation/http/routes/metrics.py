@@ -9,6 +9,19 @@ from starlette.responses import Response
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+_EXAMPLE = (
+    "# HELP tessera_http_requests_total HTTP requests answered\n"
+    "# TYPE tessera_http_requests_total counter\n"
+    'tessera_http_requests_total{method="GET",route="/v1/tickets",status="200"} 12.0\n'
+)
+
+
+@router.get(
+    "/metrics",
+    operation_id="health.metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"example": _EXAMPLE}}}},
+)
 async def metrics() -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

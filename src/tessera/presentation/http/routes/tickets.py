@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
 from tessera.application.queries import (
@@ -25,6 +25,7 @@ from tessera.domain.tickets.values import Priority
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.links import TICKET_LINKS
+from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
 from tessera.presentation.http.schemas.text import QueryText
 from tessera.presentation.http.schemas.tickets import (
@@ -42,14 +43,24 @@ router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
 TicketId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The ticket's id")]
 _AUTH = ("unauthenticated", "forbidden")
+_ETAG = response_headers("ETag")
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='An ETag from a read (`"42-3"`): the change applies only if the ticket is '
+        "still at that version (else 412 `precondition_failed`); `*` matches any",
+    ),
+]
 
 
 @router.post(
     "",
+    operation_id="tickets.create",
     status_code=201,
     response_model=TicketResponse,
     responses={
-        201: {"links": TICKET_LINKS},
+        201: {"links": TICKET_LINKS, **response_headers("ETag", "Location")},
         **error_responses(
             *_AUTH,
             "invalid_json",
@@ -80,11 +91,13 @@ async def create_ticket(
 
 @router.get(
     "",
+    operation_id="tickets.list",
     response_model=TicketListResponse,
     responses=error_responses(*_AUTH, "validation_failed"),
     summary="List tickets (requesters see only their own)",
 )
 async def list_tickets(
+    request: Request,
     principal: CurrentPrincipal,
     services: AppServices,
     status: Annotated[list[Status], Query(description="Repeat for several")] = [],  # noqa: B006
@@ -132,15 +145,16 @@ async def list_tickets(
         cursor=cursor,
     )
     result = await services.list_tickets(query, principal=principal)
-    return page(result.items, result.next_cursor)
+    return page(result.items, result.next_cursor, request=request)
 
 
 @router.get(
     "/{ticket_id}",
+    operation_id="tickets.get",
     response_model=TicketResponse,
     responses={
-        200: {"links": TICKET_LINKS},
-        304: {"description": "Not modified (If-None-Match)"},
+        200: {"links": TICKET_LINKS, **_ETAG},
+        304: {"description": "Not modified (If-None-Match)", **_ETAG},
         **error_responses(*_AUTH, "ticket_not_found"),
     },
     summary="Read a ticket",
@@ -149,7 +163,13 @@ async def get_ticket(
     ticket_id: TicketId,
     principal: CurrentPrincipal,
     services: AppServices,
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            description="The ETag you hold: 304 with no body while the ticket is unchanged",
+        ),
+    ] = None,
 ) -> Response:
     view = await services.get_ticket(ticket_id, principal=principal)
     etag = ticket_etag(view)
@@ -160,9 +180,10 @@ async def get_ticket(
 
 @router.patch(
     "/{ticket_id}",
+    operation_id="tickets.update",
     response_model=TicketResponse,
     responses={
-        200: {"links": TICKET_LINKS},
+        200: {"links": TICKET_LINKS, **_ETAG},
         **error_responses(
             *_AUTH,
             "ticket_not_found",
@@ -180,7 +201,7 @@ async def update_ticket(
     body: TicketUpdateRequest,
     principal: CurrentPrincipal,
     services: AppServices,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     command = _update_command(body, ticket_id, expected=_expected(if_match, ticket_id))
     view = await services.update_ticket(command, principal=principal)
@@ -189,6 +210,7 @@ async def update_ticket(
 
 @router.post(
     "/bulk",
+    operation_id="tickets.bulk_update",
     response_model=BulkUpdateResponse,
     responses=error_responses(
         *_AUTH, "invalid_json", "validation_failed", "invalid_status_transition", "conflict"
@@ -207,9 +229,10 @@ async def bulk_update(
 
 @router.post(
     "/{ticket_id}/merge",
+    operation_id="tickets.merge",
     response_model=TicketResponse,
     responses={
-        200: {"links": TICKET_LINKS},
+        200: {"links": TICKET_LINKS, **_ETAG},
         **error_responses(
             *_AUTH, "ticket_not_found", "ticket_closed", "invalid_json", "validation_failed"
         ),
@@ -235,6 +258,7 @@ def _update_command(
 
 @router.delete(
     "/{ticket_id}",
+    operation_id="tickets.delete",
     status_code=204,
     response_class=Response,
     responses=error_responses(*_AUTH, "ticket_not_found", "precondition_failed", "conflict"),
@@ -244,7 +268,7 @@ async def delete_ticket(
     ticket_id: TicketId,
     principal: CurrentPrincipal,
     services: AppServices,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     command = DeleteTicket(ticket_id=ticket_id, expected_version=_expected(if_match, ticket_id))
     await services.delete_ticket(command, principal=principal)

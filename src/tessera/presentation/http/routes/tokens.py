@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from tessera.application.tokens.manage_tokens import IssueToken
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.links import TOKEN_LINKS
+from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import IdCursor
 from tessera.presentation.http.schemas.tokens import (
@@ -25,10 +26,11 @@ _AUTH = ("unauthenticated", "forbidden")
 
 @router.post(
     "",
+    operation_id="tokens.create",
     status_code=201,
     response_model=IssuedTokenResponse,
     responses={
-        201: {"links": TOKEN_LINKS},
+        201: {"links": TOKEN_LINKS, **response_headers("Location")},
         **error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
     },
     summary="Issue an API token (the secret is shown only here)",
@@ -53,11 +55,13 @@ async def issue_token(
 
 @router.get(
     "",
+    operation_id="tokens.list",
     response_model=TokenListResponse,
     responses=error_responses(*_AUTH, "validation_failed"),
     summary="List API tokens (never their secrets)",
 )
 async def list_tokens(
+    request: Request,
     principal: CurrentPrincipal,
     services: AppServices,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
@@ -66,11 +70,12 @@ async def list_tokens(
     result = await services.list_tokens(
         principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
     )
-    return page(result.items, result.next_cursor)
+    return page(result.items, result.next_cursor, request=request)
 
 
 @router.delete(
     "/{token_id}",
+    operation_id="tokens.revoke",
     status_code=204,
     response_class=Response,
     responses=error_responses(*_AUTH, "token_not_found", "conflict"),

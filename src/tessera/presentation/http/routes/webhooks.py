@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from tessera.application.webhooks.manage_webhooks import CreateWebhook
@@ -12,6 +12,7 @@ from tessera.domain.webhooks.webhook import Webhook
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.links import WEBHOOK_LINKS
+from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import IdCursor
 from tessera.presentation.http.schemas.webhooks import (
@@ -42,10 +43,11 @@ def _public(webhook: Webhook) -> dict[str, Any]:
 
 @router.post(
     "",
+    operation_id="webhooks.create",
     status_code=201,
     response_model=WebhookCreatedResponse,
     responses={
-        201: {"links": WEBHOOK_LINKS},
+        201: {"links": WEBHOOK_LINKS, **response_headers("Location")},
         **error_responses(*_AUTH, "invalid_json", "validation_failed"),
     },
     summary="Subscribe a URL to events (the secret is shown only here)",
@@ -71,21 +73,28 @@ async def create_webhook(
 
 @router.get(
     "",
+    operation_id="webhooks.list",
     response_model=WebhookListResponse,
     responses=error_responses(*_AUTH, "validation_failed"),
     summary="List webhook subscriptions",
 )
 async def list_webhooks(
-    principal: CurrentPrincipal, services: AppServices, limit: Limit = 50, cursor: Cursor = None
+    request: Request,
+    principal: CurrentPrincipal,
+    services: AppServices,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> Response:
     found = await services.list_webhooks(
         principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
     )
-    return page([_public(w) for w in found], str(found[-1].id) if len(found) == limit else None)
+    next_cursor = str(found[-1].id) if len(found) == limit else None
+    return page([_public(w) for w in found], next_cursor, request=request)
 
 
 @router.delete(
     "/{webhook_id}",
+    operation_id="webhooks.delete",
     status_code=204,
     response_class=Response,
     responses=error_responses(*_AUTH, "webhook_not_found"),
@@ -100,11 +109,13 @@ async def delete_webhook(
 
 @router.get(
     "/{webhook_id}/deliveries",
+    operation_id="deliveries.list",
     response_model=DeliveryListResponse,
     responses=error_responses(*_AUTH, "webhook_not_found", "validation_failed"),
     summary="Deliveries, newest first, with every attempt",
 )
 async def list_deliveries(
+    request: Request,
     webhook_id: WebhookId,
     principal: CurrentPrincipal,
     services: AppServices,
@@ -114,11 +125,12 @@ async def list_deliveries(
     found = await services.list_deliveries(
         webhook_id, principal=principal, after_id=int(cursor) if cursor else 0, limit=limit
     )
-    return page(found, str(found[-1].id) if len(found) == limit else None)
+    return page(found, str(found[-1].id) if len(found) == limit else None, request=request)
 
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    operation_id="deliveries.redeliver",
     status_code=202,
     response_model=DeliveryResponse,
     responses=error_responses(*_AUTH, "delivery_not_found"),

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tessera.domain.comments.comment import BODY_MAX
+from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
 
 BodyText = Annotated[
@@ -62,3 +63,4 @@ class CommentResponse(BaseModel):
 class CommentListResponse(BaseModel):
     data: list[CommentResponse]
     next_cursor: str | None = Field(description="Pass as `cursor` for more; null at the end")
+    links: PageLinks

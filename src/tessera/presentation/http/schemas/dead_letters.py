@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.presentation.http.schemas.pages import PageLinks
+
 
 class DeadLetterResponse(BaseModel):
     model_config = ConfigDict(
@@ -41,3 +43,4 @@ class DeadLetterResponse(BaseModel):
 class DeadLetterListResponse(BaseModel):
     data: list[DeadLetterResponse]
     next_cursor: str | None
+    links: PageLinks

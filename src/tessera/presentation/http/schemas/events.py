@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.presentation.http.schemas.pages import PageLinks
+
 _EXAMPLE: dict[str, Any] = {
     "specversion": "1.0",
     "id": "1f6e2c1a-4f7b-4c55-9d43-0b5f0e6c2a91",
@@ -41,6 +43,7 @@ class CloudEventResponse(BaseModel):
 class HistoryResponse(BaseModel):
     data: list[CloudEventResponse]
     next_cursor: str | None = Field(description="Pass as `cursor` for more; null at the end")
+    links: PageLinks
 
 
 class FeedResponse(BaseModel):
@@ -49,3 +52,4 @@ class FeedResponse(BaseModel):
         description="Pass as `after` to resume; returned even at the end, so a poller "
         "keeps it and asks again later"
     )
+    links: PageLinks

@@ -26,6 +26,8 @@ def _at_most(maximum: int) -> Callable[[str], str]:
 IdCursor = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{1,19}$"), AfterValidator(_at_most(ID_MAX))
 ]
+# A position in the changes feed: its `next_cursor`, a string like every cursor (64-bit).
+PositionCursor = IdCursor
 SequenceCursor = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{1,10}$"), AfterValidator(_at_most(SEQUENCE_MAX))
 ]

@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from tessera.application.views import TicketView
 from tessera.domain.tickets.status import Status
@@ -24,6 +25,7 @@ from tessera.domain.tickets.values import (
     TITLE_MAX,
     Priority,
 )
+from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
 from tessera.presentation.http.schemas.views import response_schema
 
@@ -84,14 +86,15 @@ class TicketUpdateRequest(RequestModel):
         },
     )
 
-    title: TitleText | None = None
-    description: DescriptionText | None = None
-    priority: Priority | None = None
-    status: Status | None = None
+    # May be left out, never null: the schema shows no null (SkipJsonSchema) for these.
+    title: TitleText | SkipJsonSchema[None] = None
+    description: DescriptionText | SkipJsonSchema[None] = None
+    priority: Priority | SkipJsonSchema[None] = None
+    status: Status | SkipJsonSchema[None] = None
     assignee_id: Identifier | None = Field(
         default=None, description="An agent's token id; null unassigns"
     )
-    tags: TagList | None = Field(default=None, description="Replaces the whole set")
+    tags: TagList | SkipJsonSchema[None] = Field(default=None, description="Replaces the whole set")
     add_tags: TagList = Field(default_factory=list, description="Added to the set")
     remove_tags: TagList = Field(default_factory=list, description="Taken out of the set")
 
@@ -111,6 +114,21 @@ if TYPE_CHECKING:
 else:
     TicketResponse = response_schema(
         TicketView,
+        example={
+            "id": 42,
+            **_EXAMPLE,
+            "status": "open",
+            "assignee_id": None,
+            "version": 1,
+            "created_at": "2026-11-24T09:30:00Z",
+            "updated_at": "2026-11-24T09:30:00Z",
+            "first_response_due_at": "2026-11-24T13:30:00Z",
+            "resolution_due_at": "2026-11-25T09:30:00Z",
+            "first_responded_at": None,
+            "resolved_at": None,
+            "closed_at": None,
+            "merged_into_id": None,
+        },
         status=(Status, ...),
         priority=(Priority, ...),
         tags=(list[str], ...),
@@ -123,15 +141,16 @@ class TicketListResponse(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end"
     )
+    links: PageLinks
 
 
 class BulkChanges(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Status | None = None
-    priority: Priority | None = None
+    status: Status | SkipJsonSchema[None] = None
+    priority: Priority | SkipJsonSchema[None] = None
     assignee_id: Identifier | None = None
-    tags: TagList | None = None
+    tags: TagList | SkipJsonSchema[None] = None
     add_tags: TagList = Field(default_factory=list)
     remove_tags: TagList = Field(default_factory=list)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from tessera.domain.access.principal import Role
+from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
 
 
@@ -25,7 +27,18 @@ class TokenCreateRequest(RequestModel):
     email: EmailStr | None = Field(default=None, description="Required for requesters")
 
 
+_TOKEN: dict[str, Any] = {
+    "id": 7,
+    "name": "Grace (agent)",
+    "role": "agent",
+    "email": "grace@support.example.com",
+    "created_at": "2026-11-24T09:30:00Z",
+}
+
+
 class TokenResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_TOKEN, "revoked_at": None}]})
+
     id: int
     name: str
     role: Role
@@ -35,6 +48,10 @@ class TokenResponse(BaseModel):
 
 
 class IssuedTokenResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_TOKEN, "token": "tsr_9Xq2...shown-once...Lw"}]}
+    )
+
     id: int
     name: str
     role: Role
@@ -46,3 +63,4 @@ class IssuedTokenResponse(BaseModel):
 class TokenListResponse(BaseModel):
     data: list[TokenResponse]
     next_cursor: str | None
+    links: PageLinks

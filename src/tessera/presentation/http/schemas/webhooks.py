@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
 
 
@@ -51,6 +52,7 @@ class WebhookCreatedResponse(WebhookResponse):
 class WebhookListResponse(BaseModel):
     data: list[WebhookResponse]
     next_cursor: str | None
+    links: PageLinks
 
 
 class AttemptResponse(BaseModel):
@@ -108,3 +110,4 @@ class DeliveryResponse(BaseModel):
 class DeliveryListResponse(BaseModel):
     data: list[DeliveryResponse]
     next_cursor: str | None
+    links: PageLinks
