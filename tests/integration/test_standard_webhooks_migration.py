@@ -4,11 +4,10 @@ library accepts it; the downgrade gives the old strings back."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,24 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.webhooks.signing import signature
-from tests.support import recreate_postgres_database, worker_database_url
+from tests.support import BLANK_DATABASES, blank_database_url
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # As made before (token_urlsafe: the URL-safe alphabet, no padding) and as a client chose one.
 OLD_SECRETS = ("whsec_Ab-_x9Qz0K3mN8pL2vR7tY1uW4eS6dF5gH0jK9lZ8c", "a client's own secret!")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_at_0008(
-    request: pytest.FixtureRequest, tmp_path: Path, worker_id_name: str
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'at_0008.db'}"
-        return
-    request.getfixturevalue("postgres_database")  # fails in CI when PostgreSQL is absent
-    url = worker_database_url(f"{worker_id_name}_at_0008")
-    asyncio.run(recreate_postgres_database(url))
-    yield url
+@pytest.fixture(params=BLANK_DATABASES)
+def database_at_0008(request: pytest.FixtureRequest, tmp_path: Path, worker_id_name: str) -> str:
+    return blank_database_url(request, tmp_path, worker=worker_id_name, name="at_0008")
 
 
 @pytest.fixture

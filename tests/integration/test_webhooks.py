@@ -40,7 +40,7 @@ from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
 from tessera.infrastructure.webhooks.targets import system_resolver
 from tests.integration.event_harness import eventually
 from tests.integration.receivers import Receiver, http_receiver, verified
-from tests.support import FrozenClock
+from tests.support import FrozenClock, sdk_cloudevent
 
 ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
 SECRET = "whsec_" + base64.b64encode(b"a test key of thirty-two bytes!!").decode()
@@ -109,6 +109,8 @@ async def test_a_delivery_is_a_signed_cloudevent(tessera: Container, receiver: R
     assert event["subject"] == str(ticket.id)
     assert request.headers["content-type"] == "application/cloudevents+json"
     assert request.headers["tessera-event-id"] == event["id"] == delivery.event_id
+    read = sdk_cloudevent(request.body)  # the CloudEvents SDK reads the body
+    assert (read.get_source(), read.get_extension("sequence")) == ("/tessera", "0000000001")
     assert request.headers["webhook-id"] == event["id"]  # the same on every attempt
     assert verified(request, SECRET) == event  # the reference library's check
     for tampered in (

@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from tessera.application.events.cloudevents import source_for
 from tessera.bootstrap.settings_errors import InvalidSettingsError, settings_problems
 from tessera.domain.tickets.values import Priority
 
@@ -228,6 +229,15 @@ class Settings(BaseSettings):
     # Prefixes every Redis key and channel, broker stream, subject and consumer name, so that
     # two deployments can share one Redis or one broker (SPEC §11).
     namespace: str = Field(default="tessera", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    # The CloudEvents ``source`` of every event (SPEC §12: it names the deployment), a URI
+    # reference; ``/<namespace>`` when unset.
+    event_source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="e.g. https://support.example.com or urn:example:tessera:eu",
+    )
     # Optional services (SPEC §2): unset means the embedded fallback; set but unreachable
     # is an error, never a silent fallback.
     redis_url: str | None = Field(default=None, description="redis://host:6379/0")
@@ -257,6 +267,10 @@ class Settings(BaseSettings):
                 f"and about {SECRET_MIN_BITS} bits of entropy, e.g. `openssl rand -hex 32`"
             )
         return token
+
+    @property
+    def cloud_event_source(self) -> str:
+        return self.event_source or source_for(self.namespace)
 
     @property
     def migrates_on_start(self) -> bool:

@@ -76,6 +76,15 @@ def _ensure_admin(principal: Principal) -> None:
         raise ForbiddenError("Only admins may manage webhooks")
 
 
+async def _admin_loads(store: WebhookStore, webhook_id: int, *, principal: Principal) -> Webhook:
+    """Raises ForbiddenError and WebhookNotFoundError."""
+    _ensure_admin(principal)
+    webhook = await store.get(webhook_id)
+    if webhook is None:
+        raise WebhookNotFoundError(webhook_id)
+    return webhook
+
+
 class CreateWebhookHandler:
     """Raises ForbiddenError and DomainValidationError (URL, event types)."""
 
@@ -113,11 +122,7 @@ class GetWebhookHandler:
         self._store = store
 
     async def __call__(self, webhook_id: int, *, principal: Principal) -> Webhook:
-        _ensure_admin(principal)
-        webhook = await self._store.get(webhook_id)
-        if webhook is None:
-            raise WebhookNotFoundError(webhook_id)
-        return webhook
+        return await _admin_loads(self._store, webhook_id, principal=principal)
 
 
 class UpdateWebhookHandler:
@@ -131,10 +136,7 @@ class UpdateWebhookHandler:
     async def __call__(
         self, webhook_id: int, command: UpdateWebhook, *, principal: Principal
     ) -> Webhook:
-        _ensure_admin(principal)
-        webhook = await self._store.get(webhook_id)
-        if webhook is None:
-            raise WebhookNotFoundError(webhook_id)
+        webhook = await _admin_loads(self._store, webhook_id, principal=principal)
         fields = FieldErrors()
         if not isinstance(url := command.url, Unset):
             webhook.url = fields.take(
@@ -163,10 +165,7 @@ class RotateSecretHandler:
         self._clock = clock
 
     async def __call__(self, webhook_id: int, *, principal: Principal) -> Webhook:
-        _ensure_admin(principal)
-        webhook = await self._store.get(webhook_id)
-        if webhook is None:
-            raise WebhookNotFoundError(webhook_id)
+        webhook = await _admin_loads(self._store, webhook_id, principal=principal)
         webhook.rotate_secret(new_secret(), now=self._clock.now())
         if not await self._store.save(webhook):
             raise WebhookNotFoundError(webhook_id)
