@@ -208,11 +208,10 @@ class WebhookSender:
                 body=body,
             ),
         }
-        url = hook.url
         started = time.perf_counter()
         try:
             response = await self._client.post(
-                url, content=body, headers=headers, timeout=self._policy.timeout
+                hook.url, content=body, headers=headers, timeout=self._policy.timeout
             )
         except httpx.TimeoutException:
             error: str | None = f"timed out after {self._policy.timeout:g} s"
