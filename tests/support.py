@@ -7,8 +7,12 @@ import hashlib
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
+from cloudevents.core.base import BaseCloudEvent
+from cloudevents.core.formats.json import JSONFormat
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -124,3 +128,26 @@ def make_ticket(
 def as_text(reply: bytes | str) -> str:
     """A Redis reply as text: redis-py types keys and values as bytes or str."""
     return reply.decode() if isinstance(reply, bytes) else reply
+
+
+def sdk_cloudevent(document: bytes | dict[str, Any]) -> BaseCloudEvent:
+    """``document`` read by the CloudEvents Python SDK, as an integrator's client reads it."""
+    raw = document if isinstance(document, bytes) else orjson.dumps(document)
+    return JSONFormat().read(None, raw)
+
+
+# The databases a migration test runs on, as a fixture's params.
+BLANK_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def blank_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, *, worker: str, name: str
+) -> str:
+    """An empty database of the kind ``request.param`` names: a new SQLite file, or a
+    PostgreSQL database made afresh for this worker."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / f'{name}.db'}"
+    request.getfixturevalue("postgres_database")  # fails in CI when PostgreSQL is absent
+    url = worker_database_url(f"{worker}_{name}")
+    asyncio.run(recreate_postgres_database(url))
+    return url

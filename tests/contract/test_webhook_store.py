@@ -47,6 +47,32 @@ async def test_a_subscription_reads_back_as_stored(adapters: Adapters) -> None:
     assert await adapters.webhooks.get(added.id + 1000) is None
 
 
+async def test_a_saved_change_reads_back_and_an_unknown_one_is_false(adapters: Adapters) -> None:
+    added = webhook(3)
+    await adapters.webhooks.add(added)
+    changed = await adapters.webhooks.get(added.id)
+    assert changed is not None
+    assert (changed.active, changed.previous_secret) == (True, None)
+    changed.rotate_secret("whsec_bmV3", now=NOW)
+    changed.disable("it kept failing", now=NOW + timedelta(hours=1))
+    changed.description = "renamed"
+    assert await adapters.webhooks.save(changed)
+    found = await adapters.webhooks.get(added.id)
+    assert found is not None
+    assert fields(found) == fields(changed)
+    assert (found.previous_secret, found.previous_secret_expires_at) == (
+        "secret-3",
+        NOW + timedelta(hours=24),
+    )
+    assert (found.active, found.disabled_reason, found.disabled_at) == (
+        False,
+        "it kept failing",
+        NOW + timedelta(hours=1),
+    )
+    changed.id = added.id + 1000
+    assert not await adapters.webhooks.save(changed)
+
+
 async def test_subscriptions_page_in_id_order(adapters: Adapters) -> None:
     added = [webhook(n) for n in range(5)]
     for each in added:

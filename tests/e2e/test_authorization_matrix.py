@@ -67,6 +67,14 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         {"url": "https://hooks.example.com/x"},
         _row(401, 403, 403, 403, 201),
     ),
+    ("GET", "/v1/webhooks/{webhook}", None, _row(401, 403, 403, 403, 200)),
+    (
+        "PATCH",
+        "/v1/webhooks/{webhook}",
+        {"description": "renamed"},
+        _row(401, 403, 403, 403, 200),
+    ),
+    ("POST", "/v1/webhooks/{webhook}/rotate-secret", None, _row(401, 403, 403, 403, 200)),
     ("DELETE", "/v1/webhooks/{webhook}", None, _row(401, 403, 403, 403, 204)),
     ("GET", "/v1/webhooks/{webhook}/deliveries", None, _row(401, 403, 403, 403, 200)),
     (

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
-from tests.e2e.conftest import Api
+import pytest
+
+from tessera.bootstrap.overrides import Overrides
+from tests.e2e.conftest import Api, _api
+from tests.support import sdk_cloudevent
 
 
 async def _change(api: Api, ticket_id: int, **fields: Any) -> None:
@@ -34,7 +39,7 @@ async def test_history_lists_every_change_in_order_with_who_when_and_what(api: A
         "ticket.updated",
         "ticket.status_changed",
     ]
-    assert [e["sequence"] for e in events] == [1, 2, 3]
+    assert [e["sequence"] for e in events] == ["0000000001", "0000000002", "0000000003"]
     assert all(e["specversion"] == "1.0" and e["subject"] == str(ticket["id"]) for e in events)
     assert events[1]["data"] == {"changes": {"priority": {"old": "medium", "new": "high"}}}
     assert events[2]["data"] == {"old": "open", "new": "in_progress"}
@@ -57,8 +62,8 @@ async def test_history_pages_by_cursor_and_survives_deletion(api: Api) -> None:
         )
     ).json()
 
-    assert [e["sequence"] for e in first["data"]] == [1, 2, 3]
-    assert [e["sequence"] for e in rest["data"]] == [4, 5]
+    assert [int(e["sequence"]) for e in first["data"]] == [1, 2, 3]
+    assert [int(e["sequence"]) for e in rest["data"]] == [4, 5]
     assert rest["data"][-1]["type"] == "ticket.deleted"
     assert rest["next_cursor"] is None
 
@@ -127,3 +132,45 @@ async def test_ticket_created_carries_the_real_ticket_id_in_history_and_feed(api
     assert event["data"]["ticket"]["id"] == second["id"]
     assert event["data"]["ticket"]["title"] == "Second printer"
     assert [e["data"]["ticket"]["id"] for e in created["data"]] == [first["id"], second["id"]]
+
+
+async def test_sequences_sort_as_text_in_history_and_feed_past_9_and_99(api: Api) -> None:
+    ticket = await api.create_ticket()
+    for n in range(100):  # 101 events: the created one and 100 updates
+        await _change(api, ticket["id"], title=f"Printer on fire, take {n}")
+    history: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        url = f"/v1/tickets/{ticket['id']}/history"
+        page = (await api.client.get(url, params=params, headers=api.admin)).json()
+        history += page["data"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    feed = (await _feed(api, limit=1000))["data"]
+
+    for events in (history, [e for e in feed if e["subject"] == str(ticket["id"])]):
+        sequences = [e["sequence"] for e in events]
+        assert len(sequences) == 101
+        assert sorted(sequences) == sequences  # as text
+        assert [int(s) for s in sequences] == list(range(1, 102))
+        assert sequences[8:10] == ["0000000009", "0000000010"]
+        assert sequences[98:100] == ["0000000099", "0000000100"]
+        read = [sdk_cloudevent(e) for e in events[97:101]]  # the CloudEvents SDK reads them
+        assert [r.get_extension("sequence") for r in read] == sequences[97:101]
+        assert {r.get_source() for r in read} == {"/tessera"}  # the default namespace
+
+
+@pytest.fixture
+async def sourced_api(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
+    monkeypatch.setenv("TESSERA_EVENT_SOURCE", "https://support.example.com")
+    async for api in _api(database_url, Overrides()):
+        yield api
+
+
+async def test_the_source_is_the_configured_deployment_name(sourced_api: Api) -> None:
+    ticket = await sourced_api.create_ticket()
+    url = f"/v1/tickets/{ticket['id']}/history"
+    history = (await sourced_api.client.get(url, headers=sourced_api.admin)).json()["data"]
+    feed = (await _feed(sourced_api))["data"]
+    assert {e["source"] for e in history + feed} == {"https://support.example.com"}

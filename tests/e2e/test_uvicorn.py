@@ -96,6 +96,7 @@ async def test_the_live_stream_delivers_an_event_within_a_second_of_the_write(
     event = json.loads(message["data"])
     assert message["event"] == event["type"] == "ticket.created"
     assert event["subject"] == str(created.json()["id"])
+    assert (event["sequence"], event["source"]) == ("0000000001", "/tessera")
     assert latency < 1.0
 
     # Resuming with Last-Event-ID replays what came after that position.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from tests.e2e.conftest import Api
 
 
@@ -73,3 +75,109 @@ async def test_every_spelling_of_a_loopback_target_is_refused_naming_the_url(api
         assert [detail["field"] for detail in body["details"]] == ["url"], url
     listed = (await api.client.get("/v1/webhooks", headers=api.admin)).json()
     assert listed["data"] == []
+
+
+async def test_rotating_a_secret_shows_the_new_one_once_and_the_old_one_s_overlap(
+    api: Api,
+) -> None:
+    created = (
+        await api.client.post(
+            "/v1/webhooks", json={"url": "https://hooks.example.com/r"}, headers=api.admin
+        )
+    ).json()
+    rotated = await api.client.post(
+        f"/v1/webhooks/{created['id']}/rotate-secret", headers=api.admin
+    )
+    assert rotated.status_code == 200
+    body = rotated.json()
+    assert body["id"] == created["id"]
+    assert body["secret"].startswith("whsec_")
+    assert body["secret"] != created["secret"]
+    shown = (await api.client.get(f"/v1/webhooks/{created['id']}", headers=api.admin)).json()
+    assert shown["previous_secret_expires_at"] == body["previous_secret_expires_at"]
+    assert "secret" not in shown
+    again = (
+        await api.client.post(f"/v1/webhooks/{created['id']}/rotate-secret", headers=api.admin)
+    ).json()
+    assert again["secret"] not in (body["secret"], created["secret"])
+
+    missing = await api.client.post("/v1/webhooks/999999/rotate-secret", headers=api.admin)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "webhook_not_found"
+    agent = await api.token("agent")
+    refused = await api.client.post(
+        f"/v1/webhooks/{created['id']}/rotate-secret", headers=api.auth(agent)
+    )
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
+
+
+async def test_a_webhook_is_disabled_and_re_enabled_through_patch(api: Api) -> None:
+    created = (
+        await api.client.post(
+            "/v1/webhooks", json={"url": "https://hooks.example.com/p"}, headers=api.admin
+        )
+    ).json()
+    assert (created["active"], created["disabled_reason"], created["disabled_at"]) == (
+        True,
+        None,
+        None,
+    )
+    path = f"/v1/webhooks/{created['id']}"
+    off = await api.client.patch(path, json={"active": False}, headers=api.admin)
+    assert off.status_code == 200
+    assert off.json()["active"] is False
+    assert off.json()["disabled_reason"] == "disabled by an admin"
+    assert off.json()["disabled_at"] is not None
+    listed = (await api.client.get("/v1/webhooks", headers=api.admin)).json()["data"]
+    assert [h["active"] for h in listed] == [False]
+
+    on = await api.client.patch(
+        path,
+        json={"active": True, "description": "back", "event_types": ["ticket.created"]},
+        headers=api.admin,
+    )
+    assert on.status_code == 200
+    assert (on.json()["active"], on.json()["disabled_reason"], on.json()["disabled_at"]) == (
+        True,
+        None,
+        None,
+    )
+    assert (on.json()["description"], on.json()["event_types"]) == ("back", ["ticket.created"])
+    assert on.json()["url"] == created["url"]  # left out: kept
+
+    for bad in (
+        {"url": "http://127.0.0.1/x"},
+        {"event_types": ["ticket.exploded"]},
+        {"active": None},
+        {"surprise": 1},
+    ):
+        refused = await api.client.patch(path, json=bad, headers=api.admin)
+        assert refused.status_code == 422, bad
+        assert refused.json()["code"] == "validation_failed"
+    missing = await api.client.patch("/v1/webhooks/999999", json={}, headers=api.admin)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "webhook_not_found"
+
+
+async def test_a_client_secret_must_be_a_standard_webhooks_secret(api: Api) -> None:
+    key = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    for bad in (
+        "whsec_test-secret-0123456789",  # the URL-safe alphabet is not base64
+        "whsec_" + base64.b64encode(b"k" * 16).decode(),  # too short a key
+        base64.b64encode(b"k" * 32).decode(),  # no prefix
+    ):
+        refused = await api.client.post(
+            "/v1/webhooks",
+            json={"url": "https://hooks.example.com/s", "secret": bad},
+            headers=api.admin,
+        )
+        assert refused.status_code == 422, bad
+        assert refused.json()["details"][0]["field"] == "secret"
+    created = await api.client.post(
+        "/v1/webhooks",
+        json={"url": "https://hooks.example.com/s", "secret": key},
+        headers=api.admin,
+    )
+    assert created.status_code == 201
+    assert created.json()["secret"] == key

@@ -8,7 +8,9 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+import standardwebhooks
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,6 +26,12 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+
+
+def verified(request: Received, secret: str) -> Any:
+    """The delivery's body as the Standard Webhooks reference library reads it once the
+    signature checks out; raises standardwebhooks.WebhookVerificationError otherwise."""
+    return standardwebhooks.Webhook(secret).verify(request.body, request.headers)
 
 
 @dataclass

@@ -4,8 +4,7 @@ address holds it."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,24 +23,16 @@ from tessera.infrastructure.persistence.mappers import comment_to_row, ticket_to
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.infrastructure.persistence.tables import api_tokens, comments, tickets
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from tests.support import make_ticket, recreate_postgres_database, worker_database_url
+from tests.support import BLANK_DATABASES, blank_database_url, make_ticket
 
 AGENT = Principal(token_id=1, name="agent", role=Role.AGENT)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DECOMPOSED = "jose\u0301@example.com"  # stored before addresses were brought to NFC
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_at_0005(
-    request: pytest.FixtureRequest, tmp_path: Path, worker_id_name: str
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'at_0005.db'}"
-        return
-    request.getfixturevalue("postgres_database")  # fails in CI when PostgreSQL is absent
-    url = worker_database_url(f"{worker_id_name}_at_0005")
-    asyncio.run(recreate_postgres_database(url))
-    yield url
+@pytest.fixture(params=BLANK_DATABASES)
+def database_at_0005(request: pytest.FixtureRequest, tmp_path: Path, worker_id_name: str) -> str:
+    return blank_database_url(request, tmp_path, worker=worker_id_name, name="at_0005")
 
 
 @pytest.fixture

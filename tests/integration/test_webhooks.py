@@ -4,9 +4,11 @@ state, redelivery, and a hanging target that holds up no other."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,10 +16,15 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 from sqlalchemy import insert, select
+from standardwebhooks import WebhookVerificationError
 
 from tessera.application.tickets.commands import CreateTicket
-from tessera.application.webhooks.manage_webhooks import CreateWebhook
-from tessera.bootstrap.container import Container, build_container
+from tessera.application.webhooks.manage_webhooks import (
+    CreateWebhook,
+    UpdateWebhook,
+    WebhookDisabledError,
+)
+from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.settings import (
     DatabaseSettings,
@@ -30,14 +37,13 @@ from tessera.domain.access.principal import Principal, Role
 from tessera.domain.errors import DomainValidationError
 from tessera.infrastructure.persistence.tables import webhook_deliveries
 from tessera.infrastructure.webhooks.sender import WebhookPolicy, WebhookSender
-from tessera.infrastructure.webhooks.signing import verify
 from tessera.infrastructure.webhooks.targets import system_resolver
 from tests.integration.event_harness import eventually
-from tests.integration.receivers import Receiver, http_receiver
-from tests.support import FrozenClock
+from tests.integration.receivers import Receiver, http_receiver, verified
+from tests.support import FrozenClock, sdk_cloudevent
 
 ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
-SECRET = "whsec_test-secret-0123456789"
+SECRET = "whsec_" + base64.b64encode(b"a test key of thirty-two bytes!!").decode()
 NEW = CreateTicket(
     title="Printer on fire", description="Flames everywhere.", customer_email="a@example.com"
 )
@@ -103,11 +109,22 @@ async def test_a_delivery_is_a_signed_cloudevent(tessera: Container, receiver: R
     assert event["subject"] == str(ticket.id)
     assert request.headers["content-type"] == "application/cloudevents+json"
     assert request.headers["tessera-event-id"] == event["id"] == delivery.event_id
-    signature = request.headers["tessera-signature"]
-    assert verify(SECRET, request.body, signature)
-    assert not verify("another secret", request.body, signature)
-    assert not verify(SECRET, request.body + b" ", signature)
-    assert not verify(SECRET, request.body, signature, now=time.time() + 3600)  # replayed late
+    read = sdk_cloudevent(request.body)  # the CloudEvents SDK reads the body
+    assert (read.get_source(), read.get_extension("sequence")) == ("/tessera", "0000000001")
+    assert request.headers["webhook-id"] == event["id"]  # the same on every attempt
+    assert verified(request, SECRET) == event  # the reference library's check
+    for tampered in (
+        replace(request, body=request.body + b" "),
+        replace(request, headers={**request.headers, "webhook-id": "another"}),
+    ):
+        with pytest.raises(WebhookVerificationError):
+            verified(tampered, SECRET)
+    other = "whsec_" + base64.b64encode(b"another key of thirty-two bytes!").decode()
+    with pytest.raises(WebhookVerificationError):
+        verified(request, other)
+    late = str(int(request.headers["webhook-timestamp"]) - 3600)  # a replay an hour on
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        verified(replace(request, headers={**request.headers, "webhook-timestamp": late}), SECRET)
 
 
 async def test_a_500_is_retried_until_it_succeeds(tessera: Container, receiver: Receiver) -> None:
@@ -144,8 +161,21 @@ async def test_out_of_attempts_is_dead_until_redelivered(
     [dead] = await _settled(tessera, hook, "dead", within=15)
     assert dead.attempts == 3
     assert [a.status_code for a in dead.attempt_log] == [500, 500, 500]
+    disabled = await tessera.services.get_webhook(hook, principal=ADMIN)
+    assert not disabled.active
+    assert f"delivery {dead.id} failed 3 attempts" in (disabled.disabled_reason or "")
+    assert "HTTP 500" in (disabled.disabled_reason or "")
+    with pytest.raises(WebhookDisabledError):
+        await tessera.services.redeliver(hook, dead.id, principal=ADMIN)
+    await tessera.services.create_ticket(NEW, principal=ADMIN)  # queues nothing while disabled
+    await asyncio.sleep(0.5)
+    assert len(await _deliveries(tessera, hook)) == 1
 
     receiver.script["/down"] = [200]
+    enabled = await tessera.services.update_webhook(
+        hook, UpdateWebhook(active=True), principal=ADMIN
+    )
+    assert (enabled.active, enabled.disabled_reason, enabled.disabled_at) == (True, None, None)
     revived = await tessera.services.redeliver(hook, dead.id, principal=ADMIN)
     assert (revived.state, revived.attempts) == ("pending", 0)
     tessera.background_tasks[0]._wake.set()  # type: ignore[attr-defined]
@@ -195,6 +225,7 @@ async def test_targets_on_private_addresses_are_refused_unless_allowed(
             CreateWebhook(url="https://hooks.example.com/x"), principal=ADMIN
         )
         assert kept.secret.startswith("whsec_")
+        assert len(base64.b64decode(kept.secret.removeprefix("whsec_"), validate=True)) == 32
         async with container.engine.connect() as conn:
             assert (await conn.execute(select(webhook_deliveries))).first() is None
     finally:
@@ -342,3 +373,130 @@ async def test_with_private_targets_allowed_the_checked_address_gets_the_deliver
     [request] = receiver.at("/ok")
     assert request.headers["host"] == f"hooks.example.com:{port}"  # the URL's name, kept
     assert resolver.lookups == [("hooks.example.com", port)]  # resolved once, for the connect
+
+
+@pytest.fixture
+async def clocked(database_url: str) -> AsyncIterator[tuple[Container, FrozenClock]]:
+    """No background tasks; the use cases read a clock the test moves (now, at first)."""
+    clock = FrozenClock(datetime.now(UTC))
+    container = build_container(
+        Settings(
+            env=Environment.TEST,
+            database=DatabaseSettings(url=database_url),
+            webhooks=WebhookSettings(allow_private_targets=True),
+        ),
+        overrides=Overrides(clock=clock),
+    )
+    yield container, clock
+    await container.close()
+
+
+async def _deliver_once(container: Container, clock: FrozenClock) -> Any:
+    """One delivery to the (only) webhook at the clock's time, succeeded."""
+    hook = await container.services.list_webhooks(principal=ADMIN, after_id=0, limit=1)
+    await _queue_delivery(container, hook[0].id, now=clock.now())
+    async with _sender(container, allow_private=True, clock=clock) as sender:
+        assert await sender.send_due() == 1
+        await sender.drain()
+    [delivery] = await _deliveries(container, hook[0].id)
+    assert delivery.state == "succeeded"
+    return delivery
+
+
+@pytest.mark.parametrize("hours_since_rotation", [1, 23.9])
+async def test_within_a_day_of_a_rotation_old_and_new_secrets_both_verify(
+    clocked: tuple[Container, FrozenClock], receiver: Receiver, hours_since_rotation: float
+) -> None:
+    container, clock = clocked
+    hook = await _subscribe(container, f"{receiver.base_url}/rotating")
+    now = clock.now()
+    clock.advance(hours=-hours_since_rotation)
+    rotated = await container.services.rotate_webhook_secret(hook, principal=ADMIN)
+    assert rotated.secret != SECRET
+    clock.current = now  # the receiver's library checks the timestamp against real time
+
+    await _deliver_once(container, clock)
+    [request] = receiver.at("/rotating")
+    new, old = request.headers["webhook-signature"].split(" ")
+    assert new.startswith("v1,") and old.startswith("v1,")
+    assert verified(request, rotated.secret) == verified(request, SECRET)  # both verify
+    stranger = "whsec_" + base64.b64encode(b"never the key of this webhook!!!").decode()
+    with pytest.raises(WebhookVerificationError):
+        verified(request, stranger)
+
+
+async def test_a_day_after_a_rotation_only_the_new_secret_verifies(
+    clocked: tuple[Container, FrozenClock], receiver: Receiver
+) -> None:
+    container, clock = clocked
+    hook = await _subscribe(container, f"{receiver.base_url}/rotated")
+    now = clock.now()
+    clock.advance(hours=-24)
+    rotated = await container.services.rotate_webhook_secret(hook, principal=ADMIN)
+    clock.current = now
+
+    await _deliver_once(container, clock)
+    [request] = receiver.at("/rotated")
+    assert " " not in request.headers["webhook-signature"]
+    assert verified(request, rotated.secret)["specversion"] == "1.0"
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        verified(request, SECRET)
+
+
+async def test_retries_span_more_than_a_day_then_the_webhook_is_disabled(
+    clocked: tuple[Container, FrozenClock], receiver: Receiver
+) -> None:
+    """The default policy, driven by the clock: no real waiting."""
+    container, clock = clocked
+    receiver.script["/failing"] = [503]
+    hook = await _subscribe(container, f"{receiver.base_url}/failing")
+    await _queue_delivery(container, hook, now=clock.now())
+    policy = WebhookPolicy(allow_private=True)
+    started = clock.now()
+    async with WebhookSender(container.engine, policy=policy, clock=clock) as sender:
+        for attempt in range(1, policy.max_attempts + 1):
+            assert await sender.send_due() == 1
+            await sender.drain()
+            [delivery] = await _deliveries(container, hook)
+            assert delivery.attempts == attempt
+            if attempt == policy.max_attempts:
+                break
+            assert delivery.state == "pending"
+            ceiling = min(
+                policy.retry_cap, policy.retry_base * policy.retry_factor ** (attempt - 1)
+            )
+            wait = delivery.next_attempt_at - clock.now()
+            assert ceiling * policy.retry_floor <= wait <= ceiling, (attempt, wait)
+            clock.current = delivery.next_attempt_at - timedelta(seconds=1)
+            assert await sender.send_due() == 0  # not before its time
+            clock.current = delivery.next_attempt_at
+
+    assert (delivery.state, delivery.next_attempt_at) == ("dead", None)
+    assert len(receiver.at("/failing")) == policy.max_attempts == 10
+    span = delivery.attempt_log[-1].started_at - delivery.attempt_log[0].started_at
+    assert span >= timedelta(hours=24), span
+    assert clock.now() - started >= timedelta(hours=24)
+    disabled = await container.services.get_webhook(hook, principal=ADMIN)
+    assert not disabled.active
+    assert disabled.disabled_at == clock.now()
+    assert "failed 10 attempts" in (disabled.disabled_reason or "")
+    assert "HTTP 503" in (disabled.disabled_reason or "")
+
+
+async def test_a_webhook_that_still_delivers_other_events_is_not_disabled(
+    clocked: tuple[Container, FrozenClock], receiver: Receiver
+) -> None:
+    container, clock = clocked
+    receiver.script["/picky"] = [500, 200, 500]  # first fails, second works, the rest fail
+    hook = await _subscribe(container, f"{receiver.base_url}/picky")
+    await _queue_delivery(container, hook, now=clock.now())
+    await _queue_delivery(container, hook, now=clock.now() + timedelta(seconds=1))
+    policy = WebhookPolicy(allow_private=True, max_attempts=2)
+    async with WebhookSender(container.engine, policy=policy, clock=clock) as sender:
+        for _ in range(3):
+            clock.advance(hours=1)
+            await sender.send_due()
+            await sender.drain()
+    states = sorted(d.state for d in await _deliveries(container, hook))
+    assert states == ["dead", "succeeded"]
+    assert (await container.services.get_webhook(hook, principal=ADMIN)).active

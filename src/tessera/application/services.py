@@ -36,9 +36,12 @@ from tessera.application.tokens.manage_tokens import (
 from tessera.application.webhooks.manage_webhooks import (
     CreateWebhookHandler,
     DeleteWebhookHandler,
+    GetWebhookHandler,
     ListDeliveriesHandler,
     ListWebhooksHandler,
     RedeliverHandler,
+    RotateSecretHandler,
+    UpdateWebhookHandler,
 )
 from tessera.domain.tickets.sla import SlaPolicy
 
@@ -62,6 +65,9 @@ class Services:
     detect_breaches: DetectBreachesHandler
     create_webhook: CreateWebhookHandler
     list_webhooks: ListWebhooksHandler
+    get_webhook: GetWebhookHandler
+    update_webhook: UpdateWebhookHandler
+    rotate_webhook_secret: RotateSecretHandler
     delete_webhook: DeleteWebhookHandler
     list_deliveries: ListDeliveriesHandler
     redeliver: RedeliverHandler
@@ -105,6 +111,11 @@ def build_services(
             store=webhooks, clock=clock, allow_private=allow_private_webhooks
         ),
         list_webhooks=ListWebhooksHandler(store=webhooks),
+        get_webhook=GetWebhookHandler(store=webhooks),
+        update_webhook=UpdateWebhookHandler(
+            store=webhooks, clock=clock, allow_private=allow_private_webhooks
+        ),
+        rotate_webhook_secret=RotateSecretHandler(store=webhooks, clock=clock),
         delete_webhook=DeleteWebhookHandler(store=webhooks),
         list_deliveries=ListDeliveriesHandler(store=webhooks),
         redeliver=RedeliverHandler(store=webhooks, clock=clock),

@@ -42,7 +42,12 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
             relay_wake.set()
             await caches.invalidator.tickets_changed({e.ticket_id for e in events})
 
-    persistence = build_persistence(settings.database, on_commit=after_commit, overrides=overrides)
+    persistence = build_persistence(
+        settings.database,
+        on_commit=after_commit,
+        overrides=overrides,
+        event_source=settings.cloud_event_source,
+    )
     engine = persistence.engine
     telemetry = build_telemetry(settings.telemetry, engine=engine, cache_stats=caches.stats)
     messaging = build_messaging(settings.events, engine=engine)

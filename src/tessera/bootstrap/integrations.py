@@ -38,7 +38,9 @@ def build_integrations(
     overrides: Overrides,
 ) -> Integrations:
     webhook_wake = asyncio.Event()
-    consumers: list[EventConsumer] = [WebhookConsumer(engine, wake=webhook_wake)]
+    consumers: list[EventConsumer] = [
+        WebhookConsumer(engine, wake=webhook_wake, clock=overrides.clock)
+    ]
     tasks: list[BackgroundTask] = [
         overrides.webhook_sender
         or WebhookSender(
@@ -47,11 +49,13 @@ def build_integrations(
                 timeout=webhooks.timeout_seconds,
                 max_attempts=webhooks.max_attempts,
                 retry_base=timedelta(seconds=webhooks.retry_seconds),
+                retry_cap=timedelta(seconds=webhooks.retry_cap_seconds),
                 concurrency=webhooks.concurrency,
                 per_target=webhooks.per_target,
                 allow_private=webhooks.allow_private_targets,
             ),
             wake=webhook_wake,
+            clock=overrides.clock,
             on_outcome=record_webhook,
         ),
     ]

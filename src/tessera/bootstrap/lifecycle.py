@@ -84,6 +84,7 @@ class Container:
             poll_interval=self.settings.events.relay_poll_seconds,
             retry_base=timedelta(seconds=self.settings.events.relay_retry_seconds),
             wake=self.relay_wake,
+            source=self.settings.cloud_event_source,
         )
 
     def worker_tasks(self) -> list[BackgroundTask]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.events.cloudevents import DEFAULT_SOURCE
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.idempotency import IdempotencyStore
@@ -41,7 +42,11 @@ class Persistence:
 
 
 def build_persistence(
-    database: DatabaseSettings, *, on_commit: CommitListener, overrides: Overrides
+    database: DatabaseSettings,
+    *,
+    on_commit: CommitListener,
+    overrides: Overrides,
+    event_source: str = DEFAULT_SOURCE,
 ) -> Persistence:
     """``on_commit`` hears every commit that wrote events (the relay's wake, the cache)."""
     engine = create_engine(database.url, pool_size=database.pool_size, echo=database.echo)
@@ -54,7 +59,7 @@ def build_persistence(
         engine=engine,
         uow=overrides.uow or uow,
         reader=overrides.ticket_reader or SqlAlchemyTicketReader(engine),
-        event_log=overrides.event_log or SqlAlchemyEventLog(engine),
+        event_log=overrides.event_log or SqlAlchemyEventLog(engine, source=event_source),
         webhooks=overrides.webhooks or SqlAlchemyWebhookStore(engine),
         idempotency=overrides.idempotency or SqlAlchemyIdempotencyStore(engine),
         schema_gate=schema_gate,

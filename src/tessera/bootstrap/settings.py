@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from tessera.application.events.cloudevents import source_for
 from tessera.bootstrap.settings_errors import InvalidSettingsError, settings_problems
 from tessera.domain.tickets.values import Priority
 from tessera.infrastructure.email.identity import (
@@ -177,8 +178,12 @@ class WebhookSettings(BaseSettings):
     # Private, loopback and link-local targets are refused unless this is set (local tests).
     allow_private_targets: bool = False
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    max_attempts: int = Field(default=8, ge=1, le=50)
-    retry_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # Each retry waits 3/4 to all of retry_seconds * 4**(n-1), at most retry_cap_seconds: with
+    # the defaults the 10th attempt comes 26 to 35 h after the first (SPEC §12: >= 24 h),
+    # then the delivery is dead and the webhook disabled.
+    max_attempts: int = Field(default=10, ge=1, le=50)
+    retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    retry_cap_seconds: float = Field(default=8 * 3600.0, gt=0, le=48 * 3600)
     concurrency: int = Field(default=32, ge=1, le=1000)
     per_target: int = Field(default=4, ge=1, le=100)
 
@@ -275,6 +280,15 @@ class Settings(BaseSettings):
     # Prefixes every Redis key and channel, broker stream, subject and consumer name, so that
     # two deployments can share one Redis or one broker (SPEC §11).
     namespace: str = Field(default="tessera", pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    # The CloudEvents ``source`` of every event (SPEC §12: it names the deployment), a URI
+    # reference; ``/<namespace>`` when unset.
+    event_source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="e.g. https://support.example.com or urn:example:tessera:eu",
+    )
     # Optional services (SPEC §2): unset means the embedded fallback; set but unreachable
     # is an error, never a silent fallback.
     redis_url: str | None = Field(default=None, description="redis://host:6379/0")
@@ -304,6 +318,10 @@ class Settings(BaseSettings):
                 f"and about {SECRET_MIN_BITS} bits of entropy, e.g. `openssl rand -hex 32`"
             )
         return token
+
+    @property
+    def cloud_event_source(self) -> str:
+        return self.event_source or source_for(self.namespace)
 
     @property
     def migrates_on_start(self) -> bool:

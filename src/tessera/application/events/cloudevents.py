@@ -10,13 +10,27 @@ from tessera.domain.events import DomainEvent
 
 SPEC_VERSION = "1.0"
 DEFAULT_SOURCE = "/tessera"
+# The ``sequence`` extension is a string whose order is its lexicographic order (CloudEvents
+# sequence extension, SPEC §12): the per-ticket counter, zero-padded to the width of its
+# largest value (a 32-bit column), so "0000000009" < "0000000010".
+SEQUENCE_WIDTH = 10
+
+
+def sequence_text(sequence: int) -> str:
+    return f"{sequence:0{SEQUENCE_WIDTH}d}"
+
+
+def source_for(namespace: str) -> str:
+    """The default ``source`` of a deployment: its namespace as a URI reference."""
+    return f"/{namespace}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CloudEvent:
     """One event as published, stored in history and sent to webhooks.
 
-    ``sequence`` (per ticket, from 1) and ``actor`` are CloudEvents extension attributes;
+    ``sequence`` (per ticket, from 1; on the wire a fixed-width string, see sequence_text)
+    and ``actor`` are CloudEvents extension attributes; ``source`` names the deployment;
     ``traceparent`` is the W3C trace context of the request that caused the event.
     """
 
@@ -43,7 +57,7 @@ class CloudEvent:
             "subject": self.subject,
             "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "datacontenttype": "application/json",
-            "sequence": self.sequence,
+            "sequence": sequence_text(self.sequence),
             "actor": self.actor,
             "data": self.data,
         }

@@ -41,6 +41,10 @@ class WebhookStore(Protocol):
 
     async def get(self, webhook_id: int) -> Webhook | None: ...
 
+    async def save(self, webhook: Webhook) -> bool:
+        """Store a changed subscription (secret, state, fields); False when it is gone."""
+        ...
+
     async def page(self, *, after_id: int, limit: int) -> list[Webhook]:
         """Subscriptions in id order, after ``after_id``."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
 
@@ -10,7 +11,17 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.webhooks import DeliveryView, WebhookStore
 from tessera.application.validation import FieldErrors
 from tessera.domain.access.principal import Principal, can_administer
-from tessera.domain.webhooks.webhook import Webhook, parse_event_types, parse_target_url
+from tessera.domain.errors import TesseraError
+from tessera.domain.tickets.ticket import UNSET, Unset
+from tessera.domain.webhooks.webhook import (
+    SECRET_PREFIX,
+    Webhook,
+    parse_event_types,
+    parse_secret,
+    parse_target_url,
+)
+
+SECRET_BYTES = 32
 
 
 class WebhookNotFoundError(NotFoundError):
@@ -27,6 +38,16 @@ class DeliveryNotFoundError(NotFoundError):
         super().__init__(f"Delivery {delivery_id} not found", details={"id": delivery_id})
 
 
+class WebhookDisabledError(TesseraError):
+    code = "webhook_disabled"
+
+    def __init__(self, webhook: Webhook) -> None:
+        super().__init__(
+            f"Webhook {webhook.id} is disabled; re-enable it with PATCH active=true first",
+            details={"id": webhook.id, "disabled_reason": webhook.disabled_reason},
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CreateWebhook:
     url: str
@@ -35,9 +56,33 @@ class CreateWebhook:
     description: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateWebhook:
+    """Only the fields given change; ``active=True`` re-enables a disabled webhook."""
+
+    url: str | Unset = UNSET
+    event_types: tuple[str, ...] | Unset = UNSET
+    description: str | Unset | None = UNSET
+    active: bool | Unset = UNSET
+
+
+def new_secret() -> str:
+    """``whsec_`` and the standard base64 of a fresh 256-bit key."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
+
+
 def _ensure_admin(principal: Principal) -> None:
     if not can_administer(principal):
         raise ForbiddenError("Only admins may manage webhooks")
+
+
+async def _admin_loads(store: WebhookStore, webhook_id: int, *, principal: Principal) -> Webhook:
+    """Raises ForbiddenError and WebhookNotFoundError."""
+    _ensure_admin(principal)
+    webhook = await store.get(webhook_id)
+    if webhook is None:
+        raise WebhookNotFoundError(webhook_id)
+    return webhook
 
 
 class CreateWebhookHandler:
@@ -55,16 +100,75 @@ class CreateWebhookHandler:
             lambda: parse_target_url(command.url, allow_private=self._allow_private), ""
         )
         types = fields.take(lambda: parse_event_types(command.event_types), frozenset())
+        given = command.secret
+        secret = fields.take(lambda: parse_secret(given), "") if given is not None else ""
         fields.raise_any()
         webhook = Webhook(
             id=0,
             url=url,
             event_types=types,
-            secret=command.secret or f"whsec_{secrets.token_urlsafe(32)}",
+            secret=secret or new_secret(),
             description=command.description,
             created_at=self._clock.now(),
         )
         await self._store.add(webhook)
+        return webhook
+
+
+class GetWebhookHandler:
+    """Raises ForbiddenError and WebhookNotFoundError."""
+
+    def __init__(self, *, store: WebhookStore) -> None:
+        self._store = store
+
+    async def __call__(self, webhook_id: int, *, principal: Principal) -> Webhook:
+        return await _admin_loads(self._store, webhook_id, principal=principal)
+
+
+class UpdateWebhookHandler:
+    """Raises ForbiddenError, WebhookNotFoundError and DomainValidationError."""
+
+    def __init__(self, *, store: WebhookStore, clock: Clock, allow_private: bool) -> None:
+        self._store = store
+        self._clock = clock
+        self._allow_private = allow_private
+
+    async def __call__(
+        self, webhook_id: int, command: UpdateWebhook, *, principal: Principal
+    ) -> Webhook:
+        webhook = await _admin_loads(self._store, webhook_id, principal=principal)
+        fields = FieldErrors()
+        if not isinstance(url := command.url, Unset):
+            webhook.url = fields.take(
+                lambda: parse_target_url(url, allow_private=self._allow_private), webhook.url
+            )
+        if not isinstance(types := command.event_types, Unset):
+            webhook.event_types = fields.take(lambda: parse_event_types(types), webhook.event_types)
+        fields.raise_any()
+        if not isinstance(command.description, Unset):
+            webhook.description = command.description
+        if command.active is True:
+            webhook.enable()
+        elif command.active is False and webhook.active:
+            webhook.disable("disabled by an admin", now=self._clock.now())
+        if not await self._store.save(webhook):
+            raise WebhookNotFoundError(webhook_id)
+        return webhook
+
+
+class RotateSecretHandler:
+    """A new secret signs from now on; the old one signs beside it for ROTATION_OVERLAP.
+    Raises ForbiddenError and WebhookNotFoundError."""
+
+    def __init__(self, *, store: WebhookStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def __call__(self, webhook_id: int, *, principal: Principal) -> Webhook:
+        webhook = await _admin_loads(self._store, webhook_id, principal=principal)
+        webhook.rotate_secret(new_secret(), now=self._clock.now())
+        if not await self._store.save(webhook):
+            raise WebhookNotFoundError(webhook_id)
         return webhook
 
 
@@ -107,7 +211,7 @@ class ListDeliveriesHandler:
 
 
 class RedeliverHandler:
-    """Raises ForbiddenError and DeliveryNotFoundError."""
+    """Raises ForbiddenError, DeliveryNotFoundError and WebhookDisabledError."""
 
     def __init__(self, *, store: WebhookStore, clock: Clock) -> None:
         self._store = store
@@ -117,6 +221,11 @@ class RedeliverHandler:
         self, webhook_id: int, delivery_id: int, *, principal: Principal
     ) -> DeliveryView:
         _ensure_admin(principal)
+        webhook = await self._store.get(webhook_id)
+        if webhook is None:
+            raise DeliveryNotFoundError(delivery_id)
+        if not webhook.active:
+            raise WebhookDisabledError(webhook)
         view = await self._store.redeliver(webhook_id, delivery_id, now=self._clock.now())
         if view is None:
             raise DeliveryNotFoundError(delivery_id)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import SplitResult, urlsplit
 
@@ -14,6 +16,9 @@ from tessera.domain.events import EVENTS_BY_TYPE
 
 URL_MAX = 2000
 EVENT_TYPES = frozenset(EVENTS_BY_TYPE)
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
+SECRET_KEY_BYTES = (24, 64)  # Standard Webhooks: 192 to 512 bits
+ROTATION_OVERLAP = timedelta(hours=24)  # the old secret still signs this long
 
 
 class DeliveryState(StrEnum):
@@ -30,9 +35,65 @@ class Webhook:
     secret: str
     description: str | None
     created_at: datetime
+    # The secret replaced by the last rotation, signing beside the new one until it expires.
+    previous_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    active: bool = True
+    disabled_reason: str | None = None
+    disabled_at: datetime | None = None
 
     def wants(self, event_type: str) -> bool:
-        return not self.event_types or event_type in self.event_types
+        return self.active and (not self.event_types or event_type in self.event_types)
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The current secret, then the previous one while its overlap lasts."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret is None or expires is None or now >= expires:
+            return [self.secret]
+        return [self.secret, self.previous_secret]
+
+    def rotate_secret(self, new_secret: str, *, now: datetime) -> None:
+        self.previous_secret = self.secret
+        self.previous_secret_expires_at = now + ROTATION_OVERLAP
+        self.secret = new_secret
+
+    def disable(self, reason: str, *, now: datetime) -> None:
+        self.active = False
+        self.disabled_reason = reason
+        self.disabled_at = now
+
+    def enable(self) -> None:
+        self.active = True
+        self.disabled_reason = None
+        self.disabled_at = None
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_<base64>`` secret: its base64 part, decoded (standard
+    alphabet, padded). Raises ValueError for anything else."""
+    if not secret.startswith(SECRET_PREFIX):
+        raise ValueError(f"a secret starts with {SECRET_PREFIX}")
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"not base64: {error}") from None
+    if not key:
+        raise ValueError("an empty key")
+    return key
+
+
+def parse_secret(raw: str) -> str:
+    """A client's own secret: ``whsec_`` and the standard base64 of a 24 to 64 byte key."""
+    low, high = SECRET_KEY_BYTES
+    try:
+        size = len(secret_key(raw))
+    except ValueError:
+        size = 0
+    if not low <= size <= high:
+        raise DomainValidationError.single(
+            "secret", f"must be {SECRET_PREFIX} and the base64 of a {low} to {high} byte key"
+        )
+    return raw
 
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the last 32 bits are IPv4

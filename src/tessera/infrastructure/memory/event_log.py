@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
 from tessera.application.ports.events import FeedEntry, FeedPage
 from tessera.infrastructure.memory.store import MemoryStore
 
@@ -10,12 +10,13 @@ from tessera.infrastructure.memory.store import MemoryStore
 class InMemoryEventLog:
     """Positions are list indexes from 1: the store appends events as they commit."""
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, *, source: str = DEFAULT_SOURCE) -> None:
         self._store = store
+        self._source = source
 
     async def history(self, ticket_id: int, *, after_sequence: int, limit: int) -> list[CloudEvent]:
         events = [
-            CloudEvent.of(e)
+            CloudEvent.of(e, source=self._source)
             for e in self._store.events
             if e.ticket_id == ticket_id and e.sequence > after_sequence
         ]
@@ -23,7 +24,7 @@ class InMemoryEventLog:
 
     async def feed(self, *, after: int, limit: int, types: tuple[str, ...]) -> FeedPage:
         entries = [
-            FeedEntry(position, CloudEvent.of(event))
+            FeedEntry(position, CloudEvent.of(event, source=self._source))
             for position, event in enumerate(self._store.events, 1)
             if position > after and (not types or event.type in types)
         ][:limit]

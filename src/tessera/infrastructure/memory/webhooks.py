@@ -21,7 +21,15 @@ class InMemoryWebhookStore:
         self.webhooks[webhook.id] = webhook
 
     async def get(self, webhook_id: int) -> Webhook | None:
-        return self.webhooks.get(webhook_id)
+        found = self.webhooks.get(webhook_id)
+        # A copy, as a database hands out: a change counts only once it is saved.
+        return dataclasses.replace(found) if found is not None else None
+
+    async def save(self, webhook: Webhook) -> bool:
+        if webhook.id not in self.webhooks:
+            return False
+        self.webhooks[webhook.id] = dataclasses.replace(webhook)
+        return True
 
     async def page(self, *, after_id: int, limit: int) -> list[Webhook]:
         return [self.webhooks[i] for i in sorted(self.webhooks) if i > after_id][:limit]

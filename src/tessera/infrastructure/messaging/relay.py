@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import RowMapping, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from tessera.application.events.cloudevents import DEFAULT_SOURCE
 from tessera.application.ports.events import EventPublisher
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.mappers import cloud_event_from_row
@@ -49,8 +50,10 @@ class OutboxRelay:
         poll_interval: float = 0.5,
         wake: asyncio.Event | None = None,
         retry_base: timedelta = timedelta(seconds=0.5),
+        source: str = DEFAULT_SOURCE,
     ) -> None:
         self._engine = engine
+        self._source = source
         # SQLite: take the write lock at BEGIN, so a concurrent API write waits its turn
         # instead of invalidating the relay's snapshot (see persistence/engine.py).
         self._writer = writer(engine)
@@ -127,7 +130,9 @@ class OutboxRelay:
         if not rows:
             return None
         try:
-            await self._publisher.publish([cloud_event_from_row(row) for row in rows])
+            await self._publisher.publish(
+                [cloud_event_from_row(row, source=self._source) for row in rows]
+            )
         except Exception as error:  # noqa: BLE001 - any publish failure: try again later
             if not self._failing:
                 logger.warning("publishing events failed; they stay in the outbox: %s", error)

@@ -9,7 +9,7 @@ mid-send only delays the row by the lease.
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,7 +54,16 @@ async def claim_due(
         return (await conn.execute(statement)).mappings().all()
 
 
-def backoff(attempts: int, *, base: timedelta, cap: timedelta) -> timedelta:
-    """Exponential with jitter: between half and all of ``base * 2**(attempts-1)``, capped."""
-    ceiling = min(cap, base * (1 << min(attempts - 1, 20)))
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not secrecy
+def backoff(
+    attempts: int,
+    *,
+    base: timedelta,
+    cap: timedelta,
+    factor: int = 2,
+    floor: float = 0.5,
+    jitter: Callable[[float, float], float] = random.uniform,
+) -> timedelta:
+    """Exponential with jitter: between ``floor`` and all of ``base * factor**(attempts-1)``,
+    capped. ``jitter(low, high)`` draws the fraction (replaced in tests)."""
+    ceiling: timedelta = min(cap, base * factor ** min(attempts - 1, 20))
+    return ceiling * jitter(floor, 1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
 from tessera.application.ports.events import FeedEntry, FeedPage
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import cloud_event_from_row
@@ -13,8 +13,9 @@ from tessera.infrastructure.persistence.tables import outbox
 
 
 class SqlAlchemyEventLog:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, source: str = DEFAULT_SOURCE) -> None:
         self._engine = engine
+        self._source = source
 
     async def history(self, ticket_id: int, *, after_sequence: int, limit: int) -> list[CloudEvent]:
         statement = (
@@ -25,7 +26,7 @@ class SqlAlchemyEventLog:
         )
         async with database_errors(), self._engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
-        return [cloud_event_from_row(row) for row in rows]
+        return [cloud_event_from_row(row, source=self._source) for row in rows]
 
     async def feed(self, *, after: int, limit: int, types: tuple[str, ...]) -> FeedPage:
         # Only positioned events are in the feed: positions are assigned in commit order, so
@@ -40,7 +41,10 @@ class SqlAlchemyEventLog:
                 next_position = max(after, await _end(conn))
             else:
                 next_position = int(rows[-1]["position"])
-        entries = [FeedEntry(int(r["position"]), cloud_event_from_row(r)) for r in rows]
+        entries = [
+            FeedEntry(int(r["position"]), cloud_event_from_row(r, source=self._source))
+            for r in rows
+        ]
         return FeedPage(entries=entries, next_position=next_position)
 
     async def end(self) -> int:

@@ -195,9 +195,15 @@ webhooks = Table(
     Column("id", BigId, Identity(), primary_key=True),
     Column("url", Text, nullable=False),
     Column("event_types", JsonDocument, nullable=False),  # [] = every type
-    Column("secret", String(128), nullable=False),
+    # whsec_ + base64 of the key; a key from before Standard Webhooks is up to 128 bytes.
+    Column("secret", String(200), nullable=False),
     Column("description", String(200), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("previous_secret", String(200), nullable=True),
+    Column("previous_secret_expires_at", UtcDateTime, nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("disabled_reason", Text, nullable=True),
+    Column("disabled_at", UtcDateTime, nullable=True),
     sqlite_autoincrement=True,
 )
 

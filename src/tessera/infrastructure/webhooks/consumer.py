@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.clock import Clock
 from tessera.domain.webhooks.webhook import DeliveryState
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import webhook_deliveries, webhooks
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
@@ -22,9 +23,12 @@ class WebhookConsumer:
 
     group = "webhooks"
 
-    def __init__(self, engine: AsyncEngine, *, wake: asyncio.Event | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, wake: asyncio.Event | None = None, clock: Clock | None = None
+    ) -> None:
         self._engine = writer(engine)
         self._wake = wake
+        self._clock = clock or SystemClock()
 
     def wants(self, event_type: str) -> bool:
         return True
@@ -35,7 +39,7 @@ class WebhookConsumer:
             targets = [w for w in map(webhook_from_row, rows) if w.wants(event.type)]
             if not targets:
                 return
-            now = datetime.now(UTC)
+            now = self._clock.now()
             await conn.execute(
                 insert_ignoring_duplicates(webhook_deliveries, dialect=conn.dialect.name),
                 [

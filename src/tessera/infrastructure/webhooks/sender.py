@@ -22,13 +22,15 @@ from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.clock import Clock
-from tessera.domain.webhooks.webhook import DeliveryState
+from tessera.domain.webhooks.webhook import DeliveryState, Webhook
 from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import webhook_attempts, webhook_deliveries, webhooks
 from tessera.infrastructure.waiting import wait_any
-from tessera.infrastructure.webhooks.signing import HEADER, sign
+from tessera.infrastructure.webhooks.disabling import abandon, disable_when_failing
+from tessera.infrastructure.webhooks.signing import signature_headers
+from tessera.infrastructure.webhooks.store import webhook_from_row
 from tessera.infrastructure.webhooks.targets import (
     CheckedTransport,
     RefusedTargetError,
@@ -42,9 +44,13 @@ logger = logging.getLogger("tessera.webhooks")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebhookPolicy:
     timeout: float = 10.0
-    max_attempts: int = 8
-    retry_base: timedelta = timedelta(seconds=10)
-    retry_cap: timedelta = timedelta(hours=1)
+    # SPEC §12: retries span at least 24 h. Each delay is 3/4 to all of 30 s * 4**(n-1),
+    # capped at 8 h: the 10th attempt comes 26 to 35 h after the first.
+    max_attempts: int = 10
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_factor: int = 4
+    retry_floor: float = 0.75
+    retry_cap: timedelta = timedelta(hours=8)
     concurrency: int = 32
     per_target: int = 4
     allow_private: bool = False
@@ -154,7 +160,7 @@ class WebhookSender:
 
     async def _deliver(self, delivery: RowMapping) -> None:
         async with self._engine.connect() as conn:
-            hook = (
+            row = (
                 (
                     await conn.execute(
                         select(webhooks).where(webhooks.c.id == delivery["webhook_id"])
@@ -163,33 +169,49 @@ class WebhookSender:
                 .mappings()
                 .first()
             )
-        if hook is None:  # deleted meanwhile (its deliveries go with it)
+        if row is None:  # deleted meanwhile (its deliveries go with it)
+            return
+        hook = webhook_from_row(row)
+        if not hook.active:  # disabled meanwhile: kept dead for a redelivery once re-enabled
+            await self._abandon(delivery)
             return
         body = orjson.dumps(delivery["payload"])
         started = time.perf_counter()
         try:
-            outcome = await self._post(hook["url"], hook["secret"], delivery, body)
+            outcome = await self._post(hook, delivery, body)
         except RefusedTargetError as refused:  # for good: a redelivery may try again
             elapsed = int((time.perf_counter() - started) * 1000)
             await self._record(delivery, Outcome(None, str(refused), elapsed), final=True)
             return
         await self._record(delivery, outcome, final=False)
 
-    async def _post(self, url: str, secret: str, delivery: RowMapping, body: bytes) -> Outcome:
+    async def _abandon(self, delivery: RowMapping) -> None:
+        async with writer(self._engine).begin() as conn:
+            await abandon(conn, [delivery["id"]], webhook_id=delivery["webhook_id"])
+
+    async def _post(self, hook: Webhook, delivery: RowMapping, body: bytes) -> Outcome:
         """Raises RefusedTargetError; every other failure is an Outcome."""
         assert self._client is not None, "use the sender as `async with sender:`"
+        now = self._clock.now()
         headers = {
             "Content-Type": "application/cloudevents+json",
             "User-Agent": "Tessera-Webhooks/1",
             "Tessera-Event-Id": delivery["event_id"],
             "Tessera-Event-Type": delivery["event_type"],
             "Tessera-Delivery-Id": str(delivery["id"]),
-            HEADER: sign(secret, body, timestamp=int(time.time())),
+            # The event id is the message id: the same on every attempt, so a receiver
+            # deduplicates by it.
+            **signature_headers(
+                hook.signing_secrets(now),
+                message_id=delivery["event_id"],
+                timestamp=int(now.timestamp()),
+                body=body,
+            ),
         }
         started = time.perf_counter()
         try:
             response = await self._client.post(
-                url, content=body, headers=headers, timeout=self._policy.timeout
+                hook.url, content=body, headers=headers, timeout=self._policy.timeout
             )
         except httpx.TimeoutException:
             error: str | None = f"timed out after {self._policy.timeout:g} s"
@@ -220,8 +242,15 @@ class WebhookSender:
             values = {"state": DeliveryState.DEAD.value, "next_attempt_at": None}
         else:
             label = "failed"
-            delay = backoff(attempts, base=self._policy.retry_base, cap=self._policy.retry_cap)
+            delay = backoff(
+                attempts,
+                base=self._policy.retry_base,
+                cap=self._policy.retry_cap,
+                factor=self._policy.retry_factor,
+                floor=self._policy.retry_floor,
+            )
             values = {"state": DeliveryState.PENDING.value, "next_attempt_at": now + delay}
+        disabled: str | None = None
         async with writer(self._engine).begin() as conn:
             await conn.execute(
                 insert(webhook_attempts).values(
@@ -243,8 +272,16 @@ class WebhookSender:
                     **values,
                 )
             )
+            if label == "dead":
+                disabled = await disable_when_failing(
+                    conn, delivery, attempts=attempts, error=outcome.error, now=now
+                )
         if self._on_outcome is not None:
             self._on_outcome(label)
+        if disabled is not None:
+            logger.warning(
+                "webhook disabled", extra={"webhook_id": delivery["webhook_id"], "reason": disabled}
+            )
         if not outcome.succeeded:
             logger.info(
                 "webhook delivery failed",

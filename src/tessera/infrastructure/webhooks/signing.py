@@ -1,40 +1,35 @@
-"""Webhook signatures: ``Tessera-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``.
+"""Webhook signatures as the Standard Webhooks specification has them.
 
-The HMAC covers ``f"{t}."`` followed by the exact body bytes, keyed with the webhook's
-secret. A receiver recomputes it, compares in constant time, and refuses a timestamp older
-than its tolerance (5 minutes is usual), which stops replays.
+``webhook-signature: v1,<base64 HMAC-SHA256>`` over ``{webhook-id}.{webhook-timestamp}.{body}``,
+keyed with the base64-decoded part of the ``whsec_`` secret. While a rotated-out secret is
+still in its overlap, the header carries both signatures, space-separated, the new one first;
+a receiver accepts the delivery when any of them matches.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import time
 
-HEADER = "Tessera-Signature"
-DEFAULT_TOLERANCE_SECONDS = 300
+from tessera.domain.webhooks.webhook import secret_key
 
 
-def sign(secret: str, body: bytes, *, timestamp: int) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+def signature(secret: str, *, message_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    return f"v1,{base64.b64encode(digest).decode('ascii')}"
 
 
-def verify(
-    secret: str,
-    body: bytes,
-    header: str,
-    *,
-    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
-    now: float | None = None,
-) -> bool:
-    """What a receiver does (also shown in docs/webhooks.md)."""
-    try:
-        fields = dict(part.split("=", 1) for part in header.split(","))
-        timestamp = int(fields["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
-        return False
-    expected = sign(secret, body, timestamp=timestamp).partition(",v1=")[2]
-    return hmac.compare_digest(expected, fields.get("v1", ""))
+def signature_headers(
+    secrets: list[str], *, message_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    """The three Standard Webhooks headers, signed with each of ``secrets`` in turn."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(
+            signature(secret, message_id=message_id, timestamp=timestamp, body=body)
+            for secret in secrets
+        ),
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import RowMapping, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -22,7 +23,27 @@ def webhook_from_row(row: RowMapping) -> Webhook:
         secret=row["secret"],
         description=row["description"],
         created_at=row["created_at"],
+        previous_secret=row["previous_secret"],
+        previous_secret_expires_at=row["previous_secret_expires_at"],
+        active=bool(row["active"]),
+        disabled_reason=row["disabled_reason"],
+        disabled_at=row["disabled_at"],
     )
+
+
+def webhook_row(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "url": webhook.url,
+        "event_types": sorted(webhook.event_types),
+        "secret": webhook.secret,
+        "description": webhook.description,
+        "created_at": webhook.created_at,
+        "previous_secret": webhook.previous_secret,
+        "previous_secret_expires_at": webhook.previous_secret_expires_at,
+        "active": webhook.active,
+        "disabled_reason": webhook.disabled_reason,
+        "disabled_at": webhook.disabled_at,
+    }
 
 
 class SqlAlchemyWebhookStore:
@@ -31,18 +52,17 @@ class SqlAlchemyWebhookStore:
 
     async def add(self, webhook: Webhook) -> None:
         async with database_errors(), self._engine.begin() as conn:
-            result = await conn.execute(
-                insert(webhooks).values(
-                    url=webhook.url,
-                    event_types=sorted(webhook.event_types),
-                    secret=webhook.secret,
-                    description=webhook.description,
-                    created_at=webhook.created_at,
-                )
-            )
+            result = await conn.execute(insert(webhooks).values(**webhook_row(webhook)))
         key = result.inserted_primary_key
         assert key is not None
         webhook.id = int(key[0])
+
+    async def save(self, webhook: Webhook) -> bool:
+        async with database_errors(), self._engine.begin() as conn:
+            result = await conn.execute(
+                update(webhooks).where(webhooks.c.id == webhook.id).values(**webhook_row(webhook))
+            )
+        return bool(result.rowcount)
 
     async def get(self, webhook_id: int) -> Webhook | None:
         async with database_errors(), self._engine.connect() as conn:

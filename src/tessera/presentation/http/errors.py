@@ -34,6 +34,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "ticket_closed": 409,
     "idempotency_key_reused": 409,
     "replay_failed": 409,
+    "webhook_disabled": 409,
     "precondition_failed": 412,
     "payload_too_large": 413,
     "headers_too_large": 431,

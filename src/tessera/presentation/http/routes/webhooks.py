@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from tessera.application.webhooks.manage_webhooks import CreateWebhook
+from tessera.application.webhooks.manage_webhooks import CreateWebhook, UpdateWebhook
 from tessera.domain.webhooks.webhook import Webhook
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
@@ -21,6 +21,9 @@ from tessera.presentation.http.schemas.webhooks import (
     WebhookCreatedResponse,
     WebhookCreateRequest,
     WebhookListResponse,
+    WebhookResponse,
+    WebhookSecretResponse,
+    WebhookUpdateRequest,
 )
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -38,6 +41,10 @@ def _public(webhook: Webhook) -> dict[str, Any]:
         "event_types": sorted(webhook.event_types),
         "description": webhook.description,
         "created_at": webhook.created_at,
+        "active": webhook.active,
+        "disabled_reason": webhook.disabled_reason,
+        "disabled_at": webhook.disabled_at,
+        "previous_secret_expires_at": webhook.previous_secret_expires_at,
     }
 
 
@@ -92,6 +99,56 @@ async def list_webhooks(
     return page([_public(w) for w in found], next_cursor, request=request)
 
 
+@router.get(
+    "/{webhook_id}",
+    response_model=WebhookResponse,
+    responses=error_responses(*_AUTH, "webhook_not_found"),
+    summary="A webhook subscription, with whether it is active and why not",
+)
+async def get_webhook(
+    webhook_id: WebhookId, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    return json_response(_public(await services.get_webhook(webhook_id, principal=principal)))
+
+
+@router.patch(
+    "/{webhook_id}",
+    response_model=WebhookResponse,
+    responses=error_responses(*_AUTH, "webhook_not_found", "invalid_json", "validation_failed"),
+    summary="Change a subscription; `active: true` re-enables a disabled one",
+)
+async def update_webhook(
+    webhook_id: WebhookId,
+    body: WebhookUpdateRequest,
+    principal: CurrentPrincipal,
+    services: AppServices,
+) -> Response:
+    sent = body.model_dump(exclude_unset=True)
+    if "event_types" in sent:
+        sent["event_types"] = tuple(sent["event_types"])
+    webhook = await services.update_webhook(webhook_id, UpdateWebhook(**sent), principal=principal)
+    return json_response(_public(webhook))
+
+
+@router.post(
+    "/{webhook_id}/rotate-secret",
+    response_model=WebhookSecretResponse,
+    responses=error_responses(*_AUTH, "webhook_not_found"),
+    summary="Replace the secret (shown only here); the old one also signs for 24 h",
+)
+async def rotate_webhook_secret(
+    webhook_id: WebhookId, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    webhook = await services.rotate_webhook_secret(webhook_id, principal=principal)
+    return json_response(
+        {
+            "id": webhook.id,
+            "secret": webhook.secret,
+            "previous_secret_expires_at": webhook.previous_secret_expires_at,
+        }
+    )
+
+
 @router.delete(
     "/{webhook_id}",
     operation_id="webhooks.delete",
@@ -133,7 +190,7 @@ async def list_deliveries(
     operation_id="deliveries.redeliver",
     status_code=202,
     response_model=DeliveryResponse,
-    responses=error_responses(*_AUTH, "delivery_not_found"),
+    responses=error_responses(*_AUTH, "delivery_not_found", "webhook_disabled"),
     summary="Send a delivery again (also a dead one), with a fresh set of attempts",
 )
 async def redeliver(

@@ -17,7 +17,7 @@ _EXAMPLE: dict[str, Any] = {
     "subject": "42",
     "time": "2026-11-24T09:30:00Z",
     "datacontenttype": "application/json",
-    "sequence": 3,
+    "sequence": "0000000003",
     "actor": "token:7",
     "data": {"old": "open", "new": "in_progress"},
     "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
@@ -29,12 +29,15 @@ class CloudEventResponse(BaseModel):
 
     specversion: str = Field(description="Always 1.0")
     id: str = Field(description="Unique event id; consumers deduplicate by it")
-    source: str
+    source: str = Field(description="The deployment (TESSERA_EVENT_SOURCE; /<namespace>)")
     type: str = Field(description="ticket.created, ticket.updated, ticket.status_changed, ...")
     subject: str = Field(description="The ticket id")
     time: datetime
     datacontenttype: str
-    sequence: int = Field(description="Per-ticket order, from 1")
+    sequence: str = Field(
+        description="Per-ticket order from 0000000001: ten digits, so it sorts as text",
+        pattern=r"^[0-9]{10}$",
+    )
     actor: str = Field(description="Who caused the change, e.g. token:7")
     data: dict[str, Any] = Field(description="The event's fields; updates carry old and new")
     traceparent: str | None = Field(default=None, description="W3C trace context")

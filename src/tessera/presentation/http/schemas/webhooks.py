@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
@@ -32,9 +32,28 @@ class WebhookCreateRequest(RequestModel):
         default=None,
         min_length=16,
         max_length=128,
-        description="Signs each delivery; generated when left out",
+        description="Signs each delivery: `whsec_` and the standard base64 of a 24 to 64 byte "
+        "key (Standard Webhooks); generated when left out",
     )
     description: str | None = Field(default=None, max_length=200)
+
+
+class WebhookUpdateRequest(RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": True}]})
+
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    event_types: list[str] | None = Field(default=None, max_length=20)
+    description: str | None = Field(default=None, max_length=200)
+    active: bool | None = Field(
+        default=None, description="true re-enables a disabled webhook; false disables it"
+    )
+
+    @field_validator("url", "event_types", "active", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("leave the field out to keep it; it cannot be null")
+        return value
 
 
 class WebhookResponse(BaseModel):
@@ -43,10 +62,24 @@ class WebhookResponse(BaseModel):
     event_types: list[str]
     description: str | None
     created_at: datetime
+    active: bool = Field(description="false once disabled: no deliveries are queued or sent")
+    disabled_reason: str | None = Field(description="Why it was disabled")
+    disabled_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until then deliveries are also signed with the secret before the last rotation"
+    )
 
 
 class WebhookCreatedResponse(WebhookResponse):
     secret: str = Field(description="Shown only in this response")
+
+
+class WebhookSecretResponse(BaseModel):
+    id: int
+    secret: str = Field(description="The new secret, shown only in this response")
+    previous_secret_expires_at: datetime = Field(
+        description="The old secret signs beside the new one until then (24 h)"
+    )
 
 
 class WebhookListResponse(BaseModel):
