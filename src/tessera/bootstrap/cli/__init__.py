@@ -16,7 +16,7 @@ from tessera.bootstrap.container import Container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import load_settings
-from tessera.bootstrap.settings_errors import InvalidSettingsError
+from tessera.bootstrap.settings.errors import InvalidSettingsError
 from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.waiting import sleep_unless
 
