@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from tessera.application.comments.commands import AddComment
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.tickets.commands import CreateTicket
-from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.settings import (
     DatabaseSettings,
@@ -32,6 +32,7 @@ from tessera.domain.access.principal import Principal, Role
 from tessera.infrastructure.persistence.tables import outgoing_mail
 from tests.integration.event_harness import eventually
 from tests.servers import free_port
+from tests.support import FrozenClock
 
 ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
 AGENT = Principal(token_id=2, name="Grace", role=Role.AGENT)
@@ -72,7 +73,15 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-async def tessera(database_url: str, smtp: SmtpServer) -> AsyncIterator[Container]:
+def mail_clock() -> FrozenClock:
+    """The container's clock: the mail sender's polls and retries wait until it moves."""
+    return FrozenClock(datetime.now(UTC))
+
+
+@pytest.fixture
+async def tessera(
+    database_url: str, smtp: SmtpServer, mail_clock: FrozenClock
+) -> AsyncIterator[Container]:
     settings = Settings(
         env=Environment.TEST,
         database=DatabaseSettings(url=database_url),
@@ -82,13 +91,14 @@ async def tessera(database_url: str, smtp: SmtpServer) -> AsyncIterator[Containe
             tls=MailTls.NONE,
             sender="Acme Support <help@acme.example>",
             team="Acme Support",
-            retry_seconds=0.2,
             timeout_seconds=2,
         ),
     )
-    container = build_container(settings)
+    container = build_container(settings, overrides=Overrides(clock=mail_clock))
     stop = asyncio.Event()
-    running = asyncio.create_task(run_tasks(container.serve_tasks(), stop, grace=5))
+    running = asyncio.create_task(
+        run_tasks(container.serve_tasks(), stop, grace=5, clock=mail_clock)
+    )
     yield container
     stop.set()
     await running
@@ -148,7 +158,7 @@ async def test_the_customer_gets_a_confirmation_and_public_agent_replies(
 
 
 async def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back(
-    tessera: Container, smtp: SmtpServer
+    tessera: Container, smtp: SmtpServer, mail_clock: FrozenClock
 ) -> None:
     ticket = await tessera.services.create_ticket(
         CreateTicket(title="Printer", description="Out of paper.", customer_email="bo@example.com"),
@@ -166,7 +176,9 @@ async def test_mail_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back
         await asyncio.sleep(0.1)
 
     smtp.start()
-    await eventually(lambda: len(smtp.inbox.messages) == 1, within=15, what="the retried mail")
+    await mail_clock.advance_until(  # past the backoff (30 s at most) and the sender's poll
+        lambda: len(smtp.inbox.messages) == 1, step=60, what="the retried mail"
+    )
     assert smtp.inbox.messages[0][1]["Subject"].startswith(f"[#{ticket.id}]")
 
     async def state() -> str | None:
@@ -252,7 +264,7 @@ async def test_a_mail_that_cannot_be_built_is_failed_and_the_next_one_still_goes
     tessera: Container, smtp: SmtpServer
 ) -> None:
     smtp.start()
-    now = datetime.now(UTC)
+    now = datetime.now(UTC)  # the container's clock started at this moment
     async with tessera.engine.begin() as conn:  # first in the queue: claimed before the other
         broken = (
             await conn.execute(

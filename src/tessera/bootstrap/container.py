@@ -33,6 +33,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         settings.cache,
         redis_url=settings.redis_url,
         namespace=settings.namespace,
+        clock=clock,
         overrides=overrides,
     )
     relay_wake = asyncio.Event()
@@ -42,9 +43,13 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
             relay_wake.set()
             await caches.invalidator.tickets_changed({e.ticket_id for e in events})
 
-    persistence = build_persistence(settings.database, on_commit=after_commit, overrides=overrides)
+    persistence = build_persistence(
+        settings.database, on_commit=after_commit, clock=clock, overrides=overrides
+    )
     engine = persistence.engine
-    telemetry = build_telemetry(settings.telemetry, engine=engine, cache_stats=caches.stats)
+    telemetry = build_telemetry(
+        settings.telemetry, engine=engine, cache_stats=caches.stats, clock=clock
+    )
     messaging = build_messaging(settings.events, engine=engine)
     use_cases = build_use_cases(
         settings.webhooks,
@@ -56,7 +61,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         health_checks=(*persistence.health_checks, *caches.health_checks),
     )
     integrations = build_integrations(
-        settings.webhooks, settings.mail, engine=engine, overrides=overrides
+        settings.webhooks, settings.mail, engine=engine, clock=clock, overrides=overrides
     )
     messaging.consumers.extend(integrations.consumers)
     jobs = build_jobs(

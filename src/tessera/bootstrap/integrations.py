@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask, EventConsumer
 from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.settings import MailSettings, WebhookSettings
@@ -29,7 +30,12 @@ class Integrations:
 
 
 def build_integrations(
-    webhooks: WebhookSettings, mail: MailSettings, *, engine: AsyncEngine, overrides: Overrides
+    webhooks: WebhookSettings,
+    mail: MailSettings,
+    *,
+    engine: AsyncEngine,
+    clock: Clock,
+    overrides: Overrides,
 ) -> Integrations:
     webhook_wake = asyncio.Event()
     consumers: list[EventConsumer] = [WebhookConsumer(engine, wake=webhook_wake)]
@@ -51,7 +57,7 @@ def build_integrations(
     ]
     if mail.smtp_url:
         mail_wake = asyncio.Event()
-        consumers.append(MailConsumer(engine, team=mail.team, wake=mail_wake))
+        consumers.append(MailConsumer(engine, team=mail.team, wake=mail_wake, clock=clock))
         config = SmtpConfig(
             url=mail.smtp_url,
             tls=SmtpTls(mail.tls.value),
@@ -60,7 +66,9 @@ def build_integrations(
             max_attempts=mail.max_attempts,
             retry_base=timedelta(seconds=mail.retry_seconds),
         )
-        tasks.append(overrides.mail_sender or MailSender(engine, config, wake=mail_wake))
+        tasks.append(
+            overrides.mail_sender or MailSender(engine, config, wake=mail_wake, clock=clock)
+        )
     else:
         logger.info("e-mail notifications are off (TESSERA_MAIL_SMTP_URL is not set)")
     return Integrations(consumers=tuple(consumers), tasks=tuple(tasks))

@@ -72,6 +72,7 @@ class Container:
                 self.settings.broker_url,
                 self.dispatcher,
                 namespace=self.settings.namespace,
+                clock=self.clock,
                 overrides=self.overrides,
             )
         return self._transport
@@ -84,6 +85,7 @@ class Container:
             poll_interval=self.settings.events.relay_poll_seconds,
             retry_base=timedelta(seconds=self.settings.events.relay_retry_seconds),
             wake=self.relay_wake,
+            clock=self.clock,
         )
 
     def worker_tasks(self) -> list[BackgroundTask]:
@@ -126,7 +128,7 @@ class Container:
                 issued = await self._open_gate()
             except Exception:
                 logger.exception("opening the schema gate failed; trying again")
-                await sleep_unless(stop, self.schema_gate.interval)
+                await sleep_unless(stop, self.schema_gate.interval, clock=self.clock)
             else:
                 logger.info("the database schema is at head: serving")
                 return issued

@@ -9,6 +9,7 @@ from tessera.bootstrap.integrations import build_integrations
 from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.settings import MailSettings, WebhookSettings
 from tessera.infrastructure.persistence.engine import create_engine
+from tests.support import FrozenClock
 
 
 class IdleTask:
@@ -22,7 +23,7 @@ class IdleTask:
 async def test_without_smtp_only_webhooks_are_wired(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'i.db'}")
     built = build_integrations(
-        WebhookSettings(), MailSettings(), engine=engine, overrides=Overrides()
+        WebhookSettings(), MailSettings(), engine=engine, clock=FrozenClock(), overrides=Overrides()
     )
     assert [type(c).__name__ for c in built.consumers] == ["WebhookConsumer"]
     assert [task.name for task in built.tasks] == ["webhook-sender"]
@@ -36,6 +37,7 @@ async def test_with_smtp_mail_is_wired_and_overridden_senders_are_used(tmp_path:
         WebhookSettings(),
         MailSettings(smtp_url="smtp://127.0.0.1:1"),
         engine=engine,
+        clock=FrozenClock(),
         overrides=Overrides(webhook_sender=hooks, mail_sender=mail),
     )
     assert [type(c).__name__ for c in built.consumers] == ["WebhookConsumer", "MailConsumer"]

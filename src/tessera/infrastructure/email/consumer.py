@@ -4,13 +4,14 @@ an agent, queued as rendered mail for the MailSender."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.clock import Clock
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.email.templates import render
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import outgoing_mail, tickets
@@ -26,9 +27,15 @@ class MailConsumer:
     group = "mail"
 
     def __init__(
-        self, engine: AsyncEngine, *, team: str = "Support", wake: asyncio.Event | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        team: str = "Support",
+        wake: asyncio.Event | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._engine = writer(engine)
+        self._clock = clock or SystemClock()
         self._team = team
         self._wake = wake
 
@@ -42,7 +49,7 @@ class MailConsumer:
                 return
             kind, recipient, context = mail
             rendered = render(kind, team=self._team, **context)
-            now = datetime.now(UTC)
+            now = self._clock.now()
             await conn.execute(
                 insert_ignoring_duplicates(outgoing_mail, dialect=conn.dialect.name),
                 {

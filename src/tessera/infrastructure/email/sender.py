@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import policy
 from email.errors import MessageError
 from email.headerregistry import Address
@@ -18,6 +18,8 @@ import aiosmtplib
 from sqlalchemy import RowMapping, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.ports.clock import Clock
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.email.templates import single_line
 from tessera.infrastructure.outbound.queue import backoff, claim_due
 from tessera.infrastructure.persistence.engine import writer
@@ -97,9 +99,15 @@ class MailSender:
     name = "mail-sender"
 
     def __init__(
-        self, engine: AsyncEngine, config: SmtpConfig, *, wake: asyncio.Event | None = None
+        self,
+        engine: AsyncEngine,
+        config: SmtpConfig,
+        *,
+        wake: asyncio.Event | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._engine = engine
+        self._clock = clock or SystemClock()
         self._config = config
         self._wake = wake or asyncio.Event()
         self._failing = False
@@ -114,13 +122,15 @@ class MailSender:
                 logger.exception("claiming mail failed; retrying")
                 sent = 0
             if sent == 0:
-                await wait_any(stop, self._wake, seconds=self._config.poll_interval)
+                await wait_any(
+                    stop, self._wake, seconds=self._config.poll_interval, clock=self._clock
+                )
 
     async def send_due(self, limit: int = 20) -> int:
         rows = await claim_due(
             self._engine,
             outgoing_mail,
-            now=datetime.now(UTC),
+            now=self._clock.now(),
             lease=timedelta(seconds=self._config.timeout * 3),
             limit=limit,
         )
@@ -166,7 +176,7 @@ class MailSender:
         if self._failing:
             logger.warning("the SMTP server accepts mail again")
             self._failing = False
-        await self._update(row, state="sent", sent_at=datetime.now(UTC), next_attempt_at=None)
+        await self._update(row, state="sent", sent_at=self._clock.now(), next_attempt_at=None)
 
     async def _failed(self, row: RowMapping, error: Exception) -> None:
         if not self._failing:
@@ -181,7 +191,7 @@ class MailSender:
             return
         delay = backoff(attempts, base=self._config.retry_base, cap=self._config.retry_cap)
         await self._update(
-            row, attempts=attempts, next_attempt_at=datetime.now(UTC) + delay, last_error=reason
+            row, attempts=attempts, next_attempt_at=self._clock.now() + delay, last_error=reason
         )
 
     async def _update(self, row: RowMapping, **values: object) -> None:
