@@ -27,7 +27,6 @@ from tessera.infrastructure.cache.stats import CacheStats
 from tessera.infrastructure.cache.tickets import CacheInvalidator
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.relay import OutboxRelay
-from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera")
@@ -108,6 +107,9 @@ class Container:
         `tessera db upgrade` has run.
         """
         if self.settings.migrates_on_start:
+            # Imported here: the runner brings Alembic, which only development starts need.
+            from tessera.infrastructure.persistence.migrator import Migrator  # noqa: PLC0415
+
             await Migrator(self.engine, environment=self.settings.env.value).upgrade()
         if not await self.schema_gate.at_head():
             logger.warning(
