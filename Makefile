@@ -20,13 +20,16 @@ help: ## List the targets
 
 UV_BOOTSTRAP := $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 
+# --compile-bytecode: the libraries' .pyc files are written once, here. Where
+# PYTHONDONTWRITEBYTECODE is set (containers, CI) Python never caches them itself, and
+# compiling every imported library from source is then most of a unit test run.
 install: $(UV_BOOTSTRAP) ## Install Tessera and its dev tools into .venv (from uv.lock)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 # Running needs no dev tools: install only Tessera's own dependencies (--inexact leaves
 # the dev tools of an earlier `make install` in place rather than removing them).
 install-run: $(UV_BOOTSTRAP)
-	$(UV) sync --frozen --no-dev --inexact
+	$(UV) sync --frozen --no-dev --inexact --compile-bytecode
 
 run: install-run ## Serve the API on 127.0.0.1:8000 with the embedded default (SQLite)
 	$(UV) run --no-sync tessera serve

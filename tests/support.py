@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -90,16 +91,59 @@ async def truncate_all(url: str) -> None:
 
 
 class FrozenClock:
-    """A clock the test moves by hand."""
+    """A clock the test moves by hand: ``sleep`` returns once ``advance`` has moved the time
+    past its end, never by itself, so a loop waits exactly as long as the test says."""
 
     def __init__(self, now: datetime | None = None) -> None:
         self.current = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+        self._asleep = asyncio.Condition()
 
     def now(self) -> datetime:
         return self.current
 
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        woken = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.current + timedelta(seconds=seconds), woken))
+        async with self._asleep:
+            self._asleep.notify_all()
+        try:
+            await woken
+        finally:
+            self._sleepers = [(end, f) for end, f in self._sleepers if f is not woken]
+
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+        for end, woken in self._sleepers:
+            if end <= self.current and not woken.done():
+                woken.set_result(None)
+
+    @property
+    def sleeping(self) -> int:
+        """How many sleeps are waiting for the time to move."""
+        return sum(1 for _, woken in self._sleepers if not woken.done())
+
+    async def advance_until(
+        self, condition: Callable[[], bool], *, step: float, what: str, within: float = 15.0
+    ) -> None:
+        """Move the time on by ``step`` seconds at a time until ``condition`` holds: loops
+        that went to sleep at any moment wake on the next step. Fails the test after
+        ``within`` real seconds."""
+        deadline = asyncio.get_running_loop().time() + within
+        while not condition():
+            if asyncio.get_running_loop().time() > deadline:
+                pytest.fail(f"timed out after {within} s waiting for {what}")
+            self.advance(seconds=step)
+            await asyncio.sleep(0.02)
+
+    async def until_sleeping(self, count: int = 1, *, within: float = 10.0) -> None:
+        """Return once ``count`` sleeps wait (the loops under test are idle), failing the
+        test after ``within`` real seconds."""
+        async with asyncio.timeout(within), self._asleep:
+            await self._asleep.wait_for(lambda: self.sleeping >= count)
 
 
 def make_ticket(

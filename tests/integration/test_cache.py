@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from tessera.application.queries import ListTickets
 from tessera.application.views import TicketPage, TicketView
-from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
 from tessera.infrastructure.cache.local import LocalCache
 from tessera.infrastructure.cache.redis_cache import RedisTicketCache
@@ -23,6 +23,7 @@ from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
 from tessera.presentation.http.app import create_app
 from tests.e2e.conftest import ADMIN_SECRET
 from tests.servers import ThrowawayServer
+from tests.support import FrozenClock
 
 pytestmark = pytest.mark.redis
 
@@ -41,10 +42,11 @@ def settings_for(database_url: str, redis_url: str | None) -> Settings:
 
 @pytest.fixture
 async def client_and_container(
-    database_url: str, throwaway_redis: ThrowawayServer
+    database_url: str, throwaway_redis: ThrowawayServer, clock: FrozenClock
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
     container = build_container(
-        settings_for(database_url, f"redis://127.0.0.1:{throwaway_redis.port}/0")
+        settings_for(database_url, f"redis://127.0.0.1:{throwaway_redis.port}/0"),
+        overrides=Overrides(clock=clock),
     )
     await container.start()
     app = create_app(container.services)
@@ -111,7 +113,9 @@ async def test_a_slow_reader_never_leaves_an_older_version_in_the_cache(
 
 @pytest.mark.slow
 async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
-    client_and_container: tuple[httpx.AsyncClient, Container], throwaway_redis: ThrowawayServer
+    client_and_container: tuple[httpx.AsyncClient, Container],
+    throwaway_redis: ThrowawayServer,
+    clock: FrozenClock,
 ) -> None:
     client, container = client_and_container
     stats = container.cache_stats
@@ -133,7 +137,7 @@ async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
     await asyncio.to_thread(throwaway_redis.stop)
     await traffic(60)  # Redis is gone: served from L1 and the database
     await asyncio.to_thread(throwaway_redis.start)
-    await asyncio.sleep(2.5)  # the breaker's cool-down
+    clock.advance(seconds=2.5)  # the breaker's cool-down
     await traffic(10)
     assert all(status < 500 for status in statuses), statuses
 

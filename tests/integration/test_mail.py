@@ -134,7 +134,9 @@ def settings(database_url: str, smtp: SmtpServer) -> Settings:
 async def tessera(settings: Settings) -> AsyncIterator[Container]:
     container = build_container(settings)
     stop = asyncio.Event()
-    running = asyncio.create_task(run_tasks(container.serve_tasks(), stop, grace=5))
+    running = asyncio.create_task(
+        run_tasks(container.serve_tasks(), stop, grace=5, clock=container.clock)
+    )
     yield container
     stop.set()
     await running

@@ -12,7 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.ports.health import Health
-from tessera.bootstrap.container import build_container
+from tessera.bootstrap.container import Overrides, build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
@@ -25,7 +25,7 @@ from tessera.infrastructure.persistence.migration_state import RunState
 from tessera.infrastructure.persistence.migrator import MigrationFailedError, Migrator
 from tessera.infrastructure.persistence.schema import alembic_config
 from tessera.infrastructure.persistence.tables import metadata
-from tests.support import recreate_postgres_database, worker_database_url
+from tests.support import FrozenClock, recreate_postgres_database, worker_database_url
 
 FAILING = str(Path(__file__).parent / "failing_migrations")
 
@@ -151,16 +151,22 @@ async def test_a_staging_server_opens_its_schema_gate_once_the_schema_is_at_head
     settings = Settings(
         env=Environment.STAGING,
         bootstrap_admin_token=SecretStr("tsr_gate-test-secret-0123456789abcdefghijk"),
-        database=DatabaseSettings(url=empty_database_url, schema_poll_seconds=0.05),
+        database=DatabaseSettings(url=empty_database_url),
     )
-    container = build_container(settings)
+    clock = FrozenClock()
+    container = build_container(settings, overrides=Overrides(clock=clock))
+    poll = settings.database.schema_poll_seconds
     stop = asyncio.Event()
     try:
         assert await container.start() is None
         waiting = asyncio.create_task(container.open_when_ready(stop))
-        await asyncio.sleep(0.2)  # a few looks at a schema-less database
+        for _ in range(3):  # a few looks at a schema-less database, one per poll
+            await clock.until_sleeping()
+            clock.advance(seconds=poll)
+        await clock.until_sleeping()
         assert not waiting.done() and not container.schema_gate.is_open()
         await Migrator(container.engine, environment="staging").upgrade()
+        clock.advance(seconds=poll)  # the next look finds the schema at head
         issued = await asyncio.wait_for(waiting, timeout=30)
         principal = await container.services.authenticate(
             "tsr_gate-test-secret-0123456789abcdefghijk"

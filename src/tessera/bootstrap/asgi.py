@@ -64,7 +64,7 @@ async def serve_in_background(container: Container, stop: asyncio.Event) -> None
         if not container.started:  # stopped before the schema reached head
             return
     grace = container.settings.events.shutdown_grace_seconds
-    await run_tasks(container.serve_tasks(), stop, grace=grace)
+    await run_tasks(container.serve_tasks(), stop, grace=grace, clock=container.clock)
 
 
 def create_asgi_app(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask
 from tessera.application.ports.health import HealthCheck
 from tessera.application.views import TicketView
@@ -15,6 +16,7 @@ from tessera.infrastructure.cache.health import RedisHealthCheck
 from tessera.infrastructure.cache.keys import CacheKeys
 from tessera.infrastructure.cache.local import LocalCache
 from tessera.infrastructure.cache.redis_cache import (
+    Breaker,
     InvalidationReplay,
     InvalidationSubscriber,
     RedisTicketCache,
@@ -39,7 +41,12 @@ class Caches:
 
 
 def build_caches(
-    cache: CacheSettings, *, redis_url: str | None, namespace: str, overrides: Overrides
+    cache: CacheSettings,
+    *,
+    redis_url: str | None,
+    namespace: str,
+    clock: Clock,
+    overrides: Overrides,
 ) -> Caches:
     tickets: LocalCache[int, TicketView] = LocalCache(
         maxsize=cache.l1_size, ttl=cache.l1_ttl_seconds
@@ -54,11 +61,13 @@ def build_caches(
     keys = CacheKeys(namespace)
     if redis_url and shared is None:
         client = overrides.open_redis(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        shared = RedisTicketCache(client, ttl=cache.l2_ttl_seconds, keys=keys)
+        shared = RedisTicketCache(
+            client, ttl=cache.l2_ttl_seconds, breaker=Breaker(clock=clock), keys=keys
+        )
         closers.append(client.aclose)
         checks.append(RedisHealthCheck(client))
     if shared is not None:
-        tasks.append(InvalidationReplay(shared))
+        tasks.append(InvalidationReplay(shared, clock=clock))
     else:
         logger.info("no TESSERA_REDIS_URL: caching in process only")
     invalidator = CacheInvalidator(l1=tickets, l2=shared)
@@ -73,6 +82,7 @@ def build_caches(
                 on_tokens=invalidator.drop_tokens,
                 on_gap=invalidator.drop_everything,
                 keys=keys,
+                clock=clock,
             )
         )
         closers.append(listener.aclose)

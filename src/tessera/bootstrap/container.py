@@ -33,6 +33,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         settings.cache,
         redis_url=settings.redis_url,
         namespace=settings.namespace,
+        clock=clock,
         overrides=overrides,
     )
     relay_wake = asyncio.Event()
@@ -45,11 +46,14 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     persistence = build_persistence(
         settings.database,
         on_commit=after_commit,
+        clock=clock,
         overrides=overrides,
         event_source=settings.cloud_event_source,
     )
     engine = persistence.engine
-    telemetry = build_telemetry(settings.telemetry, engine=engine, cache_stats=caches.stats)
+    telemetry = build_telemetry(
+        settings.telemetry, engine=engine, cache_stats=caches.stats, clock=clock
+    )
     messaging = build_messaging(settings.events, engine=engine)
     use_cases = build_use_cases(
         settings.webhooks,

@@ -12,8 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask, EventPublisher
 from tessera.bootstrap.overrides import RedisOpener, open_redis
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.in_process import InProcessPublisher
 from tessera.infrastructure.messaging.nats_jetstream import (
@@ -25,6 +27,7 @@ from tessera.infrastructure.messaging.redis_streams import (
     RedisStreamPublisher,
     RedisStreamSubscription,
 )
+from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera.worker")
 
@@ -55,6 +58,7 @@ def event_transport(
     dispatcher: ConsumerDispatcher,
     *,
     namespace: str = "tessera",
+    clock: Clock | None = None,
     open_redis: RedisOpener = open_redis,
 ) -> EventTransport:
     """``namespace`` prefixes every stream, subject and consumer group name on the broker;
@@ -67,7 +71,9 @@ def event_transport(
         return EventTransport(
             publisher=RedisStreamPublisher(client, namespace=namespace),
             subscriptions=[
-                RedisStreamSubscription(client, dispatcher, group=group, namespace=namespace)
+                RedisStreamSubscription(
+                    client, dispatcher, group=group, namespace=namespace, clock=clock
+                )
                 for group in sorted(dispatcher.groups)
             ],
             close=client.aclose,
@@ -77,7 +83,7 @@ def event_transport(
         return EventTransport(
             publisher=NatsPublisher(connection),
             subscriptions=[
-                NatsSubscription(connection, dispatcher, group=group)
+                NatsSubscription(connection, dispatcher, group=group, clock=clock)
                 for group in sorted(dispatcher.groups)
             ],
             close=connection.close,
@@ -87,13 +93,19 @@ def event_transport(
     )
 
 
-async def run_tasks(tasks: list[BackgroundTask], stop: asyncio.Event, *, grace: float) -> None:
-    """Run the tasks until ``stop`` is set, then give them ``grace`` seconds to return.
+async def run_tasks(
+    tasks: list[BackgroundTask], stop: asyncio.Event, *, grace: float, clock: Clock | None = None
+) -> None:
+    """Run the tasks until ``stop`` is set, then give them ``grace`` seconds to return (in
+    real time: shutdown is bounded by the wall clock). ``clock`` times the restarts.
 
     A task that is still running after that is cancelled: the relay's open transaction then
     rolls back, so nothing is marked published that was not.
     """
-    running = {asyncio.create_task(_supervised(task, stop), name=task.name) for task in tasks}
+    clock = clock or SystemClock()
+    running = {
+        asyncio.create_task(_supervised(task, stop, clock), name=task.name) for task in tasks
+    }
     if not running:
         await stop.wait()
         return
@@ -105,13 +117,13 @@ async def run_tasks(tasks: list[BackgroundTask], stop: asyncio.Event, *, grace: 
     await asyncio.gather(*late, return_exceptions=True)
 
 
-async def _supervised(task: BackgroundTask, stop: asyncio.Event) -> None:
+async def _supervised(task: BackgroundTask, stop: asyncio.Event, clock: Clock) -> None:
     """Restart a task that crashed (after a pause), until asked to stop."""
     while not stop.is_set():
         try:
             await task.run(stop)
         except Exception:
             logger.exception("%s crashed; restarting it in 1 s", task.name)
-            await asyncio.sleep(1.0)
+            await sleep_unless(stop, 1.0, clock=clock)
         else:
             return

@@ -37,6 +37,8 @@ def build_jobs(
         processed_retention=timedelta(hours=events.processed_retention_hours),
     )
     return (
-        PeriodicJob("sla-monitor", detect_breaches, every=sla.check_seconds, lease=lease),
-        PeriodicJob("retention-sweep", sweep, every=events.sweep_seconds, lease=lease),
+        PeriodicJob(
+            "sla-monitor", detect_breaches, every=sla.check_seconds, lease=lease, clock=clock
+        ),
+        PeriodicJob("retention-sweep", sweep, every=events.sweep_seconds, lease=lease, clock=clock),
     )

@@ -27,7 +27,6 @@ from tessera.infrastructure.cache.stats import CacheStats
 from tessera.infrastructure.cache.tickets import CacheInvalidator
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.relay import OutboxRelay
-from tessera.infrastructure.persistence.migrator import Migrator
 from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera")
@@ -72,6 +71,7 @@ class Container:
                 self.settings.broker_url,
                 self.dispatcher,
                 namespace=self.settings.namespace,
+                clock=self.clock,
                 overrides=self.overrides,
             )
         return self._transport
@@ -85,6 +85,7 @@ class Container:
             retry_base=timedelta(seconds=self.settings.events.relay_retry_seconds),
             wake=self.relay_wake,
             source=self.settings.cloud_event_source,
+            clock=self.clock,
         )
 
     def worker_tasks(self) -> list[BackgroundTask]:
@@ -107,6 +108,9 @@ class Container:
         `tessera db upgrade` has run.
         """
         if self.settings.migrates_on_start:
+            # Imported here: the runner brings Alembic, which only development starts need.
+            from tessera.infrastructure.persistence.migrator import Migrator  # noqa: PLC0415
+
             await Migrator(self.engine, environment=self.settings.env.value).upgrade()
         if not await self.schema_gate.at_head():
             logger.warning(
@@ -127,7 +131,7 @@ class Container:
                 issued = await self._open_gate()
             except Exception:
                 logger.exception("opening the schema gate failed; trying again")
-                await sleep_unless(stop, self.schema_gate.interval)
+                await sleep_unless(stop, self.schema_gate.interval, clock=self.clock)
             else:
                 logger.info("the database schema is at head: serving")
                 return issued

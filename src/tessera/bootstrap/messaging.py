@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import EventConsumer
 from tessera.bootstrap.events import EventTransport, event_transport
 from tessera.bootstrap.overrides import Overrides
@@ -35,11 +36,12 @@ def build_transport(
     dispatcher: ConsumerDispatcher,
     *,
     namespace: str,
+    clock: Clock,
     overrides: Overrides,
 ) -> EventTransport:
     """Built once every consumer is known: each consumer group gets its subscription."""
     if overrides.publisher is not None:
         return EventTransport(publisher=overrides.publisher)
     return event_transport(
-        broker_url, dispatcher, namespace=namespace, open_redis=overrides.open_redis
+        broker_url, dispatcher, namespace=namespace, clock=clock, open_redis=overrides.open_redis
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import DEFAULT_SOURCE
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.idempotency import IdempotencyStore
@@ -45,12 +46,13 @@ def build_persistence(
     database: DatabaseSettings,
     *,
     on_commit: CommitListener,
+    clock: Clock,
     overrides: Overrides,
     event_source: str = DEFAULT_SOURCE,
 ) -> Persistence:
     """``on_commit`` hears every commit that wrote events (the relay's wake, the cache)."""
     engine = create_engine(database.url, pool_size=database.pool_size, echo=database.echo)
-    schema_gate = SchemaGate(engine, interval=database.schema_poll_seconds)
+    schema_gate = SchemaGate(engine, interval=database.schema_poll_seconds, clock=clock)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(engine, traceparent=current_traceparent, on_commit=(on_commit,))

@@ -14,6 +14,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.health import CheckResult, Health
 from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.waiting import sleep_unless
@@ -28,9 +29,10 @@ class SchemaGate:
     would still answer 503.
     """
 
-    def __init__(self, engine: AsyncEngine, *, interval: float) -> None:
+    def __init__(self, engine: AsyncEngine, *, interval: float, clock: Clock) -> None:
         self._engine = engine
         self.interval = interval
+        self.clock = clock
         self._opened = asyncio.Event()
 
     def is_open(self) -> bool:
@@ -56,7 +58,7 @@ class SchemaGate:
                 if problem != last_problem:
                     logger.warning("waiting for the database schema: %s", problem)
                 last_problem = problem
-            await sleep_unless(stop, self.interval)
+            await sleep_unless(stop, self.interval, clock=self.clock)
         return False
 
     async def check(self) -> CheckResult:

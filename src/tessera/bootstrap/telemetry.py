@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask
 from tessera.bootstrap.settings import TelemetrySettings
 from tessera.infrastructure.cache.stats import CacheStats
@@ -28,7 +29,7 @@ class Telemetry:
 
 
 def build_telemetry(
-    telemetry: TelemetrySettings, *, engine: AsyncEngine, cache_stats: CacheStats
+    telemetry: TelemetrySettings, *, engine: AsyncEngine, cache_stats: CacheStats, clock: Clock
 ) -> Telemetry:
     configure_tracing(
         exporter=Exporter(telemetry.exporter.value),
@@ -38,4 +39,4 @@ def build_telemetry(
     instrument_engine(engine)
     watch_pool(engine)
     cache_stats.listen(record_cache)
-    return Telemetry(tasks=(OutboxGauges(engine),))
+    return Telemetry(tasks=(OutboxGauges(engine, clock=clock),))

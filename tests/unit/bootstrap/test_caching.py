@@ -9,13 +9,18 @@ from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.settings import CacheSettings
 from tessera.infrastructure.cache.keys import CacheKeys
 from tessera.infrastructure.cache.redis_cache import RedisTicketCache
+from tests.support import FrozenClock
 from tests.unit.bootstrap.conftest import RecordingOpener
 
 
 def test_without_redis_the_cache_is_in_process_only() -> None:
     opener = RecordingOpener()
     caches = build_caches(
-        CacheSettings(), redis_url=None, namespace="t", overrides=Overrides(open_redis=opener)
+        CacheSettings(),
+        redis_url=None,
+        namespace="t",
+        clock=FrozenClock(),
+        overrides=Overrides(open_redis=opener),
     )
     assert caches.shared is None
     assert (caches.tasks, caches.health_checks, caches.closers) == ((), (), ())
@@ -28,6 +33,7 @@ async def test_with_redis_each_client_opened_has_a_closer() -> None:
         CacheSettings(l2_ttl_seconds=60),
         redis_url="redis://127.0.0.1:1/0",
         namespace="t",
+        clock=FrozenClock(),
         overrides=Overrides(open_redis=opener),
     )
     assert caches.shared is not None
@@ -48,6 +54,7 @@ def test_an_overridden_shared_cache_is_used_and_not_opened_again() -> None:
         CacheSettings(),
         redis_url="redis://127.0.0.1:1/0",
         namespace="t",
+        clock=FrozenClock(),
         overrides=Overrides(shared_cache=shared, open_redis=opener),
     )
     assert caches.shared is shared

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tessera.bootstrap.settings import Settings, load_settings
-from tessera.bootstrap.settings_errors import InvalidSettingsError
+from tessera.bootstrap.settings.errors import InvalidSettingsError
 
 
 def test_the_source_defaults_to_the_namespace_and_can_be_named() -> None:

@@ -14,6 +14,7 @@ from tessera.bootstrap.settings import EventSettings
 from tessera.infrastructure.messaging.redis_streams import RedisStreamPublisher
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.webhooks.consumer import WebhookConsumer
+from tests.support import FrozenClock
 from tests.unit.bootstrap.conftest import RecordingOpener
 
 
@@ -30,7 +31,9 @@ async def test_consumers_added_after_building_reach_the_dispatcher(tmp_path: Pat
     messaging = build_messaging(EventSettings(), engine=engine)
     messaging.consumers.append(WebhookConsumer(engine))
     assert messaging.dispatcher.groups == {"webhooks"}
-    embedded = build_transport(None, messaging.dispatcher, namespace="t", overrides=Overrides())
+    embedded = build_transport(
+        None, messaging.dispatcher, namespace="t", clock=FrozenClock(), overrides=Overrides()
+    )
     assert embedded.embedded
     assert embedded.subscriptions == []
     await engine.dispose()
@@ -45,6 +48,7 @@ async def test_a_redis_broker_opens_its_client_through_the_opener(tmp_path: Path
         "redis://127.0.0.1:1/0",
         messaging.dispatcher,
         namespace="t",
+        clock=FrozenClock(),
         overrides=Overrides(open_redis=opener),
     )
     assert isinstance(transport.publisher, RedisStreamPublisher)
@@ -62,10 +66,17 @@ async def test_an_overridden_publisher_is_used_as_the_broker(tmp_path: Path) -> 
         "nats://127.0.0.1:1",
         messaging.dispatcher,
         namespace="t",
+        clock=FrozenClock(),
         overrides=Overrides(publisher=publisher),
     )
     assert transport.publisher is publisher
     assert not transport.embedded
     with pytest.raises(UnsupportedBrokerError):
-        build_transport("amqp://x", messaging.dispatcher, namespace="t", overrides=Overrides())
+        build_transport(
+            "amqp://x",
+            messaging.dispatcher,
+            namespace="t",
+            clock=FrozenClock(),
+            overrides=Overrides(),
+        )
     await engine.dispose()

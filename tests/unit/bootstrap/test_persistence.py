@@ -17,6 +17,7 @@ from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
 from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from tests.support import FrozenClock
 
 
 async def _ignore(events: list[DomainEvent]) -> None:
@@ -28,9 +29,13 @@ def _database(tmp_path: Path) -> DatabaseSettings:
 
 
 async def test_the_sql_shape_shares_one_engine_and_closes_it(tmp_path: Path) -> None:
-    built = build_persistence(_database(tmp_path), on_commit=_ignore, overrides=Overrides())
+    clock = FrozenClock()
+    built = build_persistence(
+        _database(tmp_path), on_commit=_ignore, clock=clock, overrides=Overrides()
+    )
     assert isinstance(built.uow(), SqlAlchemyUnitOfWork)
     assert built.schema_gate in built.health_checks
+    assert built.schema_gate.clock is clock  # its polls wait on the container's clock
     assert built.closers == (built.engine.dispose,)
     await built.engine.dispose()
 
@@ -50,6 +55,7 @@ async def test_every_store_can_be_overridden(tmp_path: Path) -> None:
     built = build_persistence(
         _database(tmp_path),
         on_commit=_ignore,
+        clock=FrozenClock(),
         overrides=Overrides(
             uow=uow, ticket_reader=reader, event_log=log, webhooks=hooks, idempotency=idempotency
         ),

@@ -8,10 +8,13 @@ from tessera.bootstrap.settings import TelemetrySettings
 from tessera.bootstrap.telemetry import build_telemetry
 from tessera.infrastructure.cache.stats import CacheStats
 from tessera.infrastructure.persistence.engine import create_engine
+from tests.support import FrozenClock
 
 
 async def test_the_outbox_gauges_run_on_every_replica(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
-    built = build_telemetry(TelemetrySettings(), engine=engine, cache_stats=CacheStats())
+    built = build_telemetry(
+        TelemetrySettings(), engine=engine, cache_stats=CacheStats(), clock=FrozenClock()
+    )
     assert [task.name for task in built.tasks] == ["outbox-metrics"]
     await engine.dispose()

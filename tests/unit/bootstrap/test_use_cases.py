@@ -47,9 +47,12 @@ async def test_tokens_are_cached_and_every_use_case_is_traced(tmp_path: Path) ->
     persistence = build_persistence(
         DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"),
         on_commit=_ignore,
+        clock=FrozenClock(),
         overrides=Overrides(),
     )
-    caches = build_caches(CacheSettings(), redis_url=None, namespace="t", overrides=Overrides())
+    caches = build_caches(
+        CacheSettings(), redis_url=None, namespace="t", clock=FrozenClock(), overrides=Overrides()
+    )
     built = build_use_cases(
         WebhookSettings(),
         persistence=persistence,

@@ -16,7 +16,7 @@ from tessera.bootstrap.container import Container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import load_settings
-from tessera.bootstrap.settings_errors import InvalidSettingsError
+from tessera.bootstrap.settings.errors import InvalidSettingsError
 from tessera.infrastructure.persistence.schema import schema_state
 from tessera.infrastructure.waiting import sleep_unless
 
@@ -87,12 +87,17 @@ def worker() -> None:
             loop.add_signal_handler(signum, stop.set)
         while not (await schema_state(container.engine)).at_head:
             print("Waiting for the schema to reach this code's head (tessera db upgrade)...")
-            await sleep_unless(stop, 5.0)
+            await sleep_unless(stop, 5.0, clock=container.clock)
             if stop.is_set():
                 return
         tasks = container.worker_tasks()
         print(f"Worker running: {', '.join(task.name for task in tasks)}.", flush=True)
-        await run_tasks(tasks, stop, grace=container.settings.events.shutdown_grace_seconds)
+        await run_tasks(
+            tasks,
+            stop,
+            grace=container.settings.events.shutdown_grace_seconds,
+            clock=container.clock,
+        )
         print("Worker stopped.", flush=True)
 
     run_with_container(work)

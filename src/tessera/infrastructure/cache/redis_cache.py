@@ -18,13 +18,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from tessera.application.ports.clock import Clock
 from tessera.infrastructure.cache.keys import CacheKeys
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.waiting import sleep_unless, wait_any
 
 logger = logging.getLogger("tessera.cache")
@@ -58,14 +61,15 @@ def _bytes(item: bytes | str | None) -> bytes | None:
 class Breaker:
     """Closed: calls go through. After a failure: open for ``cooldown`` seconds."""
 
-    def __init__(self, *, cooldown: float = 2.0) -> None:
-        self._cooldown = cooldown
-        self._open_until = 0.0
+    def __init__(self, *, cooldown: float = 2.0, clock: Clock | None = None) -> None:
+        self._cooldown = timedelta(seconds=cooldown)
+        self._clock = clock or SystemClock()
+        self._open_until: datetime | None = None
         self.failing = False
 
     @property
     def allows(self) -> bool:
-        return time.monotonic() >= self._open_until
+        return self._open_until is None or self._clock.now() >= self._open_until
 
     async def call(self, operation: Callable[[], Awaitable[T]]) -> T | None:
         """The result, or None when Redis is skipped or fails."""
@@ -78,12 +82,12 @@ class Breaker:
         try:
             result = await operation()
         except (RedisError, OSError) as error:
-            self._open_until = time.monotonic() + self._cooldown
+            self._open_until = self._clock.now() + self._cooldown
             if not self.failing:
                 logger.warning("Redis unavailable; serving from the database: %s", error)
                 self.failing = True
             return None
-        self._open_until = 0.0
+        self._open_until = None
         if self.failing:
             logger.warning("Redis is reachable again")
             self.failing = False
@@ -179,16 +183,19 @@ class InvalidationReplay:
 
     name = "cache-invalidation-replay"
 
-    def __init__(self, cache: RedisTicketCache, *, retry_seconds: float = 0.2) -> None:
+    def __init__(
+        self, cache: RedisTicketCache, *, retry_seconds: float = 0.2, clock: Clock | None = None
+    ) -> None:
         self._cache = cache
         self._retry = retry_seconds
+        self._clock = clock or SystemClock()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             if not self._cache.pending:
-                await wait_any(stop, self._cache.has_pending, seconds=5.0)
+                await wait_any(stop, self._cache.has_pending, seconds=5.0, clock=self._clock)
             elif not await self._cache.replay():
-                await sleep_unless(stop, self._retry)
+                await sleep_unless(stop, self._retry, clock=self._clock)
 
 
 class _ChannelSilentError(Exception):
@@ -216,8 +223,10 @@ class InvalidationSubscriber:
         keys: CacheKeys | None = None,
         heartbeat_seconds: float = 1.0,
         retry_seconds: float = 1.0,
+        clock: Clock | None = None,
     ) -> None:
         self._client = client
+        self._clock = clock or SystemClock()
         self._on_ticket = on_ticket
         self._on_tokens = on_tokens
         self._on_gap = on_gap
@@ -241,8 +250,10 @@ class InvalidationSubscriber:
                     logger.info("cache invalidation channel lost (%r); reconnecting", error)
                 interrupted = True
                 self._on_gap()
-                await sleep_unless(stop, self._retry)
+                await sleep_unless(stop, self._retry, clock=self._clock)
 
+    # The heartbeat is kept on the monotonic clock, not on ``clock``: it bounds waits on the
+    # socket itself, which only real time ends.
     async def _subscribe(self, pubsub: PubSub) -> None:
         """Returns once Redis has confirmed the subscription."""
         await pubsub.subscribe(self._keys.channel)

@@ -204,7 +204,9 @@ class MailSender:
                 logger.exception("claiming mail failed; retrying")
                 sent = 0
             if sent == 0:
-                await wait_any(stop, self._wake, seconds=self._config.poll_interval)
+                await wait_any(
+                    stop, self._wake, seconds=self._config.poll_interval, clock=self._clock
+                )
 
     async def send_due(self, limit: int = 20) -> int:
         rows = await claim_due(

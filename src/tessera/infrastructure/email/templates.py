@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_environment = Environment(
-    loader=FileSystemLoader(_TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+
+
+@cache
+def _environment() -> Environment:
+    """Built at the first mail rendered: a process that sends none never imports Jinja."""
+    from jinja2 import (  # noqa: PLC0415
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
+
+    return Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
 
 SUBJECT_MAX = 300  # the outgoing_mail.subject column
 # Characters a header may not carry as they are: line breaks of any kind (CR, LF, U+0085,
@@ -47,6 +62,6 @@ def render(kind: str, **context: Any) -> RenderedMail:
     """Raises KeyError for an unknown kind."""
     return RenderedMail(
         subject=single_line(SUBJECTS[kind].format(**context))[:SUBJECT_MAX],
-        text=_environment.get_template(f"{kind}.txt").render(**context),
-        html=_environment.get_template(f"{kind}.html").render(**context),
+        text=_environment().get_template(f"{kind}.txt").render(**context),
+        html=_environment().get_template(f"{kind}.html").render(**context),
     )

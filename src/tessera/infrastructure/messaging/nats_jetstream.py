@@ -19,6 +19,8 @@ from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError
 
 from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.clock import Clock
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.redis_streams import decode, encode
 from tessera.infrastructure.waiting import sleep_unless, unless_stopped
@@ -123,9 +125,11 @@ class NatsSubscription:
         *,
         group: str,
         batch: int = 100,
+        clock: Clock | None = None,
     ) -> None:
         self._connection = connection
         self._dispatcher = dispatcher
+        self._clock = clock or SystemClock()
         self._group = group
         self._batch = batch
         self.name = f"nats-consumer:{group}"
@@ -150,7 +154,7 @@ class NatsSubscription:
                 if not failing:
                     logger.warning("NATS unreachable: %s", reason(error))
                     failing = True
-                await sleep_unless(stop, 1.0)
+                await sleep_unless(stop, 1.0, clock=self._clock)
 
     async def _subscribe(self) -> JetStreamContext.PullSubscription:
         js = await self._connection.jetstream()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.leases import LeaseStore
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.waiting import sleep_unless
 
 logger = logging.getLogger("tessera.jobs")
@@ -37,8 +38,10 @@ class PeriodicJob:
         *,
         every: float,
         lease: JobLease | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.name = name
+        self._clock = clock or (lease.clock if lease else SystemClock())
         self._job = job
         self._every = every
         self._lease = lease
@@ -50,7 +53,7 @@ class PeriodicJob:
                     await self.tick()
                 except Exception:
                     logger.exception("%s failed; it runs again in %.0f s", self.name, self._every)
-                await sleep_unless(stop, self._every)
+                await sleep_unless(stop, self._every, clock=self._clock)
         finally:
             await self._release()
 
@@ -60,7 +63,7 @@ class PeriodicJob:
         if lease is not None:
             ttl = timedelta(seconds=self._every * LEASE_PERIODS)
             held = await lease.store.acquire(
-                self.name, holder=lease.holder, now=lease.clock.now(), ttl=ttl
+                self.name, holder=lease.holder, now=self._clock.now(), ttl=ttl
             )
             if not held:
                 return False

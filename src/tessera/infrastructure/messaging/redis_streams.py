@@ -11,7 +11,7 @@ import asyncio
 import logging
 import os
 import socket
-import time
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import orjson
@@ -19,6 +19,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from tessera.application.events.cloudevents import CloudEvent
+from tessera.application.ports.clock import Clock
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.waiting import sleep_unless
 
@@ -74,8 +76,10 @@ class RedisStreamSubscription:
         consumer: str | None = None,
         batch: int = 100,
         block_ms: int = 500,
+        clock: Clock | None = None,
     ) -> None:
         self._client = client
+        self._clock = clock or SystemClock()
         self._dispatcher = dispatcher
         self._group = group  # the consumers' group, for the dispatcher
         self._redis_group = f"{namespace}:{group}"  # its name in Redis
@@ -83,7 +87,7 @@ class RedisStreamSubscription:
         self._consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self._batch = batch
         self._block_ms = block_ms
-        self._retry_at: float | None = None
+        self._retry_at: datetime | None = None
         self.name = f"redis-consumer:{group}"
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,7 +103,7 @@ class RedisStreamSubscription:
                 if not failing:
                     logger.warning("redis stream unreachable: %s", error)
                     failing = True
-                await sleep_unless(stop, 1.0)
+                await sleep_unless(stop, 1.0, clock=self._clock)
 
     async def _ensure_group(self) -> None:
         try:
@@ -119,7 +123,7 @@ class RedisStreamSubscription:
         )
         reclaimed = claimed[1]
         retried: list[Any] = []
-        if self._retry_at is not None and time.monotonic() >= self._retry_at:
+        if self._retry_at is not None and self._clock.now() >= self._retry_at:
             self._retry_at = None
             retried = await self._read("0", block=None)
         fresh = await self._read(">", block=self._block_ms)
@@ -136,7 +140,7 @@ class RedisStreamSubscription:
                 continue
             await self._client.xack(self._stream, self._redis_group, message_id)
         if failed and self._retry_at is None:
-            self._retry_at = time.monotonic() + RETRY_DELAY_SECONDS
+            self._retry_at = self._clock.now() + timedelta(seconds=RETRY_DELAY_SECONDS)
 
     async def _read(self, start: str, *, block: int | None) -> list[Any]:
         """``>``: messages never delivered to the group; ``0``: this consumer's own pending

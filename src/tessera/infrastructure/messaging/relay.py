@@ -17,14 +17,16 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.events.cloudevents import DEFAULT_SOURCE
+from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import EventPublisher
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.mappers import cloud_event_from_row
 from tessera.infrastructure.persistence.tables import outbox
@@ -51,9 +53,11 @@ class OutboxRelay:
         wake: asyncio.Event | None = None,
         retry_base: timedelta = timedelta(seconds=0.5),
         source: str = DEFAULT_SOURCE,
+        clock: Clock | None = None,
     ) -> None:
         self._engine = engine
         self._source = source
+        self._clock = clock or SystemClock()
         # SQLite: take the write lock at BEGIN, so a concurrent API write waits its turn
         # instead of invalidating the relay's snapshot (see persistence/engine.py).
         self._writer = writer(engine)
@@ -73,7 +77,7 @@ class OutboxRelay:
                 logger.exception("outbox relay cycle failed; retrying")
                 moved = 0
             if moved == 0:
-                await wait_any(stop, self._wake, seconds=self._poll)
+                await wait_any(stop, self._wake, seconds=self._poll, clock=self._clock)
 
     async def sequence(self) -> int:
         """Position committed events in commit order; returns how many were positioned."""
@@ -111,7 +115,7 @@ class OutboxRelay:
         marked in a second short transaction, so the write lock is never held while consumers
         (which write too) run.
         """
-        now = datetime.now(UTC)
+        now = self._clock.now()
         if self._engine.dialect.name == "postgresql":
             async with self._engine.begin() as conn:
                 ready = await _next_in_line(conn, await self._claim(conn, now))

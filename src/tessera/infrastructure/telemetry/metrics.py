@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY, Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
@@ -18,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+from tessera.application.ports.clock import Clock
+from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.persistence.tables import outbox
 from tessera.infrastructure.waiting import sleep_unless
 
@@ -76,9 +77,12 @@ class OutboxGauges:
 
     name = "outbox-metrics"
 
-    def __init__(self, engine: AsyncEngine, *, every: float = 5.0) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, every: float = 5.0, clock: Clock | None = None
+    ) -> None:
         self._engine = engine
         self._every = every
+        self._clock = clock or SystemClock()
 
     async def sample(self) -> None:
         async with self._engine.connect() as conn:
@@ -90,7 +94,7 @@ class OutboxGauges:
                 )
             ).one()
         OUTBOX_BACKLOG.set(count)
-        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        age = (self._clock.now() - oldest).total_seconds() if oldest is not None else 0.0
         OUTBOX_OLDEST_AGE.set(max(age, 0.0))
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -99,4 +103,4 @@ class OutboxGauges:
                 await self.sample()
             except Exception:  # noqa: BLE001 - a metric must never take the process down
                 OUTBOX_BACKLOG.set(float("nan"))
-            await sleep_unless(stop, self._every)
+            await sleep_unless(stop, self._every, clock=self._clock)

@@ -10,7 +10,6 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from opentelemetry import metrics, propagate, trace
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -51,6 +50,12 @@ def configure_tracing(
     if exporter is Exporter.CONSOLE:
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
     elif exporter is Exporter.OTLP:
+        # Imported only when chosen: the exporter and its protobuf runtime take about as
+        # long to import as the rest of OpenTelemetry.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter,
+        )
+
         otlp = OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
         provider.add_span_processor(BatchSpanProcessor(otlp))
     if extra is not None:

@@ -41,6 +41,9 @@ class _SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
 
 class IdempotencyMiddleware:
     def __init__(
