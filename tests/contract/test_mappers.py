@@ -17,7 +17,7 @@ from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment, CommentBody
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import Description, Priority, Tag, Title
+from tessera.domain.tickets.values import Channel, Description, Priority, Tag, Title
 from tessera.infrastructure.persistence import tables
 from tessera.infrastructure.persistence.mappers import (
     comment_from_row,
@@ -64,6 +64,9 @@ def every_field_set() -> Ticket:
         first_response_breached_at=_at(8),
         resolution_breached_at=_at(9),
         event_sequence=11,
+        requester_id=12,
+        group_id=13,
+        channel=Channel.EMAIL,
     )
 
 
@@ -142,6 +145,7 @@ async def test_a_token_reads_back_field_for_field_with_and_without_an_address(
     for email, revoked_at in ((EmailAddress("ada@example.com"), _at(12)), (None, None)):
         token = ApiToken(
             id=0,
+            user_id=5,
             name="Ada's portal",
             role=Role.REQUESTER,
             email=email,

@@ -10,7 +10,7 @@ from tessera.domain.tickets.sla import SlaPolicy
 from tests.contract.conftest import Adapters
 from tests.support import make_ticket
 
-AGENT = Principal(token_id=2, name="agent", role=Role.AGENT)
+AGENT = Principal(token_id=2, user_id=2, name="agent", role=Role.AGENT)
 CUSTOMER = "ada@example.com"
 
 # Query syntax of FTS5 and of tsquery, unbalanced quotes and brackets, operators alone,

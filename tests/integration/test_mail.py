@@ -33,8 +33,8 @@ from tessera.infrastructure.persistence.tables import outgoing_mail
 from tests.integration.event_harness import eventually
 from tests.servers import free_port
 
-ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
-AGENT = Principal(token_id=2, name="Grace", role=Role.AGENT)
+ADMIN = Principal(token_id=1, user_id=1, name="admin", role=Role.ADMIN)
+AGENT = Principal(token_id=2, user_id=2, name="Grace", role=Role.AGENT)
 
 
 class Inbox:

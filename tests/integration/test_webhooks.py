@@ -36,7 +36,7 @@ from tests.integration.event_harness import eventually
 from tests.integration.receivers import Receiver, http_receiver
 from tests.support import FrozenClock
 
-ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
+ADMIN = Principal(token_id=1, user_id=1, name="admin", role=Role.ADMIN)
 SECRET = "whsec_test-secret-0123456789"
 NEW = CreateTicket(
     title="Printer on fire", description="Flames everywhere.", customer_email="a@example.com"

@@ -62,3 +62,23 @@ class PreconditionFailedError(TesseraError):
 
 class ServiceUnavailableError(TesseraError):
     code = "service_unavailable"
+
+
+class EmailTakenError(ConflictError):
+    """Another user has this address (letter case aside)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A user with this e-mail address already exists",
+            details=[{"field": "email", "message": "is taken"}],
+        )
+
+
+class DomainTakenError(ConflictError):
+    """A domain names one organization at most."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(
+            f"The domain {domain} belongs to another organization",
+            details=[{"field": "domains", "message": f"{domain} is taken"}],
+        )

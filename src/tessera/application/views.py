@@ -28,6 +28,9 @@ class TicketView:
     resolved_at: datetime | None
     closed_at: datetime | None
     merged_into_id: int | None
+    requester_id: int | None
+    group_id: int | None
+    channel: str
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketView:
@@ -49,6 +52,9 @@ class TicketView:
             resolved_at=ticket.resolved_at,
             closed_at=ticket.closed_at,
             merged_into_id=ticket.merged_into_id,
+            requester_id=ticket.requester_id,
+            group_id=ticket.group_id,
+            channel=ticket.channel.value,
         )
 
 

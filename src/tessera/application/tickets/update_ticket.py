@@ -99,10 +99,10 @@ def _parsed(fields: FieldErrors, raw: R | Unset, parse: Callable[[R], V]) -> V |
 
 
 async def ensure_assignable(uow: UnitOfWork, changes: TicketChanges) -> None:
-    """An assignee must be an active agent or admin token."""
+    """An assignee must be an active agent or admin (a user id)."""
     assignee = changes.assignee_id
     if isinstance(assignee, Unset) or assignee is None:
         return
-    token = await uow.tokens.get(assignee)
-    if token is None or not token.active or not token.principal().is_staff:
+    user = await uow.users.get(assignee)
+    if user is None or not user.active_staff:
         raise DomainValidationError.single("assignee_id", f"{assignee} is not an active agent")

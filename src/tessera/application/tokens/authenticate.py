@@ -11,7 +11,8 @@ from tessera.domain.access.principal import Principal
 
 
 class AuthenticateHandler:
-    """Raises UnauthenticatedError for a missing, unknown or revoked token."""
+    """Raises UnauthenticatedError for a missing, unknown or revoked token, or one whose
+    user is deactivated. The principal is the token's user as it is now."""
 
     def __init__(self, *, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
@@ -22,9 +23,10 @@ class AuthenticateHandler:
         # The lookup is by digest, so comparing secrets never happens byte by byte in Python.
         async with self._uow() as uow:
             token = await uow.tokens.get_by_hash(hash_secret(secret))
-        if token is None or not token.active:
+            user = await uow.users.get(token.user_id) if token is not None else None
+        if token is None or not token.active or user is None or not user.active:
             raise UnauthenticatedError("The bearer token is unknown or revoked")
-        return token.principal()
+        return user.principal(token_id=token.id)
 
 
 class BootstrapAdminHandler:

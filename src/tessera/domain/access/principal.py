@@ -16,17 +16,20 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Principal:
-    """``token_id`` identifies agents and admins (it is what ``assignee_id`` refers to)."""
+    """The user a token acts as: ``user_id`` is what ``assignee_id`` and comment authors
+    refer to; ``token_id`` is the credential (a user may hold several)."""
 
     token_id: int
+    user_id: int
     name: str
     role: Role
     email: EmailAddress | None = None
+    organization_id: int | None = None
 
     @property
     def actor(self) -> str:
-        """How events and logs name this principal."""
-        return f"token:{self.token_id}"
+        """How events and logs name this principal: the acting user."""
+        return f"user:{self.user_id}"
 
     @property
     def is_staff(self) -> bool:

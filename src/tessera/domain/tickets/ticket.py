@@ -27,6 +27,7 @@ from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.status import Status, ensure_transition
 from tessera.domain.tickets.values import (
     TAGS_MAX,
+    Channel,
     Description,
     Priority,
     Tag,
@@ -87,8 +88,8 @@ class Ticket:
     description: Description
     status: Status
     priority: Priority
-    customer_email: EmailAddress
-    assignee_id: int | None
+    customer_email: EmailAddress  # the requester's address
+    assignee_id: int | None  # a user: an active agent, a member of the group when one is set
     tags: frozenset[Tag]
     version: int
     created_at: datetime
@@ -99,6 +100,9 @@ class Ticket:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     merged_into_id: int | None = None
+    requester_id: int | None = None  # the customer user; set on every ticket since 0009
+    group_id: int | None = None
+    channel: Channel = Channel.API
     # SLA clocks stop while pending: when the pause began, and the working time paused so far.
     paused_at: datetime | None = None
     paused: timedelta = timedelta(0)
@@ -116,6 +120,9 @@ class Ticket:
         customer_email: EmailAddress,
         priority: Priority = Priority.MEDIUM,
         tags: frozenset[Tag] = frozenset(),
+        requester_id: int | None = None,
+        group_id: int | None = None,
+        channel: Channel = Channel.API,
         actor: str,
         now: datetime,
         sla: SlaPolicy,
@@ -135,6 +142,9 @@ class Ticket:
             updated_at=now,
             first_response_due_at=due.first_response_due_at,
             resolution_due_at=due.resolution_due_at,
+            requester_id=requester_id,
+            group_id=group_id,
+            channel=channel,
         )
         ticket._record(TicketCreated, actor=actor, now=now, snapshot=ticket.snapshot())
         return ticket

@@ -94,7 +94,7 @@ class SqlAlchemyTicketRepository:
     async def add(self, ticket: Ticket) -> None:
         conn = await self._connection()
         result = await conn.execute(insert(tickets).values(**ticket_to_row(ticket)))
-        ticket.id = _new_id(result)
+        ticket.id = new_id(result)
         await self._write_tags(conn, ticket.id, old=frozenset(), new=ticket.tags)
         self._track(ticket)
 
@@ -151,7 +151,7 @@ class SqlAlchemyCommentRepository:
     async def add(self, comment: Comment) -> None:
         conn = await self._connection()
         result = await conn.execute(insert(comments).values(**comment_to_row(comment)))
-        comment.id = _new_id(result)
+        comment.id = new_id(result)
 
     async def thread(
         self, ticket_id: int, *, public_only: bool, after_id: int, limit: int
@@ -179,7 +179,7 @@ class SqlAlchemyTokenRepository:
     async def add(self, token: ApiToken) -> None:
         conn = await self._connection()
         result = await conn.execute(insert(api_tokens).values(**token_to_row(token)))
-        token.id = _new_id(result)
+        token.id = new_id(result)
 
     async def get(self, token_id: int) -> ApiToken | None:
         conn = await self._connection()
@@ -214,7 +214,7 @@ class SqlAlchemyTokenRepository:
         return int(await conn.scalar(select(func.count()).select_from(api_tokens)) or 0)
 
 
-def _new_id(result: CursorResult[Any]) -> int:
+def new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from tessera.domain.access.principal import Role
 from tessera.presentation.http.schemas.text import RequestModel
@@ -15,18 +15,34 @@ class TokenCreateRequest(RequestModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"name": "Grace (agent)", "role": "agent", "email": "grace@support.example.com"}
+                {"name": "Grace's laptop", "user_id": 2},
+                {"name": "Grace (agent)", "role": "agent", "email": "grace@support.example.com"},
             ]
         },
     )
 
     name: str = Field(min_length=1, max_length=100)
-    role: Role
-    email: EmailStr | None = Field(default=None, description="Required for requesters")
+    user_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="The user the token acts as"
+    )
+    role: Role | None = Field(
+        default=None,
+        description="Without user_id: the role of the user found or created by email",
+    )
+    email: EmailStr | None = Field(
+        default=None, description="Without user_id: the user's address (required for requesters)"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TokenCreateRequest:
+        if (self.user_id is None) == (self.role is None):
+            raise ValueError("give either user_id, or role (with email for requesters)")
+        return self
 
 
 class TokenResponse(BaseModel):
     id: int
+    user_id: int
     name: str
     role: Role
     email: str | None
@@ -36,6 +52,7 @@ class TokenResponse(BaseModel):
 
 class IssuedTokenResponse(BaseModel):
     id: int
+    user_id: int
     name: str
     role: Role
     email: str | None
