@@ -30,6 +30,29 @@ class TokenNotFoundError(NotFoundError):
         super().__init__(f"Token {token_id} not found", details={"id": token_id})
 
 
+class UserNotFoundError(NotFoundError):
+    code = "user_not_found"
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"User {user_id} not found", details={"id": user_id})
+
+
+class OrganizationNotFoundError(NotFoundError):
+    code = "organization_not_found"
+
+    def __init__(self, organization_id: int) -> None:
+        super().__init__(
+            f"Organization {organization_id} not found", details={"id": organization_id}
+        )
+
+
+class GroupNotFoundError(NotFoundError):
+    code = "group_not_found"
+
+    def __init__(self, group_id: int) -> None:
+        super().__init__(f"Group {group_id} not found", details={"id": group_id})
+
+
 class UnauthenticatedError(TesseraError):
     code = "unauthenticated"
 

@@ -12,10 +12,32 @@ from tessera.application.consumers.dead_letters import (
     ReplayDeadLetterHandler,
 )
 from tessera.application.feed.read_events import GetHistoryHandler, ReadFeedHandler
+from tessera.application.people.groups import (
+    AddMemberHandler,
+    CreateGroupHandler,
+    GetGroupHandler,
+    ListGroupsHandler,
+    ListMembersHandler,
+    RemoveMemberHandler,
+    UpdateGroupHandler,
+)
+from tessera.application.people.organizations import (
+    CreateOrganizationHandler,
+    GetOrganizationHandler,
+    ListOrganizationsHandler,
+    UpdateOrganizationHandler,
+)
+from tessera.application.people.users import (
+    CreateUserHandler,
+    GetUserHandler,
+    ListUsersHandler,
+    UpdateUserHandler,
+)
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.passwords import PasswordHasher
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
@@ -69,6 +91,21 @@ class Services:
     event_feed: ReadFeedHandler
     list_dead_letters: ListDeadLettersHandler
     replay_dead_letter: ReplayDeadLetterHandler
+    create_user: CreateUserHandler
+    update_user: UpdateUserHandler
+    get_user: GetUserHandler
+    list_users: ListUsersHandler
+    create_organization: CreateOrganizationHandler
+    update_organization: UpdateOrganizationHandler
+    get_organization: GetOrganizationHandler
+    list_organizations: ListOrganizationsHandler
+    create_group: CreateGroupHandler
+    update_group: UpdateGroupHandler
+    get_group: GetGroupHandler
+    list_groups: ListGroupsHandler
+    add_member: AddMemberHandler
+    remove_member: RemoveMemberHandler
+    list_members: ListMembersHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -81,6 +118,7 @@ def build_services(
     dead_letters: DeadLetterStore,
     clock: Clock,
     sla: SlaPolicy,
+    passwords: PasswordHasher,
     allow_private_webhooks: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
 ) -> Services:
@@ -112,5 +150,20 @@ def build_services(
         event_feed=ReadFeedHandler(log=event_log),
         list_dead_letters=ListDeadLettersHandler(store=dead_letters),
         replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters),
+        create_user=CreateUserHandler(uow=uow, clock=clock, passwords=passwords),
+        update_user=UpdateUserHandler(uow=uow, clock=clock, passwords=passwords),
+        get_user=GetUserHandler(uow=uow),
+        list_users=ListUsersHandler(uow=uow),
+        create_organization=CreateOrganizationHandler(uow=uow, clock=clock),
+        update_organization=UpdateOrganizationHandler(uow=uow, clock=clock),
+        get_organization=GetOrganizationHandler(uow=uow),
+        list_organizations=ListOrganizationsHandler(uow=uow),
+        create_group=CreateGroupHandler(uow=uow, clock=clock),
+        update_group=UpdateGroupHandler(uow=uow, clock=clock),
+        get_group=GetGroupHandler(uow=uow),
+        list_groups=ListGroupsHandler(uow=uow),
+        add_member=AddMemberHandler(uow=uow),
+        remove_member=RemoveMemberHandler(uow=uow),
+        list_members=ListMembersHandler(uow=uow),
         health_checks=health_checks,
     )

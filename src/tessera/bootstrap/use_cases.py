@@ -20,7 +20,9 @@ from tessera.infrastructure.cache.tickets import CachedTicketReader
 from tessera.infrastructure.cache.tokens import (
     CachingAuthenticateHandler,
     InvalidatingRevokeTokenHandler,
+    InvalidatingUpdateUserHandler,
 )
+from tessera.infrastructure.passwords import Argon2PasswordHasher
 from tessera.infrastructure.telemetry.tracing import traced_services
 
 
@@ -50,6 +52,7 @@ def build_use_cases(
         dead_letters=dead_letters,
         clock=clock,
         sla=sla,
+        passwords=Argon2PasswordHasher(),
         allow_private_webhooks=webhooks.allow_private_targets,
         health_checks=health_checks,
     )
@@ -60,6 +63,9 @@ def build_use_cases(
         ),
         revoke_token=InvalidatingRevokeTokenHandler(
             services.revoke_token, invalidator=caches.invalidator
+        ),
+        update_user=InvalidatingUpdateUserHandler(
+            services.update_user, invalidator=caches.invalidator
         ),
     )
     services = traced_services(services)

@@ -55,6 +55,19 @@ def parse_time_zone(raw: str) -> str:
     raise DomainValidationError.single("time_zone", "must be an IANA time zone name")
 
 
+PASSWORD_MIN: Final = 12
+PASSWORD_MAX: Final = 256
+
+
+def parse_password(raw: str) -> str:
+    """Kept as given (spaces count); long enough to resist guessing, short enough to hash."""
+    if not PASSWORD_MIN <= len(raw) <= PASSWORD_MAX:
+        raise DomainValidationError.single(
+            "password", f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"
+        )
+    return raw
+
+
 @dataclass(eq=False, kw_only=True)
 class User:
     """``password_hash`` is write-only: set for staff who log in, never shown."""

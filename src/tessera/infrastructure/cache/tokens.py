@@ -1,11 +1,14 @@
 """Authentication on the hot path: principals cached in process for a short TTL.
 
-Revoking a token clears this cache on every replica at once (through the invalidation
-channel); the TTL bounds how long a revoked token could last if Redis were down meanwhile.
+Revoking a token, or changing a user (deactivating them, changing their role), clears this
+cache on every replica at once (through the invalidation channel); the TTL bounds how long a
+revoked token could last if Redis were down meanwhile.
 """
 
 from __future__ import annotations
 
+from tessera.application.people.users import UpdateUser, UpdateUserHandler
+from tessera.application.people.views import UserView
 from tessera.application.tokens.authenticate import AuthenticateHandler
 from tessera.application.tokens.manage_tokens import RevokeTokenHandler
 from tessera.application.tokens.secret import hash_secret
@@ -45,3 +48,18 @@ class InvalidatingRevokeTokenHandler(RevokeTokenHandler):
     async def __call__(self, token_id: int, *, principal: Principal) -> None:
         await self._inner(token_id, principal=principal)
         await self._invalidator.tokens_changed()
+
+
+class InvalidatingUpdateUserHandler(UpdateUserHandler):
+    """A cached principal carries the user's role, organization and active state."""
+
+    def __init__(self, inner: UpdateUserHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(
+        self, user_id: int, command: UpdateUser, *, principal: Principal | None
+    ) -> UserView:
+        view = await self._inner(user_id, command, principal=principal)
+        await self._invalidator.tokens_changed()
+        return view
