@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tessera.application.ports.unit_of_work import UnitOfWork
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
+from tessera.domain.people.names import NAME_MAX
 from tessera.domain.people.organizations import domain_of
 from tessera.domain.people.users import User, UserRole
 
@@ -35,7 +36,7 @@ async def find_or_create(
         else None
     )
     user = User.register(
-        name=name or email.rpartition("@")[0],
+        name=(name or email.rpartition("@")[0])[:NAME_MAX],
         email=email,
         role=role,
         now=now,

@@ -50,9 +50,10 @@ class BulkUpdateHandler:
                             for ticket_id in missing
                         ]
                     )
-                await ensure_assignable(uow, changes)
                 now = self._clock.now()
                 tickets = [ticket for ticket in loaded.values() if ticket is not None]
+                for ticket in tickets:
+                    await ensure_assignable(uow, ticket, changes)
                 for ticket in tickets:
                     if ticket.apply(changes, actor=principal.actor, now=now, sla=self._sla):
                         await uow.tickets.save(ticket)

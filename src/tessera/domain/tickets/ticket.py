@@ -55,6 +55,7 @@ class TicketChanges:
     priority: Priority | Unset = UNSET
     status: Status | Unset = UNSET
     assignee_id: int | Unset | None = UNSET
+    group_id: int | Unset | None = UNSET
     tags: frozenset[Tag] | Unset = UNSET
     add_tags: frozenset[Tag] = frozenset()
     remove_tags: frozenset[Tag] = frozenset()
@@ -78,7 +79,7 @@ _INTERNAL_FIELDS: Final = frozenset(
 )
 
 # Fields reported together in one ``ticket.updated`` event; status and assignee have their own.
-_PLAIN_FIELDS: Final = ("title", "description", "priority", "tags")
+_PLAIN_FIELDS: Final = ("title", "description", "priority", "tags", "group_id")
 
 
 @dataclass(eq=False, kw_only=True)
@@ -186,6 +187,13 @@ class Ticket:
                 TicketAssigned, actor=actor, now=now, old=old_assignee, new=self.assignee_id
             )
         return True
+
+    def assignee_after(self, changes: TicketChanges) -> int | None:
+        """Who the ticket is assigned to once ``changes`` apply."""
+        return self.assignee_id if isinstance(changes.assignee_id, Unset) else changes.assignee_id
+
+    def group_after(self, changes: TicketChanges) -> int | None:
+        return self.group_id if isinstance(changes.group_id, Unset) else changes.group_id
 
     def visible_to(self, principal: Principal) -> bool:
         """Staff see every ticket; a requester only tickets filed for their own address."""

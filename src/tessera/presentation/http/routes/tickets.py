@@ -71,6 +71,8 @@ async def create_ticket(
             customer_email=body.customer_email,
             priority=body.priority.value if body.priority else None,
             tags=tuple(body.tags),
+            group_id=body.group_id,
+            channel=body.channel.value if body.channel else None,
         ),
         principal=principal,
     )

@@ -22,6 +22,7 @@ from tessera.domain.tickets.values import (
     TAG_MAX_LENGTH,
     TAGS_MAX,
     TITLE_MAX,
+    Channel,
     Priority,
 )
 from tessera.presentation.http.schemas.text import RequestModel
@@ -64,8 +65,12 @@ class TicketCreateRequest(RequestModel):
     title: TitleText
     description: DescriptionText
     priority: Priority | None = None
-    customer_email: EmailStr
+    customer_email: EmailStr = Field(
+        description="The requester: the user with this address, or a new customer"
+    )
     tags: TagList = Field(default_factory=list)
+    group_id: Identifier | None = Field(default=None, description="The group it is routed to")
+    channel: Channel | None = Field(default=None, description="Where it came from; api if left out")
 
 
 _NOT_NULL = ("title", "description", "priority", "status", "tags")
@@ -89,8 +94,11 @@ class TicketUpdateRequest(RequestModel):
     priority: Priority | None = None
     status: Status | None = None
     assignee_id: Identifier | None = Field(
-        default=None, description="An agent's token id; null unassigns"
+        default=None,
+        description="An active agent's user id (a member of the group when one is set); "
+        "null unassigns",
     )
+    group_id: Identifier | None = Field(default=None, description="A group's id; null clears")
     tags: TagList | None = Field(default=None, description="Replaces the whole set")
     add_tags: TagList = Field(default_factory=list, description="Added to the set")
     remove_tags: TagList = Field(default_factory=list, description="Taken out of the set")
@@ -115,6 +123,8 @@ else:
         priority=(Priority, ...),
         tags=(list[str], ...),
         merged_into_id=(int | None, Field(description="Set when merged into another ticket")),
+        channel=(Channel, ...),
+        requester_id=(int | None, Field(description="The customer user who asked")),
     )
 
 
@@ -131,6 +141,7 @@ class BulkChanges(RequestModel):
     status: Status | None = None
     priority: Priority | None = None
     assignee_id: Identifier | None = None
+    group_id: Identifier | None = None
     tags: TagList | None = None
     add_tags: TagList = Field(default_factory=list)
     remove_tags: TagList = Field(default_factory=list)
