@@ -27,6 +27,7 @@ from tessera.application.people.organizations import (
     ListOrganizationsHandler,
     UpdateOrganizationHandler,
 )
+from tessera.application.people.side_load import SideLoadHandler
 from tessera.application.people.users import (
     CreateUserHandler,
     GetUserHandler,
@@ -106,6 +107,7 @@ class Services:
     add_member: AddMemberHandler
     remove_member: RemoveMemberHandler
     list_members: ListMembersHandler
+    side_load: SideLoadHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -165,5 +167,6 @@ def build_services(
         add_member=AddMemberHandler(uow=uow),
         remove_member=RemoveMemberHandler(uow=uow),
         list_members=ListMembersHandler(uow=uow),
+        side_load=SideLoadHandler(uow=uow),
         health_checks=health_checks,
     )

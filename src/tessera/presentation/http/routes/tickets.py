@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
 from starlette.responses import Response
 
+from tessera.application.people.side_load import parse_include
 from tessera.application.queries import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -37,6 +39,16 @@ from tessera.presentation.http.schemas.tickets import (
     TicketResponse,
     TicketUpdateRequest,
 )
+
+Include = Annotated[
+    QueryText | None,
+    Query(
+        max_length=100,
+        description="Side-load what the tickets name: `users`, `groups`, `organizations` "
+        '(comma-separated), added as `"included": {"users": [...]}`',
+        examples=["users,groups"],
+    ),
+]
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -119,6 +131,7 @@ async def list_tickets(
     cursor: Annotated[
         QueryText | None, Query(max_length=512, description="From next_cursor")
     ] = None,
+    include: Include = None,
 ) -> Response:
     query = ListTickets(
         statuses=tuple(status),
@@ -133,8 +146,14 @@ async def list_tickets(
         limit=limit,
         cursor=cursor,
     )
+    kinds = parse_include(include) if include else frozenset()
     result = await services.list_tickets(query, principal=principal)
-    return page(result.items, result.next_cursor)
+    if not kinds:
+        return page(result.items, result.next_cursor)
+    loaded = await services.side_load(result.items, kinds, principal=principal)
+    return json_response(
+        {"data": result.items, "next_cursor": result.next_cursor, "included": loaded.named(kinds)}
+    )
 
 
 @router.get(
@@ -152,12 +171,18 @@ async def get_ticket(
     principal: CurrentPrincipal,
     services: AppServices,
     if_none_match: Annotated[str | None, Header()] = None,
+    include: Include = None,
 ) -> Response:
+    kinds = parse_include(include) if include else frozenset()
     view = await services.get_ticket(ticket_id, principal=principal)
     etag = ticket_etag(view)
     if if_none_match is not None and _matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return json_response(view, headers={"ETag": etag})
+    if not kinds:
+        return json_response(view, headers={"ETag": etag})
+    loaded = await services.side_load([view], kinds, principal=principal)
+    content = {**dataclasses.asdict(view), "included": loaded.named(kinds)}
+    return json_response(content, headers={"ETag": etag})
 
 
 @router.patch(

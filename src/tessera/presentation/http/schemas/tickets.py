@@ -133,6 +133,10 @@ class TicketListResponse(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end"
     )
+    included: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None,
+        description="With `include`: the users, groups and organizations the page names",
+    )
 
 
 class BulkChanges(RequestModel):
