@@ -65,6 +65,7 @@ def every_field_set() -> Ticket:
         resolution_breached_at=_at(9),
         event_sequence=11,
         requester_id=12,
+        organization_id=14,
         group_id=13,
         channel=Channel.EMAIL,
     )

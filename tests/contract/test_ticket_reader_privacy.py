@@ -140,3 +140,28 @@ async def test_a_word_dressed_in_query_syntax_still_finds_its_tickets(adapters: 
         assert await ids(adapters, q=q) == [own, other], q
         assert await ids(adapters, q=q, requester_email=CUSTOMER) == [own], q
         assert await ids(adapters, q=f"{q} \x00 wombat", requester_email=CUSTOMER) == [own], q
+
+
+async def test_a_requester_sees_their_shared_organizations_tickets_too(adapters: Adapters) -> None:
+    mine = make_ticket(customer_email=CUSTOMER)
+    colleague = make_ticket(customer_email="bob@example.com")
+    colleague.organization_id = 7
+    elsewhere = make_ticket(customer_email="eve@example.com")
+    elsewhere.organization_id = 8
+    async with adapters.uow() as uow:
+        for ticket in (mine, colleague, elsewhere):
+            await uow.tickets.add(ticket)
+        await uow.commit()
+
+    async def listed(organization_id: int | None) -> list[int]:
+        query = ListTickets(
+            sort=TicketSort.CREATED_AT,
+            requester_email=CUSTOMER,
+            requester_organization_id=organization_id,
+        )
+        return [t.id for t in (await adapters.reader.list(query)).items]
+
+    assert await listed(None) == [mine.id]
+    assert await listed(7) == [mine.id, colleague.id]
+    view = await adapters.reader.get(colleague.id)
+    assert view is not None and view.organization_id == 7

@@ -115,3 +115,31 @@ async def test_a_group_change_is_reported_in_ticket_updated(api: Api) -> None:
     assert events[-1]["data"]["changes"] == {"group_id": {"old": None, "new": billing}}
     snapshot = events[0]["data"]["ticket"]
     assert (snapshot["requester_id"], snapshot["channel"]) == (ticket["requester_id"], "api")
+
+
+async def test_customers_see_their_organizations_tickets_only_when_it_shares(api: Api) -> None:
+    acme = await api.client.post(
+        "/v1/organizations", json={"name": "Acme", "domains": ["acme.example"]}, headers=api.admin
+    )
+    ada = await api.token("requester", email="ada@acme.example")
+    bob_ticket = await api.create_ticket(customer_email="bob@acme.example")
+    outsider = await api.create_ticket(customer_email="eve@elsewhere.example")
+    assert bob_ticket["organization_id"] == acme.json()["id"]
+
+    async def visible() -> tuple[list[int], int]:
+        listed = await api.client.get("/v1/tickets", headers=api.auth(ada))
+        single = await api.client.get(f"/v1/tickets/{bob_ticket['id']}", headers=api.auth(ada))
+        return [t["id"] for t in listed.json()["data"]], single.status_code
+
+    assert await visible() == ([], 404)
+    shared = await api.client.patch(
+        f"/v1/organizations/{acme.json()['id']}", json={"shared_tickets": True}, headers=api.admin
+    )
+    assert shared.status_code == 200
+    assert await visible() == ([bob_ticket["id"]], 200)  # the cached principal was cleared
+    comments = await api.client.get(
+        f"/v1/tickets/{bob_ticket['id']}/comments", headers=api.auth(ada)
+    )
+    assert comments.status_code == 200
+    other = await api.client.get(f"/v1/tickets/{outsider['id']}", headers=api.auth(ada))
+    assert_envelope(other, 404, "ticket_not_found")

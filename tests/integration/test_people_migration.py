@@ -23,7 +23,7 @@ from tessera.infrastructure.persistence.tables import api_tokens, comments, tick
 from tests.support import make_ticket, recreate_postgres_database, worker_database_url
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-_NEW_TICKET_COLUMNS = frozenset({"requester_id", "group_id", "channel"})
+_NEW_TICKET_COLUMNS = frozenset({"requester_id", "organization_id", "group_id", "channel"})
 
 # (id, name, role, email) as tokens were before users existed.
 TOKENS = [

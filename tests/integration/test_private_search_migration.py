@@ -53,7 +53,7 @@ async def engine_at_0005(database_at_0005: str) -> AsyncIterator[AsyncEngine]:
 
 
 # Columns added after 0005 (migration 0009, people), which the current mappers write.
-_LATER_COLUMNS = frozenset({"user_id", "requester_id", "group_id", "channel"})
+_LATER_COLUMNS = frozenset({"user_id", "requester_id", "organization_id", "group_id", "channel"})
 
 
 def _as_of_0005(row: dict[str, object]) -> dict[str, object]:

@@ -29,6 +29,7 @@ class TicketView:
     closed_at: datetime | None
     merged_into_id: int | None
     requester_id: int | None
+    organization_id: int | None
     group_id: int | None
     channel: str
 
@@ -53,6 +54,7 @@ class TicketView:
             closed_at=ticket.closed_at,
             merged_into_id=ticket.merged_into_id,
             requester_id=ticket.requester_id,
+            organization_id=ticket.organization_id,
             group_id=ticket.group_id,
             channel=ticket.channel.value,
         )

@@ -20,6 +20,7 @@ from tessera.infrastructure.cache.tickets import CachedTicketReader
 from tessera.infrastructure.cache.tokens import (
     CachingAuthenticateHandler,
     InvalidatingRevokeTokenHandler,
+    InvalidatingUpdateOrganizationHandler,
     InvalidatingUpdateUserHandler,
 )
 from tessera.infrastructure.passwords import Argon2PasswordHasher
@@ -66,6 +67,9 @@ def build_use_cases(
         ),
         update_user=InvalidatingUpdateUserHandler(
             services.update_user, invalidator=caches.invalidator
+        ),
+        update_organization=InvalidatingUpdateOrganizationHandler(
+            services.update_organization, invalidator=caches.invalidator
         ),
     )
     services = traced_services(services)

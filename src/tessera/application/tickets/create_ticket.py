@@ -76,6 +76,7 @@ class CreateTicketHandler:
                     priority=priority,
                     tags=tags,
                     requester_id=requester.id,
+                    organization_id=requester.organization_id,
                     group_id=command.group_id,
                     channel=channel,
                     actor=principal.actor,

@@ -40,6 +40,7 @@ class ListTicketsHandler:
                 query,
                 customer_email=email,
                 requester_email=requester_email,
+                requester_organization_id=principal.shared_organization_id,
                 q=q or None,
                 now=self._clock.now(),
                 at_risk_window=self._sla.at_risk,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tessera.application.errors import UnauthenticatedError
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.tokens.manage_tokens import IssueToken, IssueTokenHandler
@@ -24,9 +26,17 @@ class AuthenticateHandler:
         async with self._uow() as uow:
             token = await uow.tokens.get_by_hash(hash_secret(secret))
             user = await uow.users.get(token.user_id) if token is not None else None
-        if token is None or not token.active or user is None or not user.active:
-            raise UnauthenticatedError("The bearer token is unknown or revoked")
-        return user.principal(token_id=token.id)
+            if token is None or not token.active or user is None or not user.active:
+                raise UnauthenticatedError("The bearer token is unknown or revoked")
+            organization = (
+                await uow.organizations.get(user.organization_id)
+                if user.organization_id is not None and not user.is_staff
+                else None
+            )
+        principal = user.principal(token_id=token.id)
+        if organization is not None and organization.shared_tickets:
+            principal = dataclasses.replace(principal, shared_organization_id=organization.id)
+        return principal
 
 
 class BootstrapAdminHandler:

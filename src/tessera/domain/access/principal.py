@@ -25,6 +25,8 @@ class Principal:
     role: Role
     email: EmailAddress | None = None
     organization_id: int | None = None
+    # The customer's organization when it shares tickets: its members see each other's.
+    shared_organization_id: int | None = None
 
     @property
     def actor(self) -> str:
@@ -40,6 +42,15 @@ def may_see_customer(principal: Principal, customer_email: str) -> bool:
     """Staff see every customer's tickets; a requester only those filed for their own
     address."""
     return principal.is_staff or same_mailbox(customer_email, principal.email)
+
+
+def may_see_ticket(principal: Principal, customer_email: str, organization_id: int | None) -> bool:
+    """SPEC §13: staff see every ticket; a customer their own, and their organization's when
+    it shares tickets."""
+    shared = principal.shared_organization_id
+    return may_see_customer(principal, customer_email) or (
+        shared is not None and organization_id == shared
+    )
 
 
 def same_mailbox(a: str | None, b: str | None) -> bool:

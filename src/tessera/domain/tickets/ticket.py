@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any, Final
 
 from tessera.domain.access.mailboxes import EmailAddress
-from tessera.domain.access.principal import Principal, may_see_customer
+from tessera.domain.access.principal import Principal, may_see_ticket
 from tessera.domain.comments.comment import Comment
 from tessera.domain.errors import DomainValidationError, TicketClosedError
 from tessera.domain.events import (
@@ -102,6 +102,7 @@ class Ticket:
     closed_at: datetime | None = None
     merged_into_id: int | None = None
     requester_id: int | None = None  # the customer user; set on every ticket since 0009
+    organization_id: int | None = None  # the requester's when the ticket was filed
     group_id: int | None = None
     channel: Channel = Channel.API
     # SLA clocks stop while pending: when the pause began, and the working time paused so far.
@@ -122,6 +123,7 @@ class Ticket:
         priority: Priority = Priority.MEDIUM,
         tags: frozenset[Tag] = frozenset(),
         requester_id: int | None = None,
+        organization_id: int | None = None,
         group_id: int | None = None,
         channel: Channel = Channel.API,
         actor: str,
@@ -144,6 +146,7 @@ class Ticket:
             first_response_due_at=due.first_response_due_at,
             resolution_due_at=due.resolution_due_at,
             requester_id=requester_id,
+            organization_id=organization_id,
             group_id=group_id,
             channel=channel,
         )
@@ -196,8 +199,9 @@ class Ticket:
         return self.group_id if isinstance(changes.group_id, Unset) else changes.group_id
 
     def visible_to(self, principal: Principal) -> bool:
-        """Staff see every ticket; a requester only tickets filed for their own address."""
-        return may_see_customer(principal, self.customer_email)
+        """Staff see every ticket; a requester tickets filed for their own address, and their
+        organization's when it shares tickets."""
+        return may_see_ticket(principal, self.customer_email, self.organization_id)
 
     def delete(self, *, actor: str, now: datetime) -> None:
         self._record(TicketDeleted, actor=actor, now=now)

@@ -1,14 +1,19 @@
 """Authentication on the hot path: principals cached in process for a short TTL.
 
-Revoking a token, or changing a user (deactivating them, changing their role), clears this
-cache on every replica at once (through the invalidation channel); the TTL bounds how long a
-revoked token could last if Redis were down meanwhile.
+Revoking a token, or changing a user (deactivating them, changing their role) or an
+organization (whether it shares tickets), clears this cache on every replica at once
+(through the invalidation channel); the TTL bounds how long a revoked token could last if
+Redis were down meanwhile.
 """
 
 from __future__ import annotations
 
+from tessera.application.people.organizations import (
+    UpdateOrganization,
+    UpdateOrganizationHandler,
+)
 from tessera.application.people.users import UpdateUser, UpdateUserHandler
-from tessera.application.people.views import UserView
+from tessera.application.people.views import OrganizationView, UserView
 from tessera.application.tokens.authenticate import AuthenticateHandler
 from tessera.application.tokens.manage_tokens import RevokeTokenHandler
 from tessera.application.tokens.secret import hash_secret
@@ -61,5 +66,20 @@ class InvalidatingUpdateUserHandler(UpdateUserHandler):
         self, user_id: int, command: UpdateUser, *, principal: Principal | None
     ) -> UserView:
         view = await self._inner(user_id, command, principal=principal)
+        await self._invalidator.tokens_changed()
+        return view
+
+
+class InvalidatingUpdateOrganizationHandler(UpdateOrganizationHandler):
+    """A cached customer's principal carries whether their organization shares tickets."""
+
+    def __init__(self, inner: UpdateOrganizationHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(
+        self, organization_id: int, command: UpdateOrganization, *, principal: Principal
+    ) -> OrganizationView:
+        view = await self._inner(organization_id, command, principal=principal)
         await self._invalidator.tokens_changed()
         return view

@@ -110,6 +110,10 @@ def _matches(ticket: Ticket, query: ListTickets) -> bool:
         and (
             query.requester_email is None
             or same_mailbox(ticket.customer_email, query.requester_email)
+            or (
+                query.requester_organization_id is not None
+                and ticket.organization_id == query.requester_organization_id
+            )
         )
         and (query.tag is None or query.tag in ticket.tags)
     )

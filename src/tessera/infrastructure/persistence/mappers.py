@@ -47,6 +47,7 @@ def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
         resolution_breached_at=row["resolution_breached_at"],
         event_sequence=row["event_sequence"],
         requester_id=row["requester_id"],
+        organization_id=row["organization_id"],
         group_id=row["group_id"],
         channel=Channel(row["channel"]),
     )
@@ -77,6 +78,7 @@ def ticket_to_row(ticket: Ticket) -> dict[str, Any]:
         "first_response_breached_at": ticket.first_response_breached_at,
         "resolution_breached_at": ticket.resolution_breached_at,
         "requester_id": ticket.requester_id,
+        "organization_id": ticket.organization_id,
         "group_id": ticket.group_id,
         "channel": ticket.channel.value,
     }

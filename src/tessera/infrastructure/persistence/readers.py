@@ -127,7 +127,9 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
     if query.customer_email is not None:
         conditions.append(func.lower(tickets.c.customer_email) == query.customer_email.lower())
     if query.requester_email is not None:
-        conditions.append(tickets.c.customer_email == query.requester_email)
+        own = tickets.c.customer_email == query.requester_email
+        shared = query.requester_organization_id
+        conditions.append(own if shared is None else or_(own, tickets.c.organization_id == shared))
     if query.tag is not None:
         conditions.append(
             exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)

@@ -54,6 +54,7 @@ tickets = Table(
     Column("customer_email", String(254), nullable=False),
     Column("requester_id", BigId, nullable=True),  # users.id; set on every ticket since 0009
     Column("assignee_id", BigId, nullable=True),  # users.id of an agent (api_tokens.id before 0009)
+    Column("organization_id", BigId, nullable=True),  # the requester's when filed
     Column("group_id", BigId, nullable=True),
     Column("channel", String(20), nullable=False, server_default=text("'api'")),
     Column("version", Integer, nullable=False),
@@ -86,6 +87,7 @@ tickets = Table(
     Index("ix_tickets_assignee_id", "assignee_id"),
     Index("ix_tickets_requester_id", "requester_id"),
     Index("ix_tickets_group_id", "group_id"),
+    Index("ix_tickets_organization_id", "organization_id"),
     Index("ix_tickets_merged_into_id", "merged_into_id"),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
     Index("ix_tickets_public_search_vector", "public_search_vector", postgresql_using="gin"),

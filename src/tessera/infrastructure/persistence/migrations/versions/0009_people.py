@@ -40,6 +40,7 @@ _RANK = {"admin": 0, "agent": 1, "customer": 2}
 def upgrade() -> None:
     _create_tables()
     op.add_column("tickets", sa.Column("requester_id", BigId, nullable=True))
+    op.add_column("tickets", sa.Column("organization_id", BigId, nullable=True))
     op.add_column("tickets", sa.Column("group_id", BigId, nullable=True))
     op.add_column(
         "tickets",
@@ -47,6 +48,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_tickets_requester_id", "tickets", ["requester_id"])
     op.create_index("ix_tickets_group_id", "tickets", ["group_id"])
+    op.create_index("ix_tickets_organization_id", "tickets", ["organization_id"])
     op.add_column("api_tokens", sa.Column("user_id", BigId, nullable=True))
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
     _migrate_people()
@@ -69,10 +71,12 @@ def downgrade() -> None:
     bind.execute(sa.text("UPDATE api_tokens SET email = NULL WHERE email LIKE '%@tokens.invalid'"))
     op.drop_index("ix_api_tokens_user_id", table_name="api_tokens")
     op.drop_column("api_tokens", "user_id")
+    op.drop_index("ix_tickets_organization_id", table_name="tickets")
     op.drop_index("ix_tickets_group_id", table_name="tickets")
     op.drop_index("ix_tickets_requester_id", table_name="tickets")
     op.drop_column("tickets", "channel")
     op.drop_column("tickets", "group_id")
+    op.drop_column("tickets", "organization_id")
     op.drop_column("tickets", "requester_id")
     for table in ("ticket_followers", "group_members", "groups", "users"):
         op.drop_table(table)
