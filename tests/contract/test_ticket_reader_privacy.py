@@ -165,3 +165,21 @@ async def test_a_requester_sees_their_shared_organizations_tickets_too(adapters:
     assert await listed(7) == [mine.id, colleague.id]
     view = await adapters.reader.get(colleague.id)
     assert view is not None and view.organization_id == 7
+
+
+async def test_an_agent_scoped_to_groups_lists_their_groups_and_own_tickets(
+    adapters: Adapters,
+) -> None:
+    billing, tier2, assigned, loose = (make_ticket() for _ in range(4))
+    billing.group_id, tier2.group_id, assigned.assignee_id = 1, 2, AGENT.user_id
+    async with adapters.uow() as uow:
+        for ticket in (billing, tier2, assigned, loose):
+            await uow.tickets.add(ticket)
+        await uow.commit()
+    query = ListTickets(
+        sort=TicketSort.CREATED_AT, group_scope=frozenset({1}), scope_user_id=AGENT.user_id
+    )
+    listed = [t.id for t in (await adapters.reader.list(query)).items]
+    assert listed == [billing.id, assigned.id]
+    everything = ListTickets(sort=TicketSort.CREATED_AT)
+    assert len((await adapters.reader.list(everything)).items) == 4

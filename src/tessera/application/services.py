@@ -122,11 +122,12 @@ def build_services(
     sla: SlaPolicy,
     passwords: PasswordHasher,
     allow_private_webhooks: bool = False,
+    agents_see_their_groups: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
 ) -> Services:
     """The use cases over whichever adapters the caller chose (production or in memory)."""
     return Services(
-        authenticate=AuthenticateHandler(uow=uow),
+        authenticate=AuthenticateHandler(uow=uow, agents_see_their_groups=agents_see_their_groups),
         create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
         get_ticket=GetTicketHandler(reader=reader),
         list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),

@@ -215,12 +215,18 @@ class EventSettings(BaseSettings):
     max_deliveries: int = Field(default=5, ge=1, le=1000)
 
 
+class AgentScope(StrEnum):
+    ALL = "all"
+    GROUPS = "groups"  # an agent sees their groups' tickets and those assigned to them
+
+
 class Settings(BaseSettings):
     model_config = _config("TESSERA_")
 
     env: Environment = Environment.DEVELOPMENT
     log_level: str = "INFO"
     bootstrap_admin_token: SecretStr | None = None
+    agent_scope: AgentScope = AgentScope.ALL
     # Prefixes every Redis key and channel, broker stream, subject and consumer name, so that
     # two deployments can share one Redis or one broker (SPEC §11).
     namespace: str = Field(default="tessera", pattern=r"^[a-z][a-z0-9_-]{0,39}$")

@@ -42,7 +42,11 @@ class BulkUpdateHandler:
             async with self._uow() as uow:
                 held = await uow.tickets.get_for_update(ids)
                 loaded = {ticket_id: held.get(ticket_id) for ticket_id in ids}
-                missing = [ticket_id for ticket_id, ticket in loaded.items() if ticket is None]
+                missing = [
+                    ticket_id
+                    for ticket_id, ticket in loaded.items()
+                    if ticket is None or not ticket.visible_to(principal)
+                ]
                 if missing:
                     raise DomainValidationError(
                         [

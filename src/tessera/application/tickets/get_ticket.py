@@ -17,6 +17,6 @@ class GetTicketHandler:
 
     async def __call__(self, ticket_id: int, *, principal: Principal) -> TicketView:
         view = await self._reader.get(ticket_id)
-        if view is None or not may_see_ticket(principal, view.customer_email, view.organization_id):
+        if view is None or not may_see_ticket(principal, view):
             raise TicketNotFoundError(ticket_id)
         return view

@@ -41,6 +41,8 @@ class ListTicketsHandler:
                 customer_email=email,
                 requester_email=requester_email,
                 requester_organization_id=principal.shared_organization_id,
+                group_scope=principal.group_scope,
+                scope_user_id=principal.user_id if principal.group_scope is not None else None,
                 q=q or None,
                 now=self._clock.now(),
                 at_risk_window=self._sla.at_risk,

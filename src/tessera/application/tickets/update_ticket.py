@@ -54,6 +54,8 @@ class UpdateTicketHandler:
         async def attempt() -> TicketView:
             async with self._uow() as uow:
                 ticket = await self._load(uow, command)
+                if not ticket.visible_to(principal):  # an agent scoped to other groups
+                    raise TicketNotFoundError(command.ticket_id)
                 await ensure_assignable(uow, ticket, changes)
                 if ticket.apply(
                     changes, actor=principal.actor, now=self._clock.now(), sla=self._sla

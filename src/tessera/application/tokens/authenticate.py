@@ -10,14 +10,18 @@ from tessera.application.tokens.manage_tokens import IssueToken, IssueTokenHandl
 from tessera.application.tokens.secret import hash_secret
 from tessera.application.tokens.views import IssuedToken
 from tessera.domain.access.principal import Principal
+from tessera.domain.people.users import UserRole
 
 
 class AuthenticateHandler:
     """Raises UnauthenticatedError for a missing, unknown or revoked token, or one whose
-    user is deactivated. The principal is the token's user as it is now."""
+    user is deactivated. The principal is the token's user as it is now: with their
+    organization when it shares tickets, and with their groups when agents are scoped to
+    them."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, agents_see_their_groups: bool = False) -> None:
         self._uow = uow
+        self._scoped = agents_see_their_groups  # TESSERA_AGENT_SCOPE=groups
 
     async def __call__(self, secret: str | None) -> Principal:
         if not secret:
@@ -33,7 +37,9 @@ class AuthenticateHandler:
                 if user.organization_id is not None and not user.is_staff
                 else None
             )
-        principal = user.principal(token_id=token.id)
+            scoped = self._scoped and user.role is UserRole.AGENT
+            groups = frozenset(await uow.groups.groups_of(user.id)) if scoped else None
+        principal = dataclasses.replace(user.principal(token_id=token.id), group_scope=groups)
         if organization is not None and organization.shared_tickets:
             principal = dataclasses.replace(principal, shared_organization_id=organization.id)
         return principal

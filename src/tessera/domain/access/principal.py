@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from tessera.domain.access.mailboxes import EmailAddress
 
@@ -12,6 +13,22 @@ class Role(StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
     REQUESTER = "requester"
+
+
+class TicketFace(Protocol):
+    """What visibility reads of a ticket (the aggregate and its view both have it)."""
+
+    @property
+    def customer_email(self) -> str: ...
+
+    @property
+    def organization_id(self) -> int | None: ...
+
+    @property
+    def group_id(self) -> int | None: ...
+
+    @property
+    def assignee_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +44,9 @@ class Principal:
     organization_id: int | None = None
     # The customer's organization when it shares tickets: its members see each other's.
     shared_organization_id: int | None = None
+    # TESSERA_AGENT_SCOPE=groups: an agent sees only the tickets of these groups (and those
+    # assigned to them); None sees every ticket.
+    group_scope: frozenset[int] | None = None
 
     @property
     def actor(self) -> str:
@@ -44,12 +64,19 @@ def may_see_customer(principal: Principal, customer_email: str) -> bool:
     return principal.is_staff or same_mailbox(customer_email, principal.email)
 
 
-def may_see_ticket(principal: Principal, customer_email: str, organization_id: int | None) -> bool:
-    """SPEC §13: staff see every ticket; a customer their own, and their organization's when
-    it shares tickets."""
+def may_see_ticket(principal: Principal, ticket: TicketFace) -> bool:
+    """SPEC §13: staff see every ticket (an agent scoped to groups: their groups' and their
+    own); a customer their own, and their organization's when it shares tickets."""
+    if principal.is_staff:
+        scope = principal.group_scope
+        return (
+            scope is None
+            or ticket.group_id in scope
+            or (ticket.assignee_id is not None and ticket.assignee_id == principal.user_id)
+        )
     shared = principal.shared_organization_id
-    return may_see_customer(principal, customer_email) or (
-        shared is not None and organization_id == shared
+    return same_mailbox(ticket.customer_email, principal.email) or (
+        shared is not None and ticket.organization_id == shared
     )
 
 

@@ -201,7 +201,7 @@ class Ticket:
     def visible_to(self, principal: Principal) -> bool:
         """Staff see every ticket; a requester tickets filed for their own address, and their
         organization's when it shares tickets."""
-        return may_see_ticket(principal, self.customer_email, self.organization_id)
+        return may_see_ticket(principal, self)
 
     def delete(self, *, actor: str, now: datetime) -> None:
         self._record(TicketDeleted, actor=actor, now=now)

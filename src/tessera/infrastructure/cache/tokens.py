@@ -1,13 +1,15 @@
 """Authentication on the hot path: principals cached in process for a short TTL.
 
 Revoking a token, or changing a user (deactivating them, changing their role) or an
-organization (whether it shares tickets), clears this cache on every replica at once
+organization (whether it shares tickets) or a group's members (an agent's scope), clears
+this cache on every replica at once
 (through the invalidation channel); the TTL bounds how long a revoked token could last if
 Redis were down meanwhile.
 """
 
 from __future__ import annotations
 
+from tessera.application.people.groups import AddMemberHandler, RemoveMemberHandler
 from tessera.application.people.organizations import (
     UpdateOrganization,
     UpdateOrganizationHandler,
@@ -83,3 +85,25 @@ class InvalidatingUpdateOrganizationHandler(UpdateOrganizationHandler):
         view = await self._inner(organization_id, command, principal=principal)
         await self._invalidator.tokens_changed()
         return view
+
+
+class InvalidatingAddMemberHandler(AddMemberHandler):
+    """A cached agent's principal carries their groups (TESSERA_AGENT_SCOPE=groups)."""
+
+    def __init__(self, inner: AddMemberHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
+        await self._inner(group_id, user_id, principal=principal)
+        await self._invalidator.tokens_changed()
+
+
+class InvalidatingRemoveMemberHandler(RemoveMemberHandler):
+    def __init__(self, inner: RemoveMemberHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
+        await self._inner(group_id, user_id, principal=principal)
+        await self._invalidator.tokens_changed()

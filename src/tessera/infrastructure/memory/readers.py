@@ -115,5 +115,10 @@ def _matches(ticket: Ticket, query: ListTickets) -> bool:
                 and ticket.organization_id == query.requester_organization_id
             )
         )
+        and (
+            query.group_scope is None
+            or ticket.group_id in query.group_scope
+            or ticket.assignee_id == query.scope_user_id
+        )
         and (query.tag is None or query.tag in ticket.tags)
     )

@@ -130,6 +130,13 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
         own = tickets.c.customer_email == query.requester_email
         shared = query.requester_organization_id
         conditions.append(own if shared is None else or_(own, tickets.c.organization_id == shared))
+    if query.group_scope is not None:
+        conditions.append(
+            or_(
+                tickets.c.group_id.in_(sorted(query.group_scope)),
+                tickets.c.assignee_id == query.scope_user_id,
+            )
+        )
     if query.tag is not None:
         conditions.append(
             exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)
