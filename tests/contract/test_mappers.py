@@ -68,6 +68,7 @@ def every_field_set() -> Ticket:
         organization_id=14,
         group_id=13,
         channel=Channel.EMAIL,
+        follower_ids=frozenset({3, 4}),
     )
 
 
@@ -105,7 +106,7 @@ async def test_a_ticket_reads_back_field_for_field(engine: AsyncEngine) -> None:
         )
     row = await _read(engine, tables.tickets, ticket_id)
 
-    loaded = ticket_from_row(row, tags)
+    loaded = ticket_from_row(row, tags, sorted(ticket.follower_ids))
 
     assert _fields(loaded) == {**_fields(ticket), "id": ticket_id}
     assert row["priority_rank"] == Priority.CRITICAL.rank
@@ -116,7 +117,7 @@ async def test_a_ticket_view_read_from_a_row_is_the_aggregates_view(engine: Asyn
     ticket_id = await _insert(engine, tables.tickets, ticket_to_row(ticket))
     row = await _read(engine, tables.tickets, ticket_id)
 
-    view = ticket_view_from_row(row, sorted(ticket.tags))
+    view = ticket_view_from_row(row, sorted(ticket.tags), sorted(ticket.follower_ids))
 
     ticket.id = ticket_id
     assert view == TicketView.of(ticket)

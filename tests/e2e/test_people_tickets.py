@@ -143,3 +143,18 @@ async def test_customers_see_their_organizations_tickets_only_when_it_shares(api
     assert comments.status_code == 200
     other = await api.client.get(f"/v1/tickets/{outsider['id']}", headers=api.auth(ada))
     assert_envelope(other, 404, "ticket_not_found")
+
+
+async def test_followers_are_set_changed_and_must_be_users(api: Api) -> None:
+    grace = await create_user(api)
+    ticket = await api.create_ticket(follower_ids=[grace["id"]])
+    assert ticket["follower_ids"] == [grace["id"]]
+    changed = await patch(api, ticket["id"], follower_ids=[])
+    assert changed.json()["follower_ids"] == []
+    unknown = await patch(api, ticket["id"], follower_ids=[grace["id"], 4242])
+    body = assert_envelope(unknown, 422, "validation_failed")
+    assert body["details"][0]["field"] == "follower_ids"
+    history = await api.client.get(f"/v1/tickets/{ticket['id']}/history", headers=api.admin)
+    assert history.json()["data"][-1]["data"]["changes"] == {
+        "follower_ids": {"old": [grace["id"]], "new": []}
+    }

@@ -32,6 +32,7 @@ class TicketView:
     organization_id: int | None
     group_id: int | None
     channel: str
+    follower_ids: tuple[int, ...]
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketView:
@@ -57,6 +58,7 @@ class TicketView:
             organization_id=ticket.organization_id,
             group_id=ticket.group_id,
             channel=ticket.channel.value,
+            follower_ids=tuple(sorted(ticket.follower_ids)),
         )
 
 

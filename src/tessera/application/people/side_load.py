@@ -56,6 +56,7 @@ class SideLoadHandler:
         self, tickets: Sequence[TicketView], kinds: frozenset[Included], *, principal: Principal
     ) -> SideLoaded:
         user_ids = {i for t in tickets for i in (t.requester_id, t.assignee_id) if i is not None}
+        user_ids.update(i for t in tickets for i in t.follower_ids)
         group_ids = {t.group_id for t in tickets if t.group_id is not None}
         if not principal.is_staff:
             group_ids = set()

@@ -16,6 +16,7 @@ class CreateTicket:
     tags: tuple[str, ...] = ()
     group_id: int | None = None
     channel: str | None = None  # api unless said
+    follower_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,6 +31,7 @@ class UpdateTicket:
     status: str | Unset = UNSET
     assignee_id: int | Unset | None = UNSET
     group_id: int | Unset | None = UNSET
+    follower_ids: tuple[int, ...] | Unset = UNSET
     tags: tuple[str, ...] | Unset = UNSET
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import CreateTicket
-from tessera.application.tickets.update_ticket import ensure_group
+from tessera.application.tickets.update_ticket import ensure_group, ensure_users
 from tessera.application.validation import FieldErrors
 from tessera.application.views import TicketView
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
@@ -69,6 +69,7 @@ class CreateTicketHandler:
                 )
                 if command.group_id is not None:
                     await ensure_group(uow, command.group_id)
+                await ensure_users(uow, frozenset(command.follower_ids))
                 ticket = Ticket.open(
                     title=title,
                     description=description,
@@ -79,6 +80,7 @@ class CreateTicketHandler:
                     organization_id=requester.organization_id,
                     group_id=command.group_id,
                     channel=channel,
+                    follower_ids=frozenset(command.follower_ids),
                     actor=principal.actor,
                     now=now,
                     sla=self._sla,

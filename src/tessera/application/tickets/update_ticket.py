@@ -88,6 +88,9 @@ def parse_changes(command: UpdateTicket) -> TicketChanges:
         tags=_parsed(fields, command.tags, parse_tags),
         assignee_id=command.assignee_id,
         group_id=command.group_id,
+        follower_ids=UNSET
+        if isinstance(command.follower_ids, Unset)
+        else frozenset(command.follower_ids),
         add_tags=fields.take(lambda: parse_tags(command.add_tags), frozenset()),
         remove_tags=fields.take(lambda: parse_tags(command.remove_tags), frozenset()),
     )
@@ -108,6 +111,8 @@ async def ensure_assignable(uow: UnitOfWork, ticket: Ticket, changes: TicketChan
     group_id = ticket.group_after(changes)
     if not isinstance(changes.group_id, Unset) and group_id is not None:
         await ensure_group(uow, group_id)
+    if not isinstance(changes.follower_ids, Unset):
+        await ensure_users(uow, changes.follower_ids)
     if isinstance(changes.assignee_id, Unset) and isinstance(changes.group_id, Unset):
         return
     assignee = ticket.assignee_after(changes)
@@ -120,6 +125,13 @@ async def ensure_assignable(uow: UnitOfWork, ticket: Ticket, changes: TicketChan
         raise DomainValidationError.single(
             "assignee_id", f"{assignee} is not a member of group {group_id}"
         )
+
+
+async def ensure_users(uow: UnitOfWork, user_ids: frozenset[int]) -> None:
+    """Followers are users that exist (one query for all of them)."""
+    found = {u.id for u in await uow.users.get_many(user_ids)}
+    if missing := sorted(user_ids - found):
+        raise DomainValidationError.single("follower_ids", f"no such users: {missing}")
 
 
 async def ensure_group(uow: UnitOfWork, group_id: int) -> None:

@@ -56,6 +56,7 @@ class TicketChanges:
     status: Status | Unset = UNSET
     assignee_id: int | Unset | None = UNSET
     group_id: int | Unset | None = UNSET
+    follower_ids: frozenset[int] | Unset = UNSET
     tags: frozenset[Tag] | Unset = UNSET
     add_tags: frozenset[Tag] = frozenset()
     remove_tags: frozenset[Tag] = frozenset()
@@ -79,7 +80,7 @@ _INTERNAL_FIELDS: Final = frozenset(
 )
 
 # Fields reported together in one ``ticket.updated`` event; status and assignee have their own.
-_PLAIN_FIELDS: Final = ("title", "description", "priority", "tags", "group_id")
+_PLAIN_FIELDS: Final = ("title", "description", "priority", "tags", "group_id", "follower_ids")
 
 
 @dataclass(eq=False, kw_only=True)
@@ -105,6 +106,7 @@ class Ticket:
     organization_id: int | None = None  # the requester's when the ticket was filed
     group_id: int | None = None
     channel: Channel = Channel.API
+    follower_ids: frozenset[int] = frozenset()  # CC: users who get the public conversation
     # SLA clocks stop while pending: when the pause began, and the working time paused so far.
     paused_at: datetime | None = None
     paused: timedelta = timedelta(0)
@@ -126,6 +128,7 @@ class Ticket:
         organization_id: int | None = None,
         group_id: int | None = None,
         channel: Channel = Channel.API,
+        follower_ids: frozenset[int] = frozenset(),
         actor: str,
         now: datetime,
         sla: SlaPolicy,
@@ -149,6 +152,7 @@ class Ticket:
             organization_id=organization_id,
             group_id=group_id,
             channel=channel,
+            follower_ids=follower_ids,
         )
         ticket._record(TicketCreated, actor=actor, now=now, snapshot=ticket.snapshot())
         return ticket

@@ -22,7 +22,7 @@ from tessera.domain.tickets.values import Channel, Description, Priority, Tag, T
 Row = RowMapping
 
 
-def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
+def ticket_from_row(row: Row, tags: Iterable[str], followers: Iterable[int] = ()) -> Ticket:
     return Ticket(
         id=row["id"],
         title=Title(row["title"]),
@@ -50,6 +50,7 @@ def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
         organization_id=row["organization_id"],
         group_id=row["group_id"],
         channel=Channel(row["channel"]),
+        follower_ids=frozenset(followers),
     )
 
 
@@ -84,8 +85,10 @@ def ticket_to_row(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_view_from_row(row: Row, tags: Iterable[str]) -> TicketView:
-    return TicketView.of(ticket_from_row(row, tags))
+def ticket_view_from_row(
+    row: Row, tags: Iterable[str], followers: Iterable[int] = ()
+) -> TicketView:
+    return TicketView.of(ticket_from_row(row, tags, followers))
 
 
 def comment_from_row(row: Row) -> Comment:

@@ -85,6 +85,7 @@ async def create_ticket(
             tags=tuple(body.tags),
             group_id=body.group_id,
             channel=body.channel.value if body.channel else None,
+            follower_ids=tuple(body.follower_ids),
         ),
         principal=principal,
     )
@@ -254,7 +255,7 @@ def _update_command(
     body: TicketUpdateRequest | BulkChanges, ticket_id: int, *, expected: int | None = None
 ) -> UpdateTicket:
     sent = body.model_dump(exclude_unset=True, mode="json")
-    for name in ("tags", "add_tags", "remove_tags"):
+    for name in ("tags", "add_tags", "remove_tags", "follower_ids"):
         if name in sent:
             sent[name] = tuple(sent[name])
     return UpdateTicket(ticket_id=ticket_id, expected_version=expected, **sent)

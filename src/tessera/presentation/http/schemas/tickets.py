@@ -50,6 +50,11 @@ TagList = Annotated[list[TagText], Field(max_length=TAGS_MAX)]
 # Strict: `true`, `7.0` or `"7"` is not an id (lax parsing would read `true` as ticket 1).
 Identifier = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 
+FollowerList = Annotated[
+    list[Identifier],
+    Field(max_length=50, description="CC: users who get the public conversation"),
+]
+
 _EXAMPLE: dict[str, Any] = {
     "title": "Cannot log in after password reset",
     "description": "The reset link works, but the new password is refused on the login page.",
@@ -71,9 +76,10 @@ class TicketCreateRequest(RequestModel):
     tags: TagList = Field(default_factory=list)
     group_id: Identifier | None = Field(default=None, description="The group it is routed to")
     channel: Channel | None = Field(default=None, description="Where it came from; api if left out")
+    follower_ids: FollowerList = Field(default_factory=list)
 
 
-_NOT_NULL = ("title", "description", "priority", "status", "tags")
+_NOT_NULL = ("title", "description", "priority", "status", "tags", "follower_ids")
 
 
 class TicketUpdateRequest(RequestModel):
@@ -99,6 +105,7 @@ class TicketUpdateRequest(RequestModel):
         "null unassigns",
     )
     group_id: Identifier | None = Field(default=None, description="A group's id; null clears")
+    follower_ids: FollowerList | None = Field(default=None, description="Replaces the whole set")
     tags: TagList | None = Field(default=None, description="Replaces the whole set")
     add_tags: TagList = Field(default_factory=list, description="Added to the set")
     remove_tags: TagList = Field(default_factory=list, description="Taken out of the set")
@@ -124,6 +131,7 @@ else:
         tags=(list[str], ...),
         merged_into_id=(int | None, Field(description="Set when merged into another ticket")),
         channel=(Channel, ...),
+        follower_ids=(list[int], Field(description="CC: users who get the public conversation")),
         requester_id=(int | None, Field(description="The customer user who asked")),
     )
 
