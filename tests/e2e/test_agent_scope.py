@@ -55,6 +55,13 @@ async def test_an_agent_sees_only_their_groups_and_their_own_tickets(scoped_api:
     assert_envelope(change, 404, "ticket_not_found")
     comment = await api.client.post(f"{hidden}/comments", json={"body": "Hi"}, headers=agent)
     assert_envelope(comment, 404, "ticket_not_found")
+    history = await api.client.get(f"{hidden}/history", headers=agent)
+    assert_envelope(history, 404, "ticket_not_found")
+    own_history = await api.client.get(f"/v1/tickets/{mine['id']}/history", headers=agent)
+    assert own_history.status_code == 200
+    feed = await api.client.get("/v1/events", params={"after": 0}, headers=agent)
+    assert_envelope(feed, 403, "forbidden")
+    assert (await api.client.get("/v1/events", params={"after": 0}, headers=api.admin)).is_success
 
     joined = await api.client.post(
         f"/v1/groups/{tier2}/members", json={"user_id": grace["id"]}, headers=api.admin

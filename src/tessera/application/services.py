@@ -149,7 +149,7 @@ def build_services(
         delete_webhook=DeleteWebhookHandler(store=webhooks),
         list_deliveries=ListDeliveriesHandler(store=webhooks),
         redeliver=RedeliverHandler(store=webhooks, clock=clock),
-        ticket_history=GetHistoryHandler(log=event_log),
+        ticket_history=GetHistoryHandler(log=event_log, reader=reader),
         event_feed=ReadFeedHandler(log=event_log),
         list_dead_letters=ListDeadLettersHandler(store=dead_letters),
         replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters),
