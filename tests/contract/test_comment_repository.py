@@ -11,7 +11,7 @@ from tessera.domain.tickets.ticket import Ticket
 from tests.contract.conftest import Adapters
 from tests.support import make_ticket
 
-AGENT = Principal(token_id=2, name="agent", role=Role.AGENT)
+AGENT = Principal(token_id=2, user_id=2, name="agent", role=Role.AGENT)
 
 
 async def merged_threads(adapters: Adapters, *, source_customer: str) -> int:

@@ -17,7 +17,7 @@ from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment, CommentBody
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import Description, Priority, Tag, Title
+from tessera.domain.tickets.values import Channel, Description, Priority, Tag, Title
 from tessera.infrastructure.persistence import tables
 from tessera.infrastructure.persistence.mappers import (
     comment_from_row,
@@ -64,6 +64,11 @@ def every_field_set() -> Ticket:
         first_response_breached_at=_at(8),
         resolution_breached_at=_at(9),
         event_sequence=11,
+        requester_id=12,
+        organization_id=14,
+        group_id=13,
+        channel=Channel.EMAIL,
+        follower_ids=frozenset({3, 4}),
     )
 
 
@@ -101,7 +106,7 @@ async def test_a_ticket_reads_back_field_for_field(engine: AsyncEngine) -> None:
         )
     row = await _read(engine, tables.tickets, ticket_id)
 
-    loaded = ticket_from_row(row, tags)
+    loaded = ticket_from_row(row, tags, sorted(ticket.follower_ids))
 
     assert _fields(loaded) == {**_fields(ticket), "id": ticket_id}
     assert row["priority_rank"] == Priority.CRITICAL.rank
@@ -112,7 +117,7 @@ async def test_a_ticket_view_read_from_a_row_is_the_aggregates_view(engine: Asyn
     ticket_id = await _insert(engine, tables.tickets, ticket_to_row(ticket))
     row = await _read(engine, tables.tickets, ticket_id)
 
-    view = ticket_view_from_row(row, sorted(ticket.tags))
+    view = ticket_view_from_row(row, sorted(ticket.tags), sorted(ticket.follower_ids))
 
     ticket.id = ticket_id
     assert view == TicketView.of(ticket)
@@ -142,6 +147,7 @@ async def test_a_token_reads_back_field_for_field_with_and_without_an_address(
     for email, revoked_at in ((EmailAddress("ada@example.com"), _at(12)), (None, None)):
         token = ApiToken(
             id=0,
+            user_id=5,
             name="Ada's portal",
             role=Role.REQUESTER,
             email=email,

@@ -10,7 +10,7 @@ from tessera.domain.tickets.sla import SlaPolicy
 from tests.contract.conftest import Adapters
 from tests.support import make_ticket
 
-AGENT = Principal(token_id=2, name="agent", role=Role.AGENT)
+AGENT = Principal(token_id=2, user_id=2, name="agent", role=Role.AGENT)
 CUSTOMER = "ada@example.com"
 
 # Query syntax of FTS5 and of tsquery, unbalanced quotes and brackets, operators alone,
@@ -140,3 +140,46 @@ async def test_a_word_dressed_in_query_syntax_still_finds_its_tickets(adapters: 
         assert await ids(adapters, q=q) == [own, other], q
         assert await ids(adapters, q=q, requester_email=CUSTOMER) == [own], q
         assert await ids(adapters, q=f"{q} \x00 wombat", requester_email=CUSTOMER) == [own], q
+
+
+async def test_a_requester_sees_their_shared_organizations_tickets_too(adapters: Adapters) -> None:
+    mine = make_ticket(customer_email=CUSTOMER)
+    colleague = make_ticket(customer_email="bob@example.com")
+    colleague.organization_id = 7
+    elsewhere = make_ticket(customer_email="eve@example.com")
+    elsewhere.organization_id = 8
+    async with adapters.uow() as uow:
+        for ticket in (mine, colleague, elsewhere):
+            await uow.tickets.add(ticket)
+        await uow.commit()
+
+    async def listed(organization_id: int | None) -> list[int]:
+        query = ListTickets(
+            sort=TicketSort.CREATED_AT,
+            requester_email=CUSTOMER,
+            requester_organization_id=organization_id,
+        )
+        return [t.id for t in (await adapters.reader.list(query)).items]
+
+    assert await listed(None) == [mine.id]
+    assert await listed(7) == [mine.id, colleague.id]
+    view = await adapters.reader.get(colleague.id)
+    assert view is not None and view.organization_id == 7
+
+
+async def test_an_agent_scoped_to_groups_lists_their_groups_and_own_tickets(
+    adapters: Adapters,
+) -> None:
+    billing, tier2, assigned, loose = (make_ticket() for _ in range(4))
+    billing.group_id, tier2.group_id, assigned.assignee_id = 1, 2, AGENT.user_id
+    async with adapters.uow() as uow:
+        for ticket in (billing, tier2, assigned, loose):
+            await uow.tickets.add(ticket)
+        await uow.commit()
+    query = ListTickets(
+        sort=TicketSort.CREATED_AT, group_scope=frozenset({1}), scope_user_id=AGENT.user_id
+    )
+    listed = [t.id for t in (await adapters.reader.list(query)).items]
+    assert listed == [billing.id, assigned.id]
+    everything = ListTickets(sort=TicketSort.CREATED_AT)
+    assert len((await adapters.reader.list(everything)).items) == 4

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tessera.application.errors import ConflictError
+from tessera.domain.access.mailboxes import parse_email
+from tessera.domain.people.users import User, UserRole
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import TicketChanges
@@ -172,3 +174,36 @@ async def test_a_ticket_held_for_update_makes_the_next_writer_wait_for_the_fresh
         assert await uow.tickets.get_for_update([998, 999]) == {}
     assert stored is not None
     assert (stored.title, stored.version) == ("two", 3)  # both applied, in turn
+
+
+async def test_followers_are_stored_changed_and_read_back(adapters: Adapters) -> None:
+    ticket = make_ticket()
+    users = [
+        User.register(
+            name=f"F{n}",
+            email=parse_email(f"f{n}@example.com"),
+            role=UserRole.CUSTOMER,
+            now=datetime.now(UTC),
+        )
+        for n in range(3)
+    ]
+    async with adapters.uow() as uow:
+        for user in users:
+            await uow.users.add(user)
+        ticket.follower_ids = frozenset({users[0].id, users[1].id})
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        loaded = await uow.tickets.get(ticket.id)
+        assert loaded is not None
+        assert loaded.follower_ids == {users[0].id, users[1].id}
+        loaded.follower_ids = frozenset({users[1].id, users[2].id})
+        loaded.version += 1
+        await uow.tickets.save(loaded)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        held = await uow.tickets.get_for_update([ticket.id])
+    assert held[ticket.id].follower_ids == {users[1].id, users[2].id}
+    view = await adapters.reader.get(ticket.id)
+    assert view is not None
+    assert view.follower_ids == tuple(sorted((users[1].id, users[2].id)))

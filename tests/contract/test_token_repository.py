@@ -15,6 +15,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 def token(name: str, *, role: Role = Role.AGENT, email: str | None = None) -> ApiToken:
     return ApiToken.issue(
+        user_id=3,
         name=name,
         role=role,
         email=parse_email(email) if email else None,
@@ -26,7 +27,15 @@ def token(name: str, *, role: Role = Role.AGENT, email: str | None = None) -> Ap
 def fields(found: ApiToken | None) -> tuple[object, ...] | None:
     if found is None:
         return None
-    return (found.id, found.name, found.role, found.email, found.token_hash, found.revoked_at)
+    return (
+        found.id,
+        found.user_id,
+        found.name,
+        found.role,
+        found.email,
+        found.token_hash,
+        found.revoked_at,
+    )
 
 
 async def test_a_token_reads_back_by_id_and_by_hash(adapters: Adapters) -> None:

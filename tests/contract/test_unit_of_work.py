@@ -18,7 +18,9 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def token(name: str) -> ApiToken:
-    return ApiToken.issue(name=name, role=Role.AGENT, email=None, token_hash=name, now=NOW)
+    return ApiToken.issue(
+        user_id=1, name=name, role=Role.AGENT, email=None, token_hash=name, now=NOW
+    )
 
 
 async def history(adapters: Adapters, ticket: Ticket) -> list[tuple[str, int]]:

@@ -84,6 +84,32 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         _row(401, 403, 403, 403, 404),
     ),
     ("DELETE", "/v1/tickets/{victim}", None, _row(401, 403, 403, 403, 204)),
+    (
+        "POST",
+        "/v1/users",
+        {"name": "New", "email": "new@support.example.com", "role": "agent"},
+        _row(401, 403, 403, 403, 201),
+    ),
+    ("GET", "/v1/users", None, _row(401, 403, 403, 200, 200)),
+    ("GET", "/v1/users/me", None, _row(401, 200, 200, 200, 200)),
+    ("GET", "/v1/users/{own_user}", None, _row(401, 200, 404, 200, 200)),
+    ("PATCH", "/v1/users/{user}", {"name": "Renamed"}, _row(401, 403, 403, 403, 200)),
+    ("POST", "/v1/organizations", {"name": "Org"}, _row(401, 403, 403, 403, 201)),
+    ("GET", "/v1/organizations", None, _row(401, 403, 403, 200, 200)),
+    ("GET", "/v1/organizations/{organization}", None, _row(401, 404, 404, 200, 200)),
+    (
+        "PATCH",
+        "/v1/organizations/{organization}",
+        {"shared_tickets": True},
+        _row(401, 403, 403, 403, 200),
+    ),
+    ("POST", "/v1/groups", {"name": "Tier 2"}, _row(401, 403, 403, 403, 201)),
+    ("GET", "/v1/groups", None, _row(401, 403, 403, 200, 200)),
+    ("GET", "/v1/groups/{group}", None, _row(401, 403, 403, 200, 200)),
+    ("PATCH", "/v1/groups/{group}", {"name": "Tier 3"}, _row(401, 403, 403, 403, 200)),
+    ("POST", "/v1/groups/{group}/members", {"user_id": 0}, _row(401, 403, 403, 403, 204)),
+    ("GET", "/v1/groups/{group}/members", None, _row(401, 403, 403, 200, 200)),
+    ("DELETE", "/v1/groups/{group}/members/{member}", None, _row(401, 403, 403, 403, 204)),
     ("GET", "/livez", None, _row(200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, _row(200, 200, 200, 200, 200)),
     ("GET", "/metrics", None, _row(200, 200, 200, 200, 200)),
@@ -109,6 +135,27 @@ async def _created_id(api: Api, path: str, body: dict[str, Any]) -> int:
     assert response.status_code == 201, response.text
     created: int = response.json()["id"]
     return created
+
+
+async def _people(api: Api, n: int) -> dict[str, int]:
+    """A fresh agent, organization and group, and a member of the group."""
+    user = await _created_id(
+        api,
+        "/v1/users",
+        {"name": "Agent", "email": f"agent{n}@support.example.com", "role": "agent"},
+    )
+    member = await _created_id(
+        api,
+        "/v1/users",
+        {"name": "Member", "email": f"member{n}@support.example.com", "role": "agent"},
+    )
+    group = await _created_id(api, "/v1/groups", {"name": "Billing"})
+    added = await api.client.post(
+        f"/v1/groups/{group}/members", json={"user_id": member}, headers=api.admin
+    )
+    assert added.status_code == 204, added.text
+    organization = await _created_id(api, "/v1/organizations", {"name": f"Org {n}"})
+    return {"user": user, "member": member, "group": group, "organization": organization}
 
 
 async def _stream_status(api: Api, path: str, headers: dict[str, str]) -> int:
@@ -168,8 +215,9 @@ async def test_each_role_gets_exactly_its_status(
         "agent": agent,
         "admin": None,
     }
+    own = await api.client.get("/v1/users/me", headers=api.auth(requester))
     got = {}
-    for role in ROLES:
+    for n, role in enumerate(ROLES):
         # Fresh tickets for each role, so that one role's change cannot decide another's.
         ids = {
             name: (await api.create_ticket(customer_email="ada@example.com"))["id"]
@@ -181,10 +229,13 @@ async def test_each_role_gets_exactly_its_status(
         ids["webhook"] = await _created_id(
             api, "/v1/webhooks", {"url": "https://hooks.example.com/doomed"}
         )
+        ids.update(await _people(api, n), own_user=own.json()["id"])
         path = template.format(**ids)
         payload = dict(body) if body is not None else None
         if payload is not None and "into" in payload:
             payload["into"] = ids["ticket"]
+        if payload is not None and "user_id" in payload:
+            payload["user_id"] = ids["user"]
         if payload is not None and "ids" in payload:
             payload["ids"] = [ids["ticket"]]
         if role == "anonymous":

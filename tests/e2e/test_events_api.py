@@ -43,7 +43,7 @@ async def test_history_lists_every_change_in_order_with_who_when_and_what(api: A
     assert all(e["specversion"] == "1.0" and e["subject"] == str(ticket["id"]) for e in events)
     assert events[1]["data"] == {"changes": {"priority": {"old": "medium", "new": "high"}}}
     assert events[2]["data"] == {"old": "open", "new": "in_progress"}
-    assert events[0]["actor"].startswith("token:")
+    assert events[0]["actor"].startswith("user:")
     assert events[0]["time"].endswith("Z")
     assert response.json()["next_cursor"] is None
 

@@ -169,6 +169,9 @@ def _path_values(world: World) -> dict[str, int]:
         "token_id": NOWHERE,
         "comment_id": NOWHERE,
         "dead_letter_id": NOWHERE,
+        "user_id": NOWHERE,
+        "organization_id": NOWHERE,
+        "group_id": NOWHERE,
     }
 
 

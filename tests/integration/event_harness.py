@@ -22,7 +22,7 @@ from tessera.bootstrap.settings import DatabaseSettings, Environment, EventSetti
 from tessera.domain.access.principal import Principal, Role
 from tessera.infrastructure.persistence.tables import outbox
 
-ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
+ADMIN = Principal(token_id=1, user_id=1, name="admin", role=Role.ADMIN)
 
 
 @dataclass

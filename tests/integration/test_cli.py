@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
+from argon2 import PasswordHasher
 from pydantic import ValidationError
 from typer.testing import CliRunner, Result
 
@@ -69,6 +71,36 @@ def test_db_downgrade_takes_relative_steps_and_revision_ids(tmp_path: Path) -> N
     assert unknown.exit_code != 0
     assert "Traceback" not in unknown.stderr
     assert unknown.stderr.splitlines()[-1] == "Not migrated: unknown or ambiguous revision 'nope'."
+
+
+def test_users_create_stores_an_argon2id_hash_and_tokens_act_as_the_user(tmp_path: Path) -> None:
+    env = {"TESSERA_ENV": "production", "TESSERA_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
+    assert tessera("db", "upgrade", env=env, cwd=tmp_path).exit_code == 0
+    args = ["users", "create", "--name", "Grace", "--email", "grace@support.example.com"]
+    created = CliRunner().invoke(
+        app, [*args, "--ask-password"], env=env, input="correct horse battery\n" * 2
+    )
+    assert created.exit_code == 0, created.output
+    user_id = int(created.stdout.strip().splitlines()[-1])
+    assert "correct horse" not in created.stdout
+
+    again = tessera(*args, env=env, cwd=tmp_path)
+    assert again.exit_code == 1
+    assert again.stderr.splitlines()[-1].startswith(
+        "Not created: A user with this e-mail address already exists"
+    )
+    token = tessera("tokens", "create", "--user-id", str(user_id), env=env, cwd=tmp_path)
+    assert token.exit_code == 0, token.output
+    assert token.stdout.strip().startswith("tsr_")
+
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        (stored,) = db.execute(
+            "SELECT password_hash FROM users WHERE id = ?", (user_id,)
+        ).fetchone()
+        (holder,) = db.execute("SELECT user_id FROM api_tokens").fetchone()
+    assert stored.startswith("$argon2id$")
+    assert PasswordHasher().verify(stored, "correct horse battery")
+    assert holder == user_id
 
 
 COMMANDS = [

@@ -43,8 +43,8 @@ from tests.integration.event_harness import eventually
 from tests.servers import free_port
 from tests.support import FrozenClock
 
-ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
-AGENT = Principal(token_id=2, name="Grace", role=Role.AGENT)
+ADMIN = Principal(token_id=1, user_id=1, name="admin", role=Role.ADMIN)
+AGENT = Principal(token_id=2, user_id=2, name="Grace", role=Role.AGENT)
 
 
 class Inbox:

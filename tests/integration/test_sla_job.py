@@ -17,7 +17,7 @@ from tests.support import FrozenClock
 
 pytestmark = pytest.mark.postgres
 
-ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
+ADMIN = Principal(token_id=1, user_id=1, name="admin", role=Role.ADMIN)
 
 
 async def test_two_workers_record_each_breach_once(postgres_url: str) -> None:

@@ -42,7 +42,7 @@ from tests.integration.event_harness import eventually
 from tests.integration.receivers import Receiver, http_receiver, verified
 from tests.support import FrozenClock, sdk_cloudevent
 
-ADMIN = Principal(token_id=1, name="admin", role=Role.ADMIN)
+ADMIN = Principal(token_id=1, user_id=1, name="admin", role=Role.ADMIN)
 SECRET = "whsec_" + base64.b64encode(b"a test key of thirty-two bytes!!").decode()
 NEW = CreateTicket(
     title="Printer on fire", description="Flames everywhere.", customer_email="a@example.com"

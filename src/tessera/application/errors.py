@@ -30,6 +30,29 @@ class TokenNotFoundError(NotFoundError):
         super().__init__(f"Token {token_id} not found", details={"id": token_id})
 
 
+class UserNotFoundError(NotFoundError):
+    code = "user_not_found"
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"User {user_id} not found", details={"id": user_id})
+
+
+class OrganizationNotFoundError(NotFoundError):
+    code = "organization_not_found"
+
+    def __init__(self, organization_id: int) -> None:
+        super().__init__(
+            f"Organization {organization_id} not found", details={"id": organization_id}
+        )
+
+
+class GroupNotFoundError(NotFoundError):
+    code = "group_not_found"
+
+    def __init__(self, group_id: int) -> None:
+        super().__init__(f"Group {group_id} not found", details={"id": group_id})
+
+
 class UnauthenticatedError(TesseraError):
     code = "unauthenticated"
 
@@ -62,3 +85,23 @@ class PreconditionFailedError(TesseraError):
 
 class ServiceUnavailableError(TesseraError):
     code = "service_unavailable"
+
+
+class EmailTakenError(ConflictError):
+    """Another user has this address (letter case aside)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A user with this e-mail address already exists",
+            details=[{"field": "email", "message": "is taken"}],
+        )
+
+
+class DomainTakenError(ConflictError):
+    """A domain names one organization at most."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(
+            f"The domain {domain} belongs to another organization",
+            details=[{"field": "domains", "message": f"{domain} is taken"}],
+        )

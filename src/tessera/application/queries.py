@@ -44,6 +44,12 @@ class ListTickets:
     # Set by the use case for a requester: only tickets filed for exactly this address, and
     # ``q`` searches only what the requester may read (title, description, public comments).
     requester_email: str | None = None
+    # With requester_email: their organization's tickets too (it shares them).
+    requester_organization_id: int | None = None
+    # Set for an agent scoped to groups: only these groups' tickets and those assigned to
+    # ``scope_user_id``.
+    group_scope: frozenset[int] | None = None
+    scope_user_id: int | None = None
     sla: SlaView | None = None
     # Set by the use case from its clock and SLA policy (for the sla filter).
     now: datetime | None = None

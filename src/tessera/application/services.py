@@ -12,10 +12,33 @@ from tessera.application.consumers.dead_letters import (
     ReplayDeadLetterHandler,
 )
 from tessera.application.feed.read_events import GetHistoryHandler, ReadFeedHandler
+from tessera.application.people.groups import (
+    AddMemberHandler,
+    CreateGroupHandler,
+    GetGroupHandler,
+    ListGroupsHandler,
+    ListMembersHandler,
+    RemoveMemberHandler,
+    UpdateGroupHandler,
+)
+from tessera.application.people.organizations import (
+    CreateOrganizationHandler,
+    GetOrganizationHandler,
+    ListOrganizationsHandler,
+    UpdateOrganizationHandler,
+)
+from tessera.application.people.side_load import SideLoadHandler
+from tessera.application.people.users import (
+    CreateUserHandler,
+    GetUserHandler,
+    ListUsersHandler,
+    UpdateUserHandler,
+)
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.passwords import PasswordHasher
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
@@ -75,6 +98,22 @@ class Services:
     event_feed: ReadFeedHandler
     list_dead_letters: ListDeadLettersHandler
     replay_dead_letter: ReplayDeadLetterHandler
+    create_user: CreateUserHandler
+    update_user: UpdateUserHandler
+    get_user: GetUserHandler
+    list_users: ListUsersHandler
+    create_organization: CreateOrganizationHandler
+    update_organization: UpdateOrganizationHandler
+    get_organization: GetOrganizationHandler
+    list_organizations: ListOrganizationsHandler
+    create_group: CreateGroupHandler
+    update_group: UpdateGroupHandler
+    get_group: GetGroupHandler
+    list_groups: ListGroupsHandler
+    add_member: AddMemberHandler
+    remove_member: RemoveMemberHandler
+    list_members: ListMembersHandler
+    side_load: SideLoadHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -87,12 +126,14 @@ def build_services(
     dead_letters: DeadLetterStore,
     clock: Clock,
     sla: SlaPolicy,
+    passwords: PasswordHasher,
     allow_private_webhooks: bool = False,
+    agents_see_their_groups: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
 ) -> Services:
     """The use cases over whichever adapters the caller chose (production or in memory)."""
     return Services(
-        authenticate=AuthenticateHandler(uow=uow),
+        authenticate=AuthenticateHandler(uow=uow, agents_see_their_groups=agents_see_their_groups),
         create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
         get_ticket=GetTicketHandler(reader=reader),
         list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
@@ -119,9 +160,25 @@ def build_services(
         delete_webhook=DeleteWebhookHandler(store=webhooks),
         list_deliveries=ListDeliveriesHandler(store=webhooks),
         redeliver=RedeliverHandler(store=webhooks, clock=clock),
-        ticket_history=GetHistoryHandler(log=event_log),
+        ticket_history=GetHistoryHandler(log=event_log, reader=reader),
         event_feed=ReadFeedHandler(log=event_log),
         list_dead_letters=ListDeadLettersHandler(store=dead_letters),
         replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters),
+        create_user=CreateUserHandler(uow=uow, clock=clock, passwords=passwords),
+        update_user=UpdateUserHandler(uow=uow, clock=clock, passwords=passwords),
+        get_user=GetUserHandler(uow=uow),
+        list_users=ListUsersHandler(uow=uow),
+        create_organization=CreateOrganizationHandler(uow=uow, clock=clock),
+        update_organization=UpdateOrganizationHandler(uow=uow, clock=clock),
+        get_organization=GetOrganizationHandler(uow=uow),
+        list_organizations=ListOrganizationsHandler(uow=uow),
+        create_group=CreateGroupHandler(uow=uow, clock=clock),
+        update_group=UpdateGroupHandler(uow=uow, clock=clock),
+        get_group=GetGroupHandler(uow=uow),
+        list_groups=ListGroupsHandler(uow=uow),
+        add_member=AddMemberHandler(uow=uow),
+        remove_member=RemoveMemberHandler(uow=uow),
+        list_members=ListMembersHandler(uow=uow),
+        side_load=SideLoadHandler(uow=uow),
         health_checks=health_checks,
     )

@@ -28,6 +28,11 @@ class TicketView:
     resolved_at: datetime | None
     closed_at: datetime | None
     merged_into_id: int | None
+    requester_id: int | None
+    organization_id: int | None
+    group_id: int | None
+    channel: str
+    follower_ids: tuple[int, ...]
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketView:
@@ -49,6 +54,11 @@ class TicketView:
             resolved_at=ticket.resolved_at,
             closed_at=ticket.closed_at,
             merged_into_id=ticket.merged_into_id,
+            requester_id=ticket.requester_id,
+            organization_id=ticket.organization_id,
+            group_id=ticket.group_id,
+            channel=ticket.channel.value,
+            follower_ids=tuple(sorted(ticket.follower_ids)),
         )
 
 

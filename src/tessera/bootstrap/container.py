@@ -63,6 +63,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         clock=clock,
         sla=sla,
         health_checks=(*persistence.health_checks, *caches.health_checks),
+        agent_scope=settings.agent_scope,
     )
     integrations = build_integrations(
         settings.webhooks, settings.mail, engine=engine, clock=clock, overrides=overrides

@@ -12,6 +12,7 @@ from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
 from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
+from tessera.infrastructure.passwords import Argon2PasswordHasher
 
 
 def build_memory_services(
@@ -31,5 +32,6 @@ def build_memory_services(
         dead_letters=InMemoryDeadLetterStore(),
         clock=clock,
         sla=sla or SlaPolicy(),
+        passwords=Argon2PasswordHasher(),
     )
     return services, store

@@ -13,14 +13,19 @@ from tessera.application.services import Services, build_services
 from tessera.application.tokens.authenticate import BootstrapAdminHandler
 from tessera.bootstrap.caching import Caches
 from tessera.bootstrap.persistence import Persistence
-from tessera.bootstrap.settings import SlaSettings, WebhookSettings
+from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.cache.tickets import CachedTicketReader
 from tessera.infrastructure.cache.tokens import (
     CachingAuthenticateHandler,
+    InvalidatingAddMemberHandler,
+    InvalidatingRemoveMemberHandler,
     InvalidatingRevokeTokenHandler,
+    InvalidatingUpdateOrganizationHandler,
+    InvalidatingUpdateUserHandler,
 )
+from tessera.infrastructure.passwords import Argon2PasswordHasher
 from tessera.infrastructure.telemetry.tracing import traced_services
 
 
@@ -39,6 +44,7 @@ def build_use_cases(
     clock: Clock,
     sla: SlaPolicy,
     health_checks: tuple[HealthCheck, ...],
+    agent_scope: AgentScope = AgentScope.ALL,
 ) -> UseCases:
     services = build_services(
         uow=persistence.uow,
@@ -50,7 +56,9 @@ def build_use_cases(
         dead_letters=dead_letters,
         clock=clock,
         sla=sla,
+        passwords=Argon2PasswordHasher(),
         allow_private_webhooks=webhooks.allow_private_targets,
+        agents_see_their_groups=agent_scope is AgentScope.GROUPS,
         health_checks=health_checks,
     )
     services = dataclasses.replace(
@@ -60,6 +68,18 @@ def build_use_cases(
         ),
         revoke_token=InvalidatingRevokeTokenHandler(
             services.revoke_token, invalidator=caches.invalidator
+        ),
+        update_user=InvalidatingUpdateUserHandler(
+            services.update_user, invalidator=caches.invalidator
+        ),
+        update_organization=InvalidatingUpdateOrganizationHandler(
+            services.update_organization, invalidator=caches.invalidator
+        ),
+        add_member=InvalidatingAddMemberHandler(
+            services.add_member, invalidator=caches.invalidator
+        ),
+        remove_member=InvalidatingRemoveMemberHandler(
+            services.remove_member, invalidator=caches.invalidator
         ),
     )
     services = traced_services(services)

@@ -53,6 +53,8 @@ async def test_the_bootstrap_admin_is_created_once_with_the_given_secret(app: Ap
     assert await bootstrap(secret=None) is None
     principal = await app.services.authenticate(first.secret)
     assert principal.role == "admin"
+    admin = app.store.users[principal.user_id]
+    assert (admin.role, admin.active, first.token.user_id) == ("admin", True, admin.id)
 
 
 async def test_token_list_pages_through_every_token(app: App) -> None:

@@ -19,7 +19,9 @@ LOOKALIKES = [
 
 
 def requester(email: str) -> Principal:
-    return Principal(token_id=7, name="customer", role=Role.REQUESTER, email=parse_email(email))
+    return Principal(
+        token_id=7, user_id=7, name="customer", role=Role.REQUESTER, email=parse_email(email)
+    )
 
 
 @pytest.mark.parametrize(("known", "lookalike"), LOOKALIKES)
@@ -53,7 +55,7 @@ def test_the_domain_is_case_insensitive_and_the_owner_sees_their_own_tickets() -
 
 def test_a_ticket_is_visible_to_staff_and_to_the_requester_it_was_filed_for() -> None:
     ticket = make_ticket(customer_email="ada@example.com")
-    agent = Principal(token_id=2, name="agent", role=Role.AGENT)
+    agent = Principal(token_id=2, user_id=2, name="agent", role=Role.AGENT)
     assert ticket.visible_to(agent)
     assert ticket.visible_to(requester("ada@EXAMPLE.com"))
     assert not ticket.visible_to(requester("bob@example.com"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from tessera.application.errors import ForbiddenError, TicketNotFoundError
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.events import EventLog, FeedPage
-from tessera.domain.access.principal import Principal
+from tessera.application.ports.tickets import TicketReader
+from tessera.domain.access.principal import Principal, may_see_ticket
 
 MAX_PAGE = 1000
 
@@ -16,15 +17,21 @@ def _ensure_staff(principal: Principal) -> None:
 
 
 class GetHistoryHandler:
-    """Raises ForbiddenError (requesters) and TicketNotFoundError (no events for that id)."""
+    """Raises ForbiddenError (requesters) and TicketNotFoundError (no events for that id, or,
+    for an agent scoped to groups, a ticket out of their scope)."""
 
-    def __init__(self, *, log: EventLog) -> None:
+    def __init__(self, *, log: EventLog, reader: TicketReader) -> None:
         self._log = log
+        self._reader = reader
 
     async def __call__(
         self, ticket_id: int, *, principal: Principal, after_sequence: int, limit: int
     ) -> list[CloudEvent]:
         _ensure_staff(principal)
+        if principal.group_scope is not None:
+            view = await self._reader.get(ticket_id)
+            if view is None or not may_see_ticket(principal, view):
+                raise TicketNotFoundError(ticket_id)
         events = await self._log.history(ticket_id, after_sequence=after_sequence, limit=limit)
         if not events and after_sequence == 0:
             raise TicketNotFoundError(ticket_id)
@@ -33,7 +40,8 @@ class GetHistoryHandler:
 
 class ReadFeedHandler:
     """``after=None`` asks for the end of the feed: no entries, ``next_position`` = the last
-    position so far (where a live reader starts). Raises ForbiddenError (requesters)."""
+    position so far (where a live reader starts). Raises ForbiddenError (requesters, and
+    agents scoped to groups: the feed exports every ticket's events)."""
 
     def __init__(self, *, log: EventLog) -> None:
         self._log = log
@@ -42,6 +50,8 @@ class ReadFeedHandler:
         self, *, principal: Principal, after: int | None, limit: int, types: tuple[str, ...] = ()
     ) -> FeedPage:
         _ensure_staff(principal)
+        if principal.group_scope is not None:
+            raise ForbiddenError("Agents scoped to groups read ticket histories, not the feed")
         if after is None:
             return FeedPage(entries=[], next_position=await self._log.end())
         return await self._log.feed(after=after, limit=min(limit, MAX_PAGE), types=types)

@@ -8,6 +8,11 @@ from typing import Protocol, Self
 
 from tessera.application.ports.comments import CommentRepository
 from tessera.application.ports.mailboxes import MailboxRegistry
+from tessera.application.ports.people import (
+    GroupRepository,
+    OrganizationRepository,
+    UserRepository,
+)
 from tessera.application.ports.tickets import TicketRepository
 from tessera.application.ports.tokens import TokenRepository
 
@@ -30,6 +35,15 @@ class UnitOfWork(Protocol):
 
     @property
     def mailboxes(self) -> MailboxRegistry: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def organizations(self) -> OrganizationRepository: ...
+
+    @property
+    def groups(self) -> GroupRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

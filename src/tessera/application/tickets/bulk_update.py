@@ -42,7 +42,11 @@ class BulkUpdateHandler:
             async with self._uow() as uow:
                 held = await uow.tickets.get_for_update(ids)
                 loaded = {ticket_id: held.get(ticket_id) for ticket_id in ids}
-                missing = [ticket_id for ticket_id, ticket in loaded.items() if ticket is None]
+                missing = [
+                    ticket_id
+                    for ticket_id, ticket in loaded.items()
+                    if ticket is None or not ticket.visible_to(principal)
+                ]
                 if missing:
                     raise DomainValidationError(
                         [
@@ -50,9 +54,10 @@ class BulkUpdateHandler:
                             for ticket_id in missing
                         ]
                     )
-                await ensure_assignable(uow, changes)
                 now = self._clock.now()
                 tickets = [ticket for ticket in loaded.values() if ticket is not None]
+                for ticket in tickets:
+                    await ensure_assignable(uow, ticket, changes)
                 for ticket in tickets:
                     if ticket.apply(changes, actor=principal.actor, now=now, sla=self._sla):
                         await uow.tickets.save(ticket)

@@ -14,6 +14,9 @@ class CreateTicket:
     customer_email: str
     priority: str | None = None
     tags: tuple[str, ...] = ()
+    group_id: int | None = None
+    channel: str | None = None  # api unless said
+    follower_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +30,8 @@ class UpdateTicket:
     priority: str | Unset = UNSET
     status: str | Unset = UNSET
     assignee_id: int | Unset | None = UNSET
+    group_id: int | Unset | None = UNSET
+    follower_ids: tuple[int, ...] | Unset = UNSET
     tags: tuple[str, ...] | Unset = UNSET
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from tessera.application.errors import ForbiddenError
+from tessera.application.people.directory import find_or_create
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import CreateTicket
+from tessera.application.tickets.update_ticket import ensure_group, ensure_users
 from tessera.application.validation import FieldErrors
 from tessera.application.views import TicketView
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.access.principal import Principal, same_mailbox
+from tessera.domain.people.users import UserRole
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import Ticket
 from tessera.domain.tickets.values import (
+    Channel,
     Description,
     Priority,
     Tag,
     Title,
+    parse_channel,
     parse_description,
     parse_priority,
     parse_tags,
@@ -28,9 +33,12 @@ from tessera.domain.tickets.values import (
 class CreateTicketHandler:
     """Validate, open the ticket, store it with its ``ticket.created`` event.
 
-    Raises DomainValidationError (every bad field), ForbiddenError when a requester files a
-    ticket for another customer's address, LookalikeAddressError when the address is a
-    look-alike of a known one.
+    The address names the requester: the user with that address, or a new customer (who
+    joins the organization whose domain the address is on).
+
+    Raises DomainValidationError (every bad field, an unknown group), ForbiddenError when a
+    requester files a ticket for another customer's address, LookalikeAddressError when the
+    address is a look-alike of a known one.
     """
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
@@ -47,23 +55,36 @@ class CreateTicketHandler:
             lambda: parse_priority(command.priority or "medium"), Priority.MEDIUM
         )
         tags = fields.take(lambda: parse_tags(command.tags), frozenset[Tag]())
+        channel = fields.take(lambda: parse_channel(command.channel or "api"), Channel.API)
         fields.raise_any()
         if not principal.is_staff and not same_mailbox(email, principal.email):
             raise ForbiddenError("Requesters may only file tickets for their own address")
 
         async def attempt() -> TicketView:
-            ticket = Ticket.open(
-                title=title,
-                description=description,
-                customer_email=email,
-                priority=priority,
-                tags=tags,
-                actor=principal.actor,
-                now=self._clock.now(),
-                sla=self._sla,
-            )
+            now = self._clock.now()
             async with self._uow() as uow:
                 await uow.mailboxes.claim(email, field="customer_email")
+                requester = await find_or_create(
+                    uow, email=email, name=None, role=UserRole.CUSTOMER, now=now
+                )
+                if command.group_id is not None:
+                    await ensure_group(uow, command.group_id)
+                await ensure_users(uow, frozenset(command.follower_ids))
+                ticket = Ticket.open(
+                    title=title,
+                    description=description,
+                    customer_email=email,
+                    priority=priority,
+                    tags=tags,
+                    requester_id=requester.id,
+                    organization_id=requester.organization_id,
+                    group_id=command.group_id,
+                    channel=channel,
+                    follower_ids=frozenset(command.follower_ids),
+                    actor=principal.actor,
+                    now=now,
+                    sla=self._sla,
+                )
                 await uow.tickets.add(ticket)
                 await uow.commit()
             return TicketView.of(ticket)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tessera.application.errors import TicketNotFoundError
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.views import TicketView
-from tessera.domain.access.principal import Principal, may_see_customer
+from tessera.domain.access.principal import Principal, may_see_ticket
 
 
 class GetTicketHandler:
@@ -17,6 +17,6 @@ class GetTicketHandler:
 
     async def __call__(self, ticket_id: int, *, principal: Principal) -> TicketView:
         view = await self._reader.get(ticket_id)
-        if view is None or not may_see_customer(principal, view.customer_email):
+        if view is None or not may_see_ticket(principal, view):
             raise TicketNotFoundError(ticket_id)
         return view

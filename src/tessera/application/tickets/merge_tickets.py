@@ -29,9 +29,9 @@ class MergeTicketsHandler:
             async with self._uow() as uow:
                 held = await uow.tickets.get_for_update((source_id, target_id))
                 source, target = held.get(source_id), held.get(target_id)
-                if source is None:
+                if source is None or not source.visible_to(principal):
                     raise TicketNotFoundError(source_id)
-                if target is None:
+                if target is None or not target.visible_to(principal):
                     raise TicketNotFoundError(target_id)
                 source.merge_into(
                     target, actor=principal.actor, now=self._clock.now(), sla=self._sla

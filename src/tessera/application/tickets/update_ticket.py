@@ -54,7 +54,9 @@ class UpdateTicketHandler:
         async def attempt() -> TicketView:
             async with self._uow() as uow:
                 ticket = await self._load(uow, command)
-                await ensure_assignable(uow, changes)
+                if not ticket.visible_to(principal):  # an agent scoped to other groups
+                    raise TicketNotFoundError(command.ticket_id)
+                await ensure_assignable(uow, ticket, changes)
                 if ticket.apply(
                     changes, actor=principal.actor, now=self._clock.now(), sla=self._sla
                 ):
@@ -85,6 +87,10 @@ def parse_changes(command: UpdateTicket) -> TicketChanges:
         status=_parsed(fields, command.status, parse_status),
         tags=_parsed(fields, command.tags, parse_tags),
         assignee_id=command.assignee_id,
+        group_id=command.group_id,
+        follower_ids=UNSET
+        if isinstance(command.follower_ids, Unset)
+        else frozenset(command.follower_ids),
         add_tags=fields.take(lambda: parse_tags(command.add_tags), frozenset()),
         remove_tags=fields.take(lambda: parse_tags(command.remove_tags), frozenset()),
     )
@@ -98,11 +104,36 @@ def _parsed(fields: FieldErrors, raw: R | Unset, parse: Callable[[R], V]) -> V |
     return fields.take(lambda: parse(raw), UNSET)
 
 
-async def ensure_assignable(uow: UnitOfWork, changes: TicketChanges) -> None:
-    """An assignee must be an active agent or admin token."""
-    assignee = changes.assignee_id
-    if isinstance(assignee, Unset) or assignee is None:
+async def ensure_assignable(uow: UnitOfWork, ticket: Ticket, changes: TicketChanges) -> None:
+    """SPEC §13: a group set must exist; the assignee, once the changes apply, must be an
+    active agent or admin, and a member of the ticket's group when it has one. Raises
+    DomainValidationError (422)."""
+    group_id = ticket.group_after(changes)
+    if not isinstance(changes.group_id, Unset) and group_id is not None:
+        await ensure_group(uow, group_id)
+    if not isinstance(changes.follower_ids, Unset):
+        await ensure_users(uow, changes.follower_ids)
+    if isinstance(changes.assignee_id, Unset) and isinstance(changes.group_id, Unset):
         return
-    token = await uow.tokens.get(assignee)
-    if token is None or not token.active or not token.principal().is_staff:
+    assignee = ticket.assignee_after(changes)
+    if assignee is None:
+        return
+    user = await uow.users.get(assignee)
+    if user is None or not user.active_staff:
         raise DomainValidationError.single("assignee_id", f"{assignee} is not an active agent")
+    if group_id is not None and not await uow.groups.is_member(group_id, assignee):
+        raise DomainValidationError.single(
+            "assignee_id", f"{assignee} is not a member of group {group_id}"
+        )
+
+
+async def ensure_users(uow: UnitOfWork, user_ids: frozenset[int]) -> None:
+    """Followers are users that exist (one query for all of them)."""
+    found = {u.id for u in await uow.users.get_many(user_ids)}
+    if missing := sorted(user_ids - found):
+        raise DomainValidationError.single("follower_ids", f"no such users: {missing}")
+
+
+async def ensure_group(uow: UnitOfWork, group_id: int) -> None:
+    if await uow.groups.get(group_id) is None:
+        raise DomainValidationError.single("group_id", f"{group_id} is not a group")

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tessera.application.errors import UnauthenticatedError
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.tokens.manage_tokens import IssueToken, IssueTokenHandler
 from tessera.application.tokens.secret import hash_secret
 from tessera.application.tokens.views import IssuedToken
 from tessera.domain.access.principal import Principal
+from tessera.domain.people.users import UserRole
 
 
 class AuthenticateHandler:
-    """Raises UnauthenticatedError for a missing, unknown or revoked token."""
+    """Raises UnauthenticatedError for a missing, unknown or revoked token, or one whose
+    user is deactivated. The principal is the token's user as it is now: with their
+    organization when it shares tickets, and with their groups when agents are scoped to
+    them."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, agents_see_their_groups: bool = False) -> None:
         self._uow = uow
+        self._scoped = agents_see_their_groups  # TESSERA_AGENT_SCOPE=groups
 
     async def __call__(self, secret: str | None) -> Principal:
         if not secret:
@@ -22,9 +29,20 @@ class AuthenticateHandler:
         # The lookup is by digest, so comparing secrets never happens byte by byte in Python.
         async with self._uow() as uow:
             token = await uow.tokens.get_by_hash(hash_secret(secret))
-        if token is None or not token.active:
-            raise UnauthenticatedError("The bearer token is unknown or revoked")
-        return token.principal()
+            user = await uow.users.get(token.user_id) if token is not None else None
+            if token is None or not token.active or user is None or not user.active:
+                raise UnauthenticatedError("The bearer token is unknown or revoked")
+            organization = (
+                await uow.organizations.get(user.organization_id)
+                if user.organization_id is not None and not user.is_staff
+                else None
+            )
+            scoped = self._scoped and user.role is UserRole.AGENT
+            groups = frozenset(await uow.groups.groups_of(user.id)) if scoped else None
+        principal = dataclasses.replace(user.principal(token_id=token.id), group_scope=groups)
+        if organization is not None and organization.shared_tickets:
+            principal = dataclasses.replace(principal, shared_organization_id=organization.id)
+        return principal
 
 
 class BootstrapAdminHandler:

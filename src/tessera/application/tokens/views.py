@@ -11,6 +11,7 @@ from tessera.domain.access.tokens import ApiToken
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenView:
     id: int
+    user_id: int
     name: str
     role: str
     email: str | None
@@ -21,6 +22,7 @@ class TokenView:
     def of(cls, token: ApiToken) -> TokenView:
         return cls(
             id=token.id,
+            user_id=token.user_id,
             name=token.name,
             role=token.role.value,
             email=token.email,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from tessera.bootstrap.cli.admin import dead_letters_app, tokens_app
+from tessera.bootstrap.cli.admin import dead_letters_app, tokens_app, users_app
 from tessera.bootstrap.cli.db import db_app
 from tessera.bootstrap.cli.running import run_with_container
 from tessera.bootstrap.container import Container
@@ -22,6 +22,7 @@ from tessera.infrastructure.waiting import sleep_unless
 
 app = typer.Typer(help="Tessera, the helpdesk backend.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(dead_letters_app, name="dead-letters")
 

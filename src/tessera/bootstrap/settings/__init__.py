@@ -30,6 +30,7 @@ from tessera.bootstrap.settings.telemetry import TelemetrySettings, TracesExport
 from tessera.bootstrap.settings.webhooks import WebhookSettings
 
 __all__ = [
+    "AgentScope",
     "BusinessHoursSettings",
     "CacheSettings",
     "DatabaseSettings",
@@ -56,12 +57,18 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class AgentScope(StrEnum):
+    ALL = "all"
+    GROUPS = "groups"  # an agent sees their groups' tickets and those assigned to them
+
+
 class Settings(BaseSettings):
     model_config = settings_config("TESSERA_")
 
     env: Environment = Environment.DEVELOPMENT
     log_level: str = "INFO"
     bootstrap_admin_token: SecretStr | None = None
+    agent_scope: AgentScope = AgentScope.ALL
     # Prefixes every Redis key and channel, broker stream, subject and consumer name, so that
     # two deployments can share one Redis or one broker (SPEC §11).
     namespace: str = Field(default="tessera", pattern=r"^[a-z][a-z0-9_-]{0,39}$")

@@ -1,4 +1,6 @@
-"""API tokens: who holds one, with which role; the secret itself is never kept, only its hash."""
+"""API tokens: the user each acts as, with which role; the secret itself is never kept, only
+its hash. ``role`` and ``email`` are the user's when the token was issued (the user decides
+what a token may do when it is used)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tessera.domain.access.mailboxes import EmailAddress
-from tessera.domain.access.principal import Principal, Role
+from tessera.domain.access.principal import Role
 from tessera.domain.errors import DomainValidationError
 
 NAME_MAX = 100
@@ -15,6 +17,7 @@ NAME_MAX = 100
 @dataclass(eq=False, kw_only=True)
 class ApiToken:
     id: int
+    user_id: int
     name: str
     role: Role
     email: EmailAddress | None
@@ -26,6 +29,7 @@ class ApiToken:
     def issue(
         cls,
         *,
+        user_id: int,
         name: str,
         role: Role,
         email: EmailAddress | None,
@@ -38,11 +42,16 @@ class ApiToken:
             raise DomainValidationError.single("name", f"must be 1 to {NAME_MAX} characters")
         if role is Role.REQUESTER and email is None:
             raise DomainValidationError.single("email", "is required for requester tokens")
-        return cls(id=0, name=name, role=role, email=email, token_hash=token_hash, created_at=now)
+        return cls(
+            id=0,
+            user_id=user_id,
+            name=name,
+            role=role,
+            email=email,
+            token_hash=token_hash,
+            created_at=now,
+        )
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None
-
-    def principal(self) -> Principal:
-        return Principal(token_id=self.id, name=self.name, role=self.role, email=self.email)

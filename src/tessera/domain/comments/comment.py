@@ -38,7 +38,7 @@ class Comment:
         return cls(
             id=NEW_COMMENT_ID,
             ticket_id=ticket_id,
-            author_id=author.token_id,
+            author_id=author.user_id,
             author_role=author.role,
             body=body,
             public=public,

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any, Final
 
 from tessera.domain.access.mailboxes import EmailAddress
-from tessera.domain.access.principal import Principal, may_see_customer
+from tessera.domain.access.principal import Principal, may_see_ticket
 from tessera.domain.comments.comment import Comment
 from tessera.domain.errors import DomainValidationError, TicketClosedError
 from tessera.domain.events import (
@@ -27,6 +27,7 @@ from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.status import Status, ensure_transition
 from tessera.domain.tickets.values import (
     TAGS_MAX,
+    Channel,
     Description,
     Priority,
     Tag,
@@ -54,6 +55,8 @@ class TicketChanges:
     priority: Priority | Unset = UNSET
     status: Status | Unset = UNSET
     assignee_id: int | Unset | None = UNSET
+    group_id: int | Unset | None = UNSET
+    follower_ids: frozenset[int] | Unset = UNSET
     tags: frozenset[Tag] | Unset = UNSET
     add_tags: frozenset[Tag] = frozenset()
     remove_tags: frozenset[Tag] = frozenset()
@@ -77,7 +80,7 @@ _INTERNAL_FIELDS: Final = frozenset(
 )
 
 # Fields reported together in one ``ticket.updated`` event; status and assignee have their own.
-_PLAIN_FIELDS: Final = ("title", "description", "priority", "tags")
+_PLAIN_FIELDS: Final = ("title", "description", "priority", "tags", "group_id", "follower_ids")
 
 
 @dataclass(eq=False, kw_only=True)
@@ -87,8 +90,8 @@ class Ticket:
     description: Description
     status: Status
     priority: Priority
-    customer_email: EmailAddress
-    assignee_id: int | None
+    customer_email: EmailAddress  # the requester's address
+    assignee_id: int | None  # a user: an active agent, a member of the group when one is set
     tags: frozenset[Tag]
     version: int
     created_at: datetime
@@ -99,6 +102,11 @@ class Ticket:
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     merged_into_id: int | None = None
+    requester_id: int | None = None  # the customer user; set on every ticket since 0009
+    organization_id: int | None = None  # the requester's when the ticket was filed
+    group_id: int | None = None
+    channel: Channel = Channel.API
+    follower_ids: frozenset[int] = frozenset()  # CC: users who get the public conversation
     # SLA clocks stop while pending: when the pause began, and the working time paused so far.
     paused_at: datetime | None = None
     paused: timedelta = timedelta(0)
@@ -116,6 +124,11 @@ class Ticket:
         customer_email: EmailAddress,
         priority: Priority = Priority.MEDIUM,
         tags: frozenset[Tag] = frozenset(),
+        requester_id: int | None = None,
+        organization_id: int | None = None,
+        group_id: int | None = None,
+        channel: Channel = Channel.API,
+        follower_ids: frozenset[int] = frozenset(),
         actor: str,
         now: datetime,
         sla: SlaPolicy,
@@ -135,6 +148,11 @@ class Ticket:
             updated_at=now,
             first_response_due_at=due.first_response_due_at,
             resolution_due_at=due.resolution_due_at,
+            requester_id=requester_id,
+            organization_id=organization_id,
+            group_id=group_id,
+            channel=channel,
+            follower_ids=follower_ids,
         )
         ticket._record(TicketCreated, actor=actor, now=now, snapshot=ticket.snapshot())
         return ticket
@@ -177,9 +195,17 @@ class Ticket:
             )
         return True
 
+    def assignee_after(self, changes: TicketChanges) -> int | None:
+        """Who the ticket is assigned to once ``changes`` apply."""
+        return self.assignee_id if isinstance(changes.assignee_id, Unset) else changes.assignee_id
+
+    def group_after(self, changes: TicketChanges) -> int | None:
+        return self.group_id if isinstance(changes.group_id, Unset) else changes.group_id
+
     def visible_to(self, principal: Principal) -> bool:
-        """Staff see every ticket; a requester only tickets filed for their own address."""
-        return may_see_customer(principal, self.customer_email)
+        """Staff see every ticket; a requester tickets filed for their own address, and their
+        organization's when it shares tickets."""
+        return may_see_ticket(principal, self)
 
     def delete(self, *, actor: str, now: datetime) -> None:
         self._record(TicketDeleted, actor=actor, now=now)

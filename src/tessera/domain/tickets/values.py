@@ -33,6 +33,23 @@ class Priority(StrEnum):
         return _PRIORITY_RANK[self]
 
 
+class Channel(StrEnum):
+    """Where the customer wrote in."""
+
+    API = "api"
+    EMAIL = "email"
+    PORTAL = "portal"
+    CONSOLE = "console"
+
+
+def parse_channel(raw: str) -> Channel:
+    try:
+        return Channel(raw)
+    except ValueError:
+        allowed = ", ".join(c.value for c in Channel)
+        raise DomainValidationError.single("channel", f"must be one of {allowed}") from None
+
+
 _PRIORITY_RANK = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}
 
 

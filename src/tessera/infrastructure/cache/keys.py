@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 # The shape of a cached ticket: bump it whenever TicketView (or its encoding) changes, so
 # that replicas of a rolling deploy never read each other's shape.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,21 @@
 """Authentication on the hot path: principals cached in process for a short TTL.
 
-Revoking a token clears this cache on every replica at once (through the invalidation
-channel); the TTL bounds how long a revoked token could last if Redis were down meanwhile.
+Revoking a token, or changing a user (deactivating them, changing their role) or an
+organization (whether it shares tickets) or a group's members (an agent's scope), clears
+this cache on every replica at once
+(through the invalidation channel); the TTL bounds how long a revoked token could last if
+Redis were down meanwhile.
 """
 
 from __future__ import annotations
 
+from tessera.application.people.groups import AddMemberHandler, RemoveMemberHandler
+from tessera.application.people.organizations import (
+    UpdateOrganization,
+    UpdateOrganizationHandler,
+)
+from tessera.application.people.users import UpdateUser, UpdateUserHandler
+from tessera.application.people.views import OrganizationView, UserView
 from tessera.application.tokens.authenticate import AuthenticateHandler
 from tessera.application.tokens.manage_tokens import RevokeTokenHandler
 from tessera.application.tokens.secret import hash_secret
@@ -44,4 +54,56 @@ class InvalidatingRevokeTokenHandler(RevokeTokenHandler):
 
     async def __call__(self, token_id: int, *, principal: Principal) -> None:
         await self._inner(token_id, principal=principal)
+        await self._invalidator.tokens_changed()
+
+
+class InvalidatingUpdateUserHandler(UpdateUserHandler):
+    """A cached principal carries the user's role, organization and active state."""
+
+    def __init__(self, inner: UpdateUserHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(
+        self, user_id: int, command: UpdateUser, *, principal: Principal | None
+    ) -> UserView:
+        view = await self._inner(user_id, command, principal=principal)
+        await self._invalidator.tokens_changed()
+        return view
+
+
+class InvalidatingUpdateOrganizationHandler(UpdateOrganizationHandler):
+    """A cached customer's principal carries whether their organization shares tickets."""
+
+    def __init__(self, inner: UpdateOrganizationHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(
+        self, organization_id: int, command: UpdateOrganization, *, principal: Principal
+    ) -> OrganizationView:
+        view = await self._inner(organization_id, command, principal=principal)
+        await self._invalidator.tokens_changed()
+        return view
+
+
+class InvalidatingAddMemberHandler(AddMemberHandler):
+    """A cached agent's principal carries their groups (TESSERA_AGENT_SCOPE=groups)."""
+
+    def __init__(self, inner: AddMemberHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
+        await self._inner(group_id, user_id, principal=principal)
+        await self._invalidator.tokens_changed()
+
+
+class InvalidatingRemoveMemberHandler(RemoveMemberHandler):
+    def __init__(self, inner: RemoveMemberHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
+        await self._inner(group_id, user_id, principal=principal)
         await self._invalidator.tokens_changed()

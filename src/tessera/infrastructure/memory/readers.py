@@ -110,6 +110,15 @@ def _matches(ticket: Ticket, query: ListTickets) -> bool:
         and (
             query.requester_email is None
             or same_mailbox(ticket.customer_email, query.requester_email)
+            or (
+                query.requester_organization_id is not None
+                and ticket.organization_id == query.requester_organization_id
+            )
+        )
+        and (
+            query.group_scope is None
+            or ticket.group_id in query.group_scope
+            or ticket.assignee_id == query.scope_user_id
         )
         and (query.tag is None or query.tag in ticket.tags)
     )

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment
 from tessera.domain.events import DomainEvent
+from tessera.domain.people.groups import Group
+from tessera.domain.people.organizations import Organization
+from tessera.domain.people.users import User
 from tessera.domain.tickets.ticket import Ticket
 
 
@@ -19,11 +22,18 @@ class MemoryStore:
     events: list[DomainEvent] = field(default_factory=list)
     comments: dict[int, Comment] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)  # look-alike key -> address
+    users: dict[int, User] = field(default_factory=dict)
+    organizations: dict[int, Organization] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
+    memberships: set[tuple[int, int]] = field(default_factory=set)  # (group id, user id)
     # Identities are handed out at once, like a database sequence: a unit of work that rolls
     # back leaves a gap, and two overlapping units never get the same id.
     next_ticket_id: int = 1
     next_token_id: int = 1
     next_comment_id: int = 1
+    next_user_id: int = 1
+    next_organization_id: int = 1
+    next_group_id: int = 1
     # Row locks of ``get_for_update``, held until the unit of work ends.
     ticket_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock), repr=False, compare=False
@@ -39,6 +49,11 @@ class PendingWrites:
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     comments: dict[int, Comment] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    organizations: dict[int, Organization] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
+    joined: set[tuple[int, int]] = field(default_factory=set)
+    left: set[tuple[int, int]] = field(default_factory=set)
 
     def clear(self) -> None:
         self.tickets.clear()
@@ -46,3 +61,8 @@ class PendingWrites:
         self.tokens.clear()
         self.comments.clear()
         self.mailboxes.clear()
+        self.users.clear()
+        self.organizations.clear()
+        self.groups.clear()
+        self.joined.clear()
+        self.left.clear()

@@ -7,6 +7,11 @@ from types import TracebackType
 from typing import Self
 
 from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
+from tessera.infrastructure.memory.people import (
+    InMemoryGroupRepository,
+    InMemoryOrganizationRepository,
+    InMemoryUserRepository,
+)
 from tessera.infrastructure.memory.repositories import (
     InMemoryCommentRepository,
     InMemoryTicketRepository,
@@ -27,6 +32,9 @@ class InMemoryUnitOfWork:
         self.tokens = InMemoryTokenRepository(store, self._pending)
         self.comments = InMemoryCommentRepository(store, self._pending)
         self.mailboxes = InMemoryMailboxRegistry(store, self._pending)
+        self.users = InMemoryUserRepository(store, self._pending)
+        self.organizations = InMemoryOrganizationRepository(store, self._pending)
+        self.groups = InMemoryGroupRepository(store, self._pending)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -46,6 +54,8 @@ class InMemoryUnitOfWork:
         # No await from the check to the last write: the commit is atomic for other units.
         self.tickets.check_unchanged()
         self.mailboxes.check_unclaimed()
+        self.users.check_unclaimed()
+        self.organizations.check_unclaimed()
         events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
         pending = self._pending
         for ticket_id in pending.deleted_tickets:
@@ -54,6 +64,10 @@ class InMemoryUnitOfWork:
         self._store.tokens.update(copy.deepcopy(pending.tokens))
         self._store.comments.update(copy.deepcopy(pending.comments))
         self._store.mailboxes.update(pending.mailboxes)
+        self._store.users.update(copy.deepcopy(pending.users))
+        self._store.organizations.update(copy.deepcopy(pending.organizations))
+        self._store.groups.update(copy.deepcopy(pending.groups))
+        self._store.memberships = (self._store.memberships | pending.joined) - pending.left
         self._store.events.extend(events)
         self.tickets.committed()
         pending.clear()

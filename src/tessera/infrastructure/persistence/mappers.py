@@ -17,12 +17,12 @@ from tessera.domain.comments.comment import Comment, CommentBody
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
-from tessera.domain.tickets.values import Description, Priority, Tag, Title
+from tessera.domain.tickets.values import Channel, Description, Priority, Tag, Title
 
 Row = RowMapping
 
 
-def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
+def ticket_from_row(row: Row, tags: Iterable[str], followers: Iterable[int] = ()) -> Ticket:
     return Ticket(
         id=row["id"],
         title=Title(row["title"]),
@@ -46,6 +46,11 @@ def ticket_from_row(row: Row, tags: Iterable[str]) -> Ticket:
         first_response_breached_at=row["first_response_breached_at"],
         resolution_breached_at=row["resolution_breached_at"],
         event_sequence=row["event_sequence"],
+        requester_id=row["requester_id"],
+        organization_id=row["organization_id"],
+        group_id=row["group_id"],
+        channel=Channel(row["channel"]),
+        follower_ids=frozenset(followers),
     )
 
 
@@ -73,11 +78,17 @@ def ticket_to_row(ticket: Ticket) -> dict[str, Any]:
         "paused_seconds": int(ticket.paused.total_seconds()),
         "first_response_breached_at": ticket.first_response_breached_at,
         "resolution_breached_at": ticket.resolution_breached_at,
+        "requester_id": ticket.requester_id,
+        "organization_id": ticket.organization_id,
+        "group_id": ticket.group_id,
+        "channel": ticket.channel.value,
     }
 
 
-def ticket_view_from_row(row: Row, tags: Iterable[str]) -> TicketView:
-    return TicketView.of(ticket_from_row(row, tags))
+def ticket_view_from_row(
+    row: Row, tags: Iterable[str], followers: Iterable[int] = ()
+) -> TicketView:
+    return TicketView.of(ticket_from_row(row, tags, followers))
 
 
 def comment_from_row(row: Row) -> Comment:
@@ -106,6 +117,7 @@ def comment_to_row(comment: Comment) -> dict[str, Any]:
 def token_from_row(row: Row) -> ApiToken:
     return ApiToken(
         id=row["id"],
+        user_id=row["user_id"],
         name=row["name"],
         role=Role(row["role"]),
         email=EmailAddress(row["email"]) if row["email"] is not None else None,
@@ -117,6 +129,7 @@ def token_from_row(row: Row) -> ApiToken:
 
 def token_to_row(token: ApiToken) -> dict[str, Any]:
     return {
+        "user_id": token.user_id,
         "name": token.name,
         "role": token.role.value,
         "email": token.email,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +20,7 @@ from sqlalchemy import (
     table,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.queries import ListTickets, SlaView, TicketSort
 from tessera.application.views import TicketPage, TicketView
@@ -30,7 +28,8 @@ from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
-from tessera.infrastructure.persistence.tables import ticket_tags, tickets
+from tessera.infrastructure.persistence.repositories import members_of
+from tessera.infrastructure.persistence.tables import ticket_followers, ticket_tags, tickets
 
 # Control characters (NUL above all: it ends a C string, inside an FTS5 string too, and
 # PostgreSQL refuses it in text) and lone surrogates are never part of a word.
@@ -83,15 +82,21 @@ class SqlAlchemyTicketReader:
             )
             if row is None:
                 return None
-            tags = await _tags_of(conn, [ticket_id])
-        return ticket_view_from_row(row, tags[ticket_id])
+            tags = await members_of(conn, ticket_tags, "tag", [ticket_id])
+            followers = await members_of(conn, ticket_followers, "user_id", [ticket_id])
+        return ticket_view_from_row(row, tags[ticket_id], followers[ticket_id])
 
     async def list(self, query: ListTickets) -> TicketPage:
         statement = list_statement(query, dialect=self._engine.dialect.name)
         async with database_errors(), self._engine.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
-            tags = await _tags_of(conn, [row["id"] for row in rows[: query.limit]])
-        items = [ticket_view_from_row(row, tags[row["id"]]) for row in rows[: query.limit]]
+            ids = [row["id"] for row in rows[: query.limit]]
+            tags = await members_of(conn, ticket_tags, "tag", ids)
+            followers = await members_of(conn, ticket_followers, "user_id", ids)
+        items = [
+            ticket_view_from_row(row, tags[row["id"]], followers[row["id"]])
+            for row in rows[: query.limit]
+        ]
         if len(rows) <= query.limit:
             return TicketPage(items=items, next_cursor=None)
         last = rows[query.limit - 1]
@@ -127,7 +132,16 @@ def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
     if query.customer_email is not None:
         conditions.append(func.lower(tickets.c.customer_email) == query.customer_email.lower())
     if query.requester_email is not None:
-        conditions.append(tickets.c.customer_email == query.requester_email)
+        own = tickets.c.customer_email == query.requester_email
+        shared = query.requester_organization_id
+        conditions.append(own if shared is None else or_(own, tickets.c.organization_id == shared))
+    if query.group_scope is not None:
+        conditions.append(
+            or_(
+                tickets.c.group_id.in_(sorted(query.group_scope)),
+                tickets.c.assignee_id == query.scope_user_id,
+            )
+        )
     if query.tag is not None:
         conditions.append(
             exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)
@@ -193,16 +207,3 @@ def _after(column: Any, key_desc: bool, id_desc: bool, cursor: Cursor) -> Column
 
 def _typed(column: Any, value: Any) -> Any:
     return bindparam(None, value, type_=column.type)
-
-
-async def _tags_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = await conn.execute(
-            select(ticket_tags.c.ticket_id, ticket_tags.c.tag).where(
-                ticket_tags.c.ticket_id.in_(ids)
-            )
-        )
-        for ticket_id, tag in rows:
-            tags[ticket_id].append(tag)
-    return tags

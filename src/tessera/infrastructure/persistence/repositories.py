@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, delete, func, insert, or_, select, update
+from sqlalchemy import CursorResult, RowMapping, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
@@ -28,6 +28,7 @@ from tessera.infrastructure.persistence.mappers import (
 from tessera.infrastructure.persistence.tables import (
     api_tokens,
     comments,
+    ticket_followers,
     ticket_tags,
     tickets,
 )
@@ -39,18 +40,15 @@ class SqlAlchemyTicketRepository:
     def __init__(self, connection: ConnectionSource) -> None:
         self._connection = connection
         self._seen: dict[int, Ticket] = {}
-        # What was loaded, to guard the write (version) and to skip unchanged tags.
-        self._loaded: dict[int, tuple[int, frozenset[str]]] = {}
+        # What was loaded, to guard the write (version) and to skip unchanged tags/followers.
+        self._loaded: dict[int, tuple[int, frozenset[str], frozenset[int]]] = {}
 
     async def get(self, ticket_id: int) -> Ticket | None:
         conn = await self._connection()
         row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
         if row is None:
             return None
-        tags = await conn.scalars(
-            select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == ticket_id)
-        )
-        return self._track(ticket_from_row(row._mapping, tags))
+        return (await self._tracked(conn, [row._mapping]))[0]
 
     async def get_for_update(self, ticket_ids: Collection[int]) -> dict[int, Ticket]:
         if not ticket_ids:
@@ -63,17 +61,7 @@ class SqlAlchemyTicketRepository:
             .order_by(tickets.c.id)
             .with_for_update()
         )
-        found = rows.mappings().all()
-        tags: defaultdict[int, list[str]] = defaultdict(list)
-        if found:
-            tag_rows = await conn.execute(
-                select(ticket_tags.c.ticket_id, ticket_tags.c.tag).where(
-                    ticket_tags.c.ticket_id.in_([row["id"] for row in found])
-                )
-            )
-            for ticket_id, tag in tag_rows.all():
-                tags[ticket_id].append(tag)
-        return {row["id"]: self._track(ticket_from_row(row, tags[row["id"]])) for row in found}
+        return {t.id: t for t in await self._tracked(conn, rows.mappings().all())}
 
     async def find_by_status(self, status: Status, *, limit: int) -> list[Ticket]:
         conn = await self._connection()
@@ -83,24 +71,21 @@ class SqlAlchemyTicketRepository:
             .order_by(tickets.c.id)
             .limit(limit)
         )
-        found = []
-        for row in rows.mappings().all():
-            tags = await conn.scalars(
-                select(ticket_tags.c.tag).where(ticket_tags.c.ticket_id == row["id"])
-            )
-            found.append(self._track(ticket_from_row(row, tags)))
-        return found
+        return await self._tracked(conn, rows.mappings().all())
 
     async def add(self, ticket: Ticket) -> None:
         conn = await self._connection()
         result = await conn.execute(insert(tickets).values(**ticket_to_row(ticket)))
-        ticket.id = _new_id(result)
-        await self._write_tags(conn, ticket.id, old=frozenset(), new=ticket.tags)
+        ticket.id = new_id(result)
+        await _write_set(conn, ticket_tags, "tag", ticket.id, old=frozenset(), new=ticket.tags)
+        await _write_set(
+            conn, ticket_followers, "user_id", ticket.id, old=frozenset(), new=ticket.follower_ids
+        )
         self._track(ticket)
 
     async def save(self, ticket: Ticket) -> None:
         conn = await self._connection()
-        loaded_version, loaded_tags = self._loaded[ticket.id]
+        loaded_version, loaded_tags, loaded_followers = self._loaded[ticket.id]
         await _guarded(
             conn,
             ticket.id,
@@ -108,12 +93,20 @@ class SqlAlchemyTicketRepository:
             .where(tickets.c.id == ticket.id, tickets.c.version == loaded_version)
             .values(**ticket_to_row(ticket)),
         )
-        await self._write_tags(conn, ticket.id, old=loaded_tags, new=ticket.tags)
-        self._loaded[ticket.id] = (ticket.version, frozenset(ticket.tags))
+        await _write_set(conn, ticket_tags, "tag", ticket.id, old=loaded_tags, new=ticket.tags)
+        await _write_set(
+            conn,
+            ticket_followers,
+            "user_id",
+            ticket.id,
+            old=loaded_followers,
+            new=ticket.follower_ids,
+        )
+        self._track(ticket)
 
     async def delete(self, ticket: Ticket) -> None:
         conn = await self._connection()
-        loaded_version, _ = self._loaded[ticket.id]
+        loaded_version, _, _ = self._loaded[ticket.id]
         await _guarded(
             conn,
             ticket.id,
@@ -123,25 +116,54 @@ class SqlAlchemyTicketRepository:
     def seen(self) -> list[Ticket]:
         return list(self._seen.values())
 
+    async def _tracked(self, conn: AsyncConnection, rows: Sequence[RowMapping]) -> list[Ticket]:
+        """Tickets from their rows, with their tags and followers (one query each)."""
+        ids = [row["id"] for row in rows]
+        tags = await members_of(conn, ticket_tags, "tag", ids)
+        followers = await members_of(conn, ticket_followers, "user_id", ids)
+        return [
+            self._track(ticket_from_row(row, tags[row["id"]], followers[row["id"]])) for row in rows
+        ]
+
     def _track(self, ticket: Ticket) -> Ticket:
         self._seen[ticket.id] = ticket
-        self._loaded[ticket.id] = (ticket.version, frozenset(ticket.tags))
+        self._loaded[ticket.id] = (ticket.version, ticket.tags, ticket.follower_ids)
         return ticket
 
-    @staticmethod
-    async def _write_tags(
-        conn: AsyncConnection, ticket_id: int, *, old: frozenset[str], new: frozenset[str]
-    ) -> None:
-        if removed := old - new:
-            await conn.execute(
-                delete(ticket_tags).where(
-                    ticket_tags.c.ticket_id == ticket_id, ticket_tags.c.tag.in_(removed)
-                )
-            )
-        if added := new - old:
-            await conn.execute(
-                insert(ticket_tags), [{"ticket_id": ticket_id, "tag": t} for t in sorted(added)]
-            )
+
+async def members_of(
+    conn: AsyncConnection, table: Table, column: str, ticket_ids: Sequence[int]
+) -> defaultdict[int, list[Any]]:
+    """``column`` of ``table``'s rows for each of ``ticket_ids`` (a ticket's set-valued field)."""
+    found: defaultdict[int, list[Any]] = defaultdict(list)
+    if ticket_ids:
+        rows = await conn.execute(
+            select(table.c.ticket_id, table.c[column])
+            .where(table.c.ticket_id.in_(ticket_ids))
+            .order_by(table.c.ticket_id, table.c[column])
+        )
+        for ticket_id, value in rows.all():
+            found[ticket_id].append(value)
+    return found
+
+
+async def _write_set(
+    conn: AsyncConnection,
+    table: Table,
+    column: str,
+    ticket_id: int,
+    *,
+    old: frozenset[Any],
+    new: frozenset[Any],
+) -> None:
+    if removed := old - new:
+        await conn.execute(
+            delete(table).where(table.c.ticket_id == ticket_id, table.c[column].in_(removed))
+        )
+    if added := new - old:
+        await conn.execute(
+            insert(table), [{"ticket_id": ticket_id, column: value} for value in sorted(added)]
+        )
 
 
 class SqlAlchemyCommentRepository:
@@ -151,7 +173,7 @@ class SqlAlchemyCommentRepository:
     async def add(self, comment: Comment) -> None:
         conn = await self._connection()
         result = await conn.execute(insert(comments).values(**comment_to_row(comment)))
-        comment.id = _new_id(result)
+        comment.id = new_id(result)
 
     async def thread(
         self, ticket_id: int, *, public_only: bool, after_id: int, limit: int
@@ -179,7 +201,7 @@ class SqlAlchemyTokenRepository:
     async def add(self, token: ApiToken) -> None:
         conn = await self._connection()
         result = await conn.execute(insert(api_tokens).values(**token_to_row(token)))
-        token.id = _new_id(result)
+        token.id = new_id(result)
 
     async def get(self, token_id: int) -> ApiToken | None:
         conn = await self._connection()
@@ -214,7 +236,7 @@ class SqlAlchemyTokenRepository:
         return int(await conn.scalar(select(func.count()).select_from(api_tokens)) or 0)
 
 
-def _new_id(result: CursorResult[Any]) -> int:
+def new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])

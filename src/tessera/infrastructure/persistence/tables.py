@@ -49,8 +49,14 @@ tickets = Table(
     Column("status", String(20), nullable=False),
     Column("priority", String(10), nullable=False),
     Column("priority_rank", SmallInteger, nullable=False),
+    # The requester's address as the ticket was filed (kept beside requester_id: filters,
+    # search and ownership read it without a join; a change of the user's address follows).
     Column("customer_email", String(254), nullable=False),
-    Column("assignee_id", BigId, nullable=True),
+    Column("requester_id", BigId, nullable=True),  # users.id; set on every ticket since 0009
+    Column("assignee_id", BigId, nullable=True),  # users.id of an agent (api_tokens.id before 0009)
+    Column("organization_id", BigId, nullable=True),  # the requester's when filed
+    Column("group_id", BigId, nullable=True),
+    Column("channel", String(20), nullable=False, server_default=text("'api'")),
     Column("version", Integer, nullable=False),
     Column("event_sequence", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -79,6 +85,9 @@ tickets = Table(
     Index("ix_tickets_lower_customer_email", func.lower(text("customer_email"))),
     Index("ix_tickets_customer_email", "customer_email"),  # a requester's own, matched exactly
     Index("ix_tickets_assignee_id", "assignee_id"),
+    Index("ix_tickets_requester_id", "requester_id"),
+    Index("ix_tickets_group_id", "group_id"),
+    Index("ix_tickets_organization_id", "organization_id"),
     Index("ix_tickets_merged_into_id", "merged_into_id"),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
     Index("ix_tickets_public_search_vector", "public_search_vector", postgresql_using="gin"),
@@ -99,7 +108,7 @@ comments = Table(
     metadata,
     Column("id", BigId, Identity(), primary_key=True),
     Column("ticket_id", BigId, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False),
-    Column("author_id", BigId, nullable=False),
+    Column("author_id", BigId, nullable=False),  # users.id (api_tokens.id before 0009)
     Column("author_role", String(20), nullable=False),
     Column("body", Text, nullable=False),
     Column("public", Boolean, nullable=False),
@@ -112,13 +121,93 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", BigId, Identity(), primary_key=True),
+    Column("user_id", BigId, nullable=True),  # the user it acts as; set on every token since 0009
     Column("name", String(100), nullable=False),
-    Column("role", String(20), nullable=False),
+    Column("role", String(20), nullable=False),  # the user's role and address when issued
     Column("email", String(254), nullable=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    Index("ix_api_tokens_user_id", "user_id"),
     sqlite_autoincrement=True,
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("shared_tickets", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+# A domain names one organization at most: a new customer on it joins that one.
+organization_domains = Table(
+    "organization_domains",
+    metadata,
+    Column("domain", String(253), primary_key=True),
+    Column(
+        "organization_id",
+        BigId,
+        ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Index("ix_organization_domains_organization_id", "organization_id"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    # SHA-256 of the lower-cased address: one user per address whatever its letter case.
+    Column("email_key", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column(
+        "organization_id",
+        BigId,
+        ForeignKey("organizations.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("active", Boolean, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("password_hash", Text, nullable=True),  # argon2id; write-only
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_users_role_id", "role", "id"),
+    Index("ix_users_organization_id", "organization_id"),
+    sqlite_autoincrement=True,
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", BigId, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_group_members_user_id", "user_id"),
+)
+
+# CC: users who get the ticket's public conversation.
+ticket_followers = Table(
+    "ticket_followers",
+    metadata,
+    Column("ticket_id", BigId, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_ticket_followers_user_id", "user_id"),
 )
 
 outbox = Table(

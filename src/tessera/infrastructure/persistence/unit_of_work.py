@@ -21,6 +21,11 @@ from tessera.infrastructure.persistence.errors import (
 )
 from tessera.infrastructure.persistence.mailboxes import SqlAlchemyMailboxRegistry
 from tessera.infrastructure.persistence.mappers import outbox_row
+from tessera.infrastructure.persistence.people import (
+    SqlAlchemyGroupRepository,
+    SqlAlchemyOrganizationRepository,
+    SqlAlchemyUserRepository,
+)
 from tessera.infrastructure.persistence.repositories import (
     SqlAlchemyCommentRepository,
     SqlAlchemyTicketRepository,
@@ -60,6 +65,9 @@ class SqlAlchemyUnitOfWork:
         self.tokens = SqlAlchemyTokenRepository(self._connection)
         self.comments = SqlAlchemyCommentRepository(self._connection)
         self.mailboxes = SqlAlchemyMailboxRegistry(self._connection)
+        self.users = SqlAlchemyUserRepository(self._connection)
+        self.organizations = SqlAlchemyOrganizationRepository(self._connection)
+        self.groups = SqlAlchemyGroupRepository(self._connection)
 
     async def __aenter__(self) -> Self:
         return self

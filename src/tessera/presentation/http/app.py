@@ -26,10 +26,13 @@ from tessera.presentation.http.routes import (
     comments,
     dead_letters,
     events,
+    groups,
     health,
     metrics,
+    organizations,
     tickets,
     tokens,
+    users,
     webhooks,
 )
 
@@ -126,7 +129,8 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
-    for module in (tickets, comments, events, dead_letters, webhooks, tokens, health, metrics):
+    routers = (tickets, comments, events, dead_letters, webhooks, tokens)
+    for module in (*routers, users, organizations, groups, health, metrics):
         app.include_router(module.router)
     if benchmark_routes:
         app.include_router(bench.router)

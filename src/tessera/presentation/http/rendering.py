@@ -34,17 +34,24 @@ def json_response(
 
 
 def page(
-    items: list[Any], next_cursor: str | None, *, request: Request, cursor: str = "cursor"
+    items: list[Any],
+    next_cursor: str | None,
+    *,
+    request: Request,
+    cursor: str = "cursor",
+    included: dict[str, Any] | None = None,
 ) -> Response:
     """A list page: ``data``, ``next_cursor`` and ``links.next``, the same request with the
-    query parameter ``cursor`` (``after`` for the changes feed) set to ``next_cursor``."""
-    return json_response(
-        {
-            "data": items,
-            "next_cursor": next_cursor,
-            "links": {"next": next_link(request, next_cursor, cursor=cursor)},
-        }
-    )
+    query parameter ``cursor`` (``after`` for the changes feed) set to ``next_cursor``; with
+    ``included``, the side-loaded records the page names."""
+    body: dict[str, Any] = {
+        "data": items,
+        "next_cursor": next_cursor,
+        "links": {"next": next_link(request, next_cursor, cursor=cursor)},
+    }
+    if included is not None:
+        body["included"] = included
+    return json_response(body)
 
 
 def next_link(request: Request, next_cursor: str | None, *, cursor: str) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
+from tessera.application.people.side_load import parse_include
 from tessera.application.queries import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -38,6 +40,16 @@ from tessera.presentation.http.schemas.tickets import (
     TicketResponse,
     TicketUpdateRequest,
 )
+
+Include = Annotated[
+    QueryText | None,
+    Query(
+        max_length=100,
+        description="Side-load what the tickets name: `users`, `groups`, `organizations` "
+        '(comma-separated), added as `"included": {"users": [...]}`',
+        examples=["users,groups"],
+    ),
+]
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -82,6 +94,9 @@ async def create_ticket(
             customer_email=body.customer_email,
             priority=body.priority.value if body.priority else None,
             tags=tuple(body.tags),
+            group_id=body.group_id,
+            channel=body.channel.value if body.channel else None,
+            follower_ids=tuple(body.follower_ids),
         ),
         principal=principal,
     )
@@ -130,6 +145,7 @@ async def list_tickets(
     cursor: Annotated[
         QueryText | None, Query(max_length=512, description="From next_cursor")
     ] = None,
+    include: Include = None,
 ) -> Response:
     query = ListTickets(
         statuses=tuple(status),
@@ -144,8 +160,12 @@ async def list_tickets(
         limit=limit,
         cursor=cursor,
     )
+    kinds = parse_include(include) if include else frozenset()
     result = await services.list_tickets(query, principal=principal)
-    return page(result.items, result.next_cursor, request=request)
+    if not kinds:
+        return page(result.items, result.next_cursor, request=request)
+    loaded = await services.side_load(result.items, kinds, principal=principal)
+    return page(result.items, result.next_cursor, request=request, included=loaded.named(kinds))
 
 
 @router.get(
@@ -170,12 +190,18 @@ async def get_ticket(
             description="The ETag you hold: 304 with no body while the ticket is unchanged",
         ),
     ] = None,
+    include: Include = None,
 ) -> Response:
+    kinds = parse_include(include) if include else frozenset()
     view = await services.get_ticket(ticket_id, principal=principal)
     etag = ticket_etag(view)
     if if_none_match is not None and _matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return json_response(view, headers={"ETag": etag})
+    if not kinds:
+        return json_response(view, headers={"ETag": etag})
+    loaded = await services.side_load([view], kinds, principal=principal)
+    content = {**dataclasses.asdict(view), "included": loaded.named(kinds)}
+    return json_response(content, headers={"ETag": etag})
 
 
 @router.patch(
@@ -250,7 +276,7 @@ def _update_command(
     body: TicketUpdateRequest | BulkChanges, ticket_id: int, *, expected: int | None = None
 ) -> UpdateTicket:
     sent = body.model_dump(exclude_unset=True, mode="json")
-    for name in ("tags", "add_tags", "remove_tags"):
+    for name in ("tags", "add_tags", "remove_tags", "follower_ids"):
         if name in sent:
             sent[name] = tuple(sent[name])
     return UpdateTicket(ticket_id=ticket_id, expected_version=expected, **sent)

@@ -39,11 +39,18 @@ async def issue_token(
     body: TokenCreateRequest, principal: CurrentPrincipal, services: AppServices
 ) -> Response:
     issued = await services.issue_token(
-        IssueToken(name=body.name, role=body.role.value, email=body.email), principal=principal
+        IssueToken(
+            name=body.name,
+            user_id=body.user_id,
+            role=body.role.value if body.role else None,
+            email=body.email,
+        ),
+        principal=principal,
     )
     view = issued.token
     content = {
         "id": view.id,
+        "user_id": view.user_id,
         "name": view.name,
         "role": view.role,
         "email": view.email,

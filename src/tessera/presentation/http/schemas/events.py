@@ -18,7 +18,7 @@ _EXAMPLE: dict[str, Any] = {
     "time": "2026-11-24T09:30:00Z",
     "datacontenttype": "application/json",
     "sequence": "0000000003",
-    "actor": "token:7",
+    "actor": "user:7",
     "data": {"old": "open", "new": "in_progress"},
     "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
 }
@@ -38,7 +38,7 @@ class CloudEventResponse(BaseModel):
         description="Per-ticket order from 0000000001: ten digits, so it sorts as text",
         pattern=r"^[0-9]{10}$",
     )
-    actor: str = Field(description="Who caused the change, e.g. token:7")
+    actor: str = Field(description="Who caused the change: the acting user, e.g. user:7")
     data: dict[str, Any] = Field(description="The event's fields; updates carry old and new")
     traceparent: str | None = Field(default=None, description="W3C trace context")
 

@@ -23,6 +23,7 @@ from tessera.domain.tickets.values import (
     TAG_MAX_LENGTH,
     TAGS_MAX,
     TITLE_MAX,
+    Channel,
     Priority,
 )
 from tessera.presentation.http.schemas.pages import PageLinks
@@ -51,6 +52,11 @@ TagList = Annotated[list[TagText], Field(max_length=TAGS_MAX)]
 # Strict: `true`, `7.0` or `"7"` is not an id (lax parsing would read `true` as ticket 1).
 Identifier = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 
+FollowerList = Annotated[
+    list[Identifier],
+    Field(max_length=50, description="CC: users who get the public conversation"),
+]
+
 _EXAMPLE: dict[str, Any] = {
     "title": "Cannot log in after password reset",
     "description": "The reset link works, but the new password is refused on the login page.",
@@ -66,11 +72,16 @@ class TicketCreateRequest(RequestModel):
     title: TitleText
     description: DescriptionText
     priority: Priority | None = None
-    customer_email: EmailStr
+    customer_email: EmailStr = Field(
+        description="The requester: the user with this address, or a new customer"
+    )
     tags: TagList = Field(default_factory=list)
+    group_id: Identifier | None = Field(default=None, description="The group it is routed to")
+    channel: Channel | None = Field(default=None, description="Where it came from; api if left out")
+    follower_ids: FollowerList = Field(default_factory=list)
 
 
-_NOT_NULL = ("title", "description", "priority", "status", "tags")
+_NOT_NULL = ("title", "description", "priority", "status", "tags", "follower_ids")
 
 
 class TicketUpdateRequest(RequestModel):
@@ -92,7 +103,13 @@ class TicketUpdateRequest(RequestModel):
     priority: Priority | SkipJsonSchema[None] = None
     status: Status | SkipJsonSchema[None] = None
     assignee_id: Identifier | None = Field(
-        default=None, description="An agent's token id; null unassigns"
+        default=None,
+        description="An active agent's user id (a member of the group when one is set); "
+        "null unassigns",
+    )
+    group_id: Identifier | None = Field(default=None, description="A group's id; null clears")
+    follower_ids: FollowerList | SkipJsonSchema[None] = Field(
+        default=None, description="Replaces the whole set"
     )
     tags: TagList | SkipJsonSchema[None] = Field(default=None, description="Replaces the whole set")
     add_tags: TagList = Field(default_factory=list, description="Added to the set")
@@ -133,6 +150,9 @@ else:
         priority=(Priority, ...),
         tags=(list[str], ...),
         merged_into_id=(int | None, Field(description="Set when merged into another ticket")),
+        channel=(Channel, ...),
+        follower_ids=(list[int], Field(description="CC: users who get the public conversation")),
+        requester_id=(int | None, Field(description="The customer user who asked")),
     )
 
 
@@ -142,6 +162,10 @@ class TicketListResponse(BaseModel):
         description="Pass as `cursor` for the next page; null at the end"
     )
     links: PageLinks
+    included: dict[str, list[dict[str, Any]]] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="With `include`: the users, groups and organizations the page names",
+    )
 
 
 class BulkChanges(RequestModel):
@@ -150,6 +174,7 @@ class BulkChanges(RequestModel):
     status: Status | SkipJsonSchema[None] = None
     priority: Priority | SkipJsonSchema[None] = None
     assignee_id: Identifier | None = None
+    group_id: Identifier | None = None
     tags: TagList | SkipJsonSchema[None] = None
     add_tags: TagList = Field(default_factory=list)
     remove_tags: TagList = Field(default_factory=list)

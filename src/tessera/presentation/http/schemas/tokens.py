@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from tessera.domain.access.principal import Role
 from tessera.presentation.http.schemas.pages import PageLinks
@@ -17,14 +17,29 @@ class TokenCreateRequest(RequestModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"name": "Grace (agent)", "role": "agent", "email": "grace@support.example.com"}
+                {"name": "Grace's laptop", "user_id": 2},
+                {"name": "Grace (agent)", "role": "agent", "email": "grace@support.example.com"},
             ]
         },
     )
 
     name: str = Field(min_length=1, max_length=100)
-    role: Role
-    email: EmailStr | None = Field(default=None, description="Required for requesters")
+    user_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="The user the token acts as"
+    )
+    role: Role | None = Field(
+        default=None,
+        description="Without user_id: the role of the user found or created by email",
+    )
+    email: EmailStr | None = Field(
+        default=None, description="Without user_id: the user's address (required for requesters)"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TokenCreateRequest:
+        if (self.user_id is None) == (self.role is None):
+            raise ValueError("give either user_id, or role (with email for requesters)")
+        return self
 
 
 _TOKEN: dict[str, Any] = {
@@ -40,6 +55,7 @@ class TokenResponse(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{**_TOKEN, "revoked_at": None}]})
 
     id: int
+    user_id: int
     name: str
     role: Role
     email: str | None
@@ -53,6 +69,7 @@ class IssuedTokenResponse(BaseModel):
     )
 
     id: int
+    user_id: int
     name: str
     role: Role
     email: str | None

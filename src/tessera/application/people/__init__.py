@@ -1,0 +1,1 @@
+"""People use cases: users, organizations, groups and their members."""

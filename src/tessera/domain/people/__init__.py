@@ -1,0 +1,1 @@
+"""People: users (admins, agents, customers), their organizations and the groups of agents."""

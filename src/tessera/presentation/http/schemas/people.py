@@ -1,0 +1,152 @@
+"""People schemas: users, organizations, groups and memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from tessera.presentation.http.schemas.pages import PageLinks
+from tessera.presentation.http.schemas.parameters import ID_MAX
+from tessera.presentation.http.schemas.text import RequestModel
+
+
+class UserRoleName(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+_WRITE_ONLY_NOTE = "Agents and admins only; write-only (never returned), 12 to 256 characters"
+
+
+class UserCreateRequest(RequestModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Grace Hopper",
+                    "email": "grace@support.example.com",
+                    "role": "agent",
+                    "time_zone": "Europe/Vienna",
+                    "password": "correct horse battery",
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    role: UserRoleName
+    organization_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
+    password: str | None = Field(
+        default=None, min_length=12, max_length=256, description=_WRITE_ONLY_NOTE
+    )
+
+
+class UserUpdateRequest(RequestModel):
+    """Only the fields sent change; ``active: false`` deactivates (its tokens stop at once)."""
+
+    name: str = Field(default="", min_length=1, max_length=200)
+    email: EmailStr = Field(default="")
+    role: UserRoleName = UserRoleName.CUSTOMER
+    organization_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
+    active: bool = True
+    password: str | None = Field(
+        default=None, min_length=12, max_length=256, description=_WRITE_ONLY_NOTE
+    )
+
+
+class UserResponse(BaseModel):
+    id: int
+    name: str
+    email: str
+    role: UserRoleName
+    organization_id: int | None
+    active: bool
+    time_zone: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserListResponse(BaseModel):
+    data: list[UserResponse]
+    next_cursor: str | None
+    links: PageLinks
+
+
+class OrganizationCreateRequest(RequestModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Acme", "domains": ["acme.example"], "shared_tickets": True}]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    domains: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="A new customer whose address is on one of these joins the organization",
+    )
+    shared_tickets: bool = Field(default=False, description="Members see each other's tickets")
+
+
+class OrganizationUpdateRequest(RequestModel):
+    name: str = Field(default="", min_length=1, max_length=200)
+    domains: list[str] = Field(default_factory=list, max_length=50)
+    shared_tickets: bool = False
+
+
+class OrganizationResponse(BaseModel):
+    id: int
+    name: str
+    domains: list[str]
+    shared_tickets: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrganizationListResponse(BaseModel):
+    data: list[OrganizationResponse]
+    next_cursor: str | None
+    links: PageLinks
+
+
+class GroupCreateRequest(RequestModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "Billing", "description": "Invoices, refunds"}]},
+    )
+
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=1000)
+
+
+class GroupUpdateRequest(RequestModel):
+    name: str = Field(default="", min_length=1, max_length=100)
+    description: str = Field(default="", max_length=1000)
+
+
+class GroupResponse(BaseModel):
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class GroupListResponse(BaseModel):
+    data: list[GroupResponse]
+    next_cursor: str | None
+    links: PageLinks
+
+
+class MemberAddRequest(RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"user_id": 2}]})
+
+    user_id: int = Field(ge=1, le=ID_MAX, description="An active agent or admin")
