@@ -11,6 +11,7 @@ from starlette.responses import Response
 from tessera.application.people.groups import CreateGroup, UpdateGroup
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import ID_MAX, IdCursor
 from tessera.presentation.http.schemas.people import (
@@ -35,7 +36,10 @@ _AUTH = ("unauthenticated", "forbidden")
     "",
     status_code=201,
     response_model=GroupResponse,
-    responses=error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    responses={
+        201: response_headers("Location"),
+        **error_responses(*_AUTH, "invalid_json", "validation_failed"),
+    },
     summary="Create a group of agents",
 )
 async def create_group(

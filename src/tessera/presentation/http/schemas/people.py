@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.parameters import ID_MAX
@@ -47,18 +48,35 @@ class UserCreateRequest(RequestModel):
     )
 
 
+def not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
 class UserUpdateRequest(RequestModel):
     """Only the fields sent change; ``active: false`` deactivates (its tokens stop at once)."""
 
-    name: str = Field(default="", min_length=1, max_length=200)
-    email: EmailStr = Field(default="")
-    role: UserRoleName = UserRoleName.CUSTOMER
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"time_zone": "Europe/Berlin"}, {"active": False}]},
+    )
+
+    # May be left out, never null: the schema shows no null (SkipJsonSchema) for these.
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | SkipJsonSchema[None] = None
+    role: UserRoleName | SkipJsonSchema[None] = None
     organization_id: int | None = Field(default=None, ge=1, le=ID_MAX)
-    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
-    active: bool = True
+    time_zone: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=64)
+    active: bool | SkipJsonSchema[None] = None
     password: str | None = Field(
         default=None, min_length=12, max_length=256, description=_WRITE_ONLY_NOTE
     )
+
+    @field_validator("name", "email", "role", "time_zone", "active", mode="before")
+    @classmethod
+    def _present_means_not_null(cls, value: object) -> object:
+        return not_null(value)
 
 
 class UserResponse(BaseModel):
@@ -97,9 +115,18 @@ class OrganizationCreateRequest(RequestModel):
 
 
 class OrganizationUpdateRequest(RequestModel):
-    name: str = Field(default="", min_length=1, max_length=200)
-    domains: list[str] = Field(default_factory=list, max_length=50)
-    shared_tickets: bool = False
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"shared_tickets": True}]}
+    )
+
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    domains: list[str] | SkipJsonSchema[None] = Field(default=None, max_length=50)
+    shared_tickets: bool | SkipJsonSchema[None] = None
+
+    @field_validator("name", "domains", "shared_tickets", mode="before")
+    @classmethod
+    def _present_means_not_null(cls, value: object) -> object:
+        return not_null(value)
 
 
 class OrganizationResponse(BaseModel):
@@ -128,8 +155,18 @@ class GroupCreateRequest(RequestModel):
 
 
 class GroupUpdateRequest(RequestModel):
-    name: str = Field(default="", min_length=1, max_length=100)
-    description: str = Field(default="", max_length=1000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"description": "Invoices, refunds and chargebacks"}]},
+    )
+
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100)
+    description: str | SkipJsonSchema[None] = Field(default=None, max_length=1000)
+
+    @field_validator("name", "description", mode="before")
+    @classmethod
+    def _present_means_not_null(cls, value: object) -> object:
+        return not_null(value)
 
 
 class GroupResponse(BaseModel):

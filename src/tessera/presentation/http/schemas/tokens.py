@@ -44,6 +44,7 @@ class TokenCreateRequest(RequestModel):
 
 _TOKEN: dict[str, Any] = {
     "id": 7,
+    "user_id": 2,
     "name": "Grace (agent)",
     "role": "agent",
     "email": "grace@support.example.com",
