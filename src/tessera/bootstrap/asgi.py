@@ -17,6 +17,7 @@ from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
 from tessera.bootstrap.logs import configure_logging, json_logs
 from tessera.bootstrap.settings import Settings, load_settings
+from tessera.infrastructure.telemetry.tracing import tracing_enabled
 from tessera.presentation.http.app import create_app
 from tessera.presentation.http.middleware.rate_limit import RateLimits
 
@@ -53,6 +54,7 @@ def app_for(container: Container) -> FastAPI:
         clock=container.clock,
         lifespan=lifespan,
         schema_ready=container.schema_gate.is_open,
+        tracing=tracing_enabled(),
     )
 
 

@@ -150,6 +150,8 @@ class TelemetrySettings(BaseSettings):
     exporter: TracesExporter = TracesExporter.NONE
     otlp_endpoint: str | None = None
     service_name: str = "tessera"
+    # The share of requests and messages that start a trace (children follow their parent).
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class CacheSettings(BaseSettings):

@@ -57,6 +57,7 @@ def create_app(
     clock: Clock | None = None,
     lifespan: Lifespan | None = None,
     schema_ready: Callable[[], bool] | None = None,
+    tracing: bool = True,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -116,7 +117,8 @@ def create_app(
             ],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
-    app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
+    # Outermost: sees every answer, 413s included.
+    app.add_middleware(TelemetryMiddleware, tracing=tracing)
     for module in (tickets, comments, events, dead_letters, webhooks, tokens, health, metrics):
         app.include_router(module.router)
     if benchmark_routes:
