@@ -4,7 +4,8 @@ metrics, and the access log line."""
 from __future__ import annotations
 
 import time
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import structlog
 from opentelemetry import context, propagate, trace
@@ -26,14 +27,29 @@ LATENCY: Final = Histogram(
 _tracer = trace.get_tracer("tessera.http")
 _access = structlog.get_logger("tessera.access")
 
+# Writes one access line from its fields (request_id, trace_id, method, route, status,
+# duration_ms, principal_id, role).
+AccessLog = Callable[[dict[str, Any]], None]
+
+
+def structlog_access(fields: dict[str, Any]) -> None:
+    """The access line through the logging chain (console rendering in development)."""
+    _access.info("request", **fields)
+
 
 class TelemetryMiddleware:
     """``tracing=False`` (no exporter): no span at all; an incoming ``traceparent`` is still
     made current, so that the access line and the events of the request carry it on."""
 
-    def __init__(self, app: ASGIApp, *, tracing: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, tracing: bool = True, access_log: AccessLog = structlog_access
+    ) -> None:
         self.app = app
         self.tracing = tracing
+        self.access_log = access_log
+        # Each (method, route, status) is a handful of children: look them up once.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,15 +88,21 @@ class TelemetryMiddleware:
                 if span.is_recording():
                     _describe(span, scope, route, status)
 
-    @staticmethod
-    def _observe(scope: Scope, span: trace.Span, status: int, started: float) -> str:
+    def _observe(self, scope: Scope, span: trace.Span, status: int, started: float) -> str:
         """Metrics and the access line; returns the route template."""
         method: str = scope["method"]
         route = _route(scope)
         duration = time.perf_counter() - started
-        REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-        LATENCY.labels(method=method, route=route).observe(duration)
-        _log(scope, span, method, route, status, duration)
+        counter = self._counters.get((method, route, status))
+        if counter is None:
+            counter = REQUESTS.labels(method=method, route=route, status=str(status))
+            self._counters[(method, route, status)] = counter
+        counter.inc()
+        histogram = self._histograms.get((method, route))
+        if histogram is None:
+            histogram = self._histograms[(method, route)] = LATENCY.labels(method, route)
+        histogram.observe(duration)
+        self.access_log(_access_fields(scope, span, method, route, status, duration))
         return route
 
 
@@ -115,20 +137,19 @@ def _route(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
-def _log(
+def _access_fields(
     scope: Scope, span: trace.Span, method: str, route: str, status: int, duration: float
-) -> None:
+) -> dict[str, Any]:
     state = scope.get("state", {})
     principal = state.get("principal")
     span_context = span.get_span_context()
-    _access.info(
-        "request",
-        request_id=state.get("request_id"),
-        trace_id=format(span_context.trace_id, "032x") if span_context.is_valid else None,
-        method=method,
-        route=route,
-        status=status,
-        duration_ms=round(duration * 1000, 2),
-        principal_id=getattr(principal, "token_id", None),
-        role=getattr(getattr(principal, "role", None), "value", None),
-    )
+    return {
+        "request_id": state.get("request_id"),
+        "trace_id": format(span_context.trace_id, "032x") if span_context.is_valid else None,
+        "method": method,
+        "route": route,
+        "status": status,
+        "duration_ms": round(duration * 1000, 2),
+        "principal_id": getattr(principal, "token_id", None),
+        "role": getattr(getattr(principal, "role", None), "value", None),
+    }
