@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,6 +37,16 @@ from tessera.infrastructure.persistence.tables import ticket_tags, tickets
 # PostgreSQL refuses it in text) and lone surrogates are never part of a word.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
+# What a view shows, and the sort keys a cursor names: never the search vectors, which
+# would cross the wire with every row.
+_VIEW_COLUMNS = tuple(
+    tickets.c[name]
+    for name in (
+        *(field.name for field in dataclasses.fields(TicketView) if field.name != "tags"),
+        "priority_rank",
+    )
+)
+
 # sort -> (key column, key descending, id descending)
 _ORDER: dict[TicketSort, tuple[Any, bool, bool]] = {
     TicketSort.CREATED_AT: (tickets.c.created_at, False, False),
@@ -50,6 +61,8 @@ _ORDER: dict[TicketSort, tuple[Any, bool, bool]] = {
 class SqlAlchemyTicketReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Reads run outside a transaction: no BEGIN and no ROLLBACK round trip around them.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
         statement = (
@@ -75,9 +88,9 @@ class SqlAlchemyTicketReader:
             return list(await conn.scalars(statement))
 
     async def get(self, ticket_id: int) -> TicketView | None:
-        async with database_errors(), self._engine.connect() as conn:
+        async with database_errors(), self._reads.connect() as conn:
             row = (
-                (await conn.execute(select(tickets).where(tickets.c.id == ticket_id)))
+                (await conn.execute(select(*_VIEW_COLUMNS).where(tickets.c.id == ticket_id)))
                 .mappings()
                 .first()
             )
@@ -88,7 +101,7 @@ class SqlAlchemyTicketReader:
 
     async def list(self, query: ListTickets) -> TicketPage:
         statement = list_statement(query, dialect=self._engine.dialect.name)
-        async with database_errors(), self._engine.connect() as conn:
+        async with database_errors(), self._reads.connect() as conn:
             rows = (await conn.execute(statement)).mappings().all()
             tags = await _tags_of(conn, [row["id"] for row in rows[: query.limit]])
         items = [ticket_view_from_row(row, tags[row["id"]]) for row in rows[: query.limit]]
@@ -105,7 +118,7 @@ def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:
 
     Raises DomainValidationError for a cursor this reader did not issue."""
     cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
-    statement = _filtered(select(tickets), query)
+    statement = _filtered(select(*_VIEW_COLUMNS), query)
     if query.q:
         public = query.requester_email is not None
         statement = statement.where(_text_search(query.q, dialect, public=public))
