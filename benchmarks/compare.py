@@ -15,7 +15,8 @@ uvicorn command line (one worker, uvloop, httptools, no uvicorn access log):
 Every scenario pairs a Tessera request with its anchor; each round measures every pair with
 ``wrk`` back to back, the order within a pair flipping from one round to the next. The table
 shows medians over the rounds (req/s, p50, p99) and the median of the per-round ratios, and is
-written to ``benchmarks/results/compare.md``.
+written to ``benchmarks/results/compare.md``. Beside it, each server process's CPU time per
+request (from ``/proc``), which other load on the machine disturbs far less than req/s.
 """
 
 from __future__ import annotations
@@ -77,12 +78,17 @@ class Figures:
     p50_ms: float
     p99_ms: float
     requests: int
+    cpu_us: float  # the server process's CPU time per request
 
 
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
     base: str
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -207,7 +213,10 @@ class Runner:
             script = self.workdir / "request.lua"
             script.write_text(lua(target.script, target.path, first, first + self.slice_size - 1))
             command += ["-s", str(script)]
+        server = self.servers[target.server]
+        cpu = server.cpu_seconds()
         output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+        cpu = server.cpu_seconds() - cpu
         if "Non-2xx or 3xx responses" in output:
             raise SystemExit(f"errors during the run of {url}:\n{output}")
         requests = int(_search(r"(\d+) requests in", output))
@@ -218,6 +227,7 @@ class Runner:
             _percentile(output, "50%"),
             _percentile(output, "99%"),
             requests,
+            cpu / max(requests, 1) * 1e6,
         )
 
 
@@ -293,8 +303,8 @@ def table(
         header,
         "",
         "| scenario | anchor | anchor req/s | p50 ms | p99 ms | Tessera req/s | p50 ms "
-        "| p99 ms | Tessera / anchor | target |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p99 ms | Tessera / anchor | target | CPU µs/req anchor / Tessera |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in plan:
         anchors, tesseras = results[scenario.name]
@@ -309,7 +319,8 @@ def table(
                 f"{statistics.median(r.p50_ms for r in runs):.2f}",
                 f"{statistics.median(r.p99_ms for r in runs):.2f}",
             ]
-        cells += [f"{ratio:.2f}", scenario.target]
+        cpu = [statistics.median(r.cpu_us for r in runs) for runs in (anchors, tesseras)]
+        cells += [f"{ratio:.2f}", scenario.target, f"{cpu[0]:.0f} / {cpu[1]:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -318,7 +329,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--seconds", type=int, default=2 if quick else 8)
+    parser.add_argument("--seconds", type=int, default=2 if quick else 6)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
