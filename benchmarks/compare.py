@@ -251,21 +251,21 @@ def scenarios(ticket: int, embedded_ticket: int, etag: str) -> list[Scenario]:
     return [
         Scenario(
             "cached `GET /v1/tickets/{id}`",
-            "FastAPI `/json`",
+            "FastAPI constant JSON",
             json_anchor,
             Target("tessera", f"/v1/tickets/{ticket}", auth),
             ">= 1.0 (first step 0.6)",
         ),
         Scenario(
             "cached GET, `If-None-Match` (304)",
-            "FastAPI `/json`",
+            "FastAPI constant JSON",
             json_anchor,
             Target("tessera", f"/v1/tickets/{ticket}", {**auth, "If-None-Match": etag}),
             ">= 1.0",
         ),
         Scenario(
             "embedded (SQLite) cached GET",
-            "FastAPI `/json`",
+            "FastAPI constant JSON",
             json_anchor,
             Target("embedded", f"/v1/tickets/{embedded_ticket}", auth),
             ">= 1.0",
