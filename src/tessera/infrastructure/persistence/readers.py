@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -23,7 +23,7 @@ from sqlalchemy import (
     table,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.queries import ListTickets, SlaView, TicketSort
 from tessera.application.views import TicketPage, TicketView
@@ -63,6 +63,7 @@ class SqlAlchemyTicketReader:
         self._engine = engine
         # Reads run outside a transaction: no BEGIN and no ROLLBACK round trip around them.
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._tags = _tags_column(engine.dialect.name)
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
         statement = (
@@ -89,22 +90,17 @@ class SqlAlchemyTicketReader:
 
     async def get(self, ticket_id: int) -> TicketView | None:
         async with database_errors(), self._reads.connect() as conn:
-            row = (
-                (await conn.execute(select(*_VIEW_COLUMNS).where(tickets.c.id == ticket_id)))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                return None
-            tags = await _tags_of(conn, [ticket_id])
-        return ticket_view_from_row(row, tags[ticket_id])
+            statement = select(*_VIEW_COLUMNS, self._tags).where(tickets.c.id == ticket_id)
+            row = (await conn.execute(statement)).mappings().first()
+        if row is None:
+            return None
+        return ticket_view_from_row(row, _tags(row["tags"]))
 
     async def list(self, query: ListTickets) -> TicketPage:
         statement = list_statement(query, dialect=self._engine.dialect.name)
         async with database_errors(), self._reads.connect() as conn:
-            rows = (await conn.execute(statement)).mappings().all()
-            tags = await _tags_of(conn, [row["id"] for row in rows[: query.limit]])
-        items = [ticket_view_from_row(row, tags[row["id"]]) for row in rows[: query.limit]]
+            rows = (await conn.execute(statement.add_columns(self._tags))).mappings().all()
+        items = [ticket_view_from_row(row, _tags(row["tags"])) for row in rows[: query.limit]]
         if len(rows) <= query.limit:
             return TicketPage(items=items, next_cursor=None)
         last = rows[query.limit - 1]
@@ -208,14 +204,20 @@ def _typed(column: Any, value: Any) -> Any:
     return bindparam(None, value, type_=column.type)
 
 
-async def _tags_of(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, list[str]]:
-    tags: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = await conn.execute(
-            select(ticket_tags.c.ticket_id, ticket_tags.c.tag).where(
-                ticket_tags.c.ticket_id.in_(ids)
-            )
-        )
-        for ticket_id, tag in rows:
-            tags[ticket_id].append(tag)
-    return tags
+def _tags_column(dialect: str) -> Any:
+    """Each ticket's tags in the ticket's own row: one statement, one round trip."""
+    tag = ticket_tags.c.tag
+    gather = func.array_agg(tag) if dialect == "postgresql" else func.json_group_array(tag)
+    return (
+        select(gather)
+        .where(ticket_tags.c.ticket_id == tickets.c.id)
+        .scalar_subquery()
+        .label("tags")
+    )
+
+
+def _tags(gathered: list[str] | str | None) -> Sequence[str]:
+    """PostgreSQL gives an array (NULL for none), SQLite a JSON array."""
+    if gathered is None:
+        return ()
+    return orjson.loads(gathered) if isinstance(gathered, str) else gathered
