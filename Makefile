@@ -61,8 +61,8 @@ db-check: install ## Fail when the models and the migrations disagree (on a fres
 	TESSERA_ENV=test TESSERA_DATABASE_URL=$(DB_CHECK_URL) $(RUN) tessera db check
 	rm -f .db-check.sqlite*
 
-bench: install ## Read benchmark: cached GET vs the bare framework ceiling (wrk; PostgreSQL + Redis)
-	$(RUN) python -m benchmarks.read $(BENCH_ARGS)
+bench: install ## Tessera vs bare FastAPI anchors, interleaved rounds (wrk; PostgreSQL + Redis; BENCH_QUICK=1)
+	$(RUN) python -m benchmarks.compare $(BENCH_ARGS)
 
 bench-search: install ## Full-text search benchmark on PostgreSQL (TICKETS=100000)
 	$(RUN) python -m benchmarks.search --tickets $(or $(TICKETS),100000)

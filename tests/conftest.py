@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tessera.infrastructure.persistence import schema
 from tessera.infrastructure.persistence.engine import create_engine
 from tests.servers import ThrowawayServer, redis_command
+from tests.spans import install_tracing
 from tests.support import (
     FrozenClock,
     postgres_reachable,
@@ -26,6 +27,11 @@ from tests.support import (
 # hypothesis is imported here, at collection, on purpose: when its pytest plugin first
 # imports it from deep inside a session hook, pytest's assertion rewriter trips a CPython
 # 3.11 bug ("AST constructor recursion depth mismatch").
+
+
+# Before any container is built: containers wrap their use cases in spans only when a
+# provider is installed, and only the first one installed counts.
+install_tracing()
 
 
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects, so the marker can be selected on

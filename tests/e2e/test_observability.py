@@ -11,8 +11,7 @@ import httpx
 import pytest
 import structlog
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import select
 
@@ -27,22 +26,14 @@ from tests.e2e.conftest import ADMIN_SECRET, Api
 from tests.integration.event_harness import Recorder
 from tests.openapi_check import CHECKED
 from tests.servers import free_port
-
-_EXPORTER = InMemorySpanExporter()
+from tests.spans import captured_spans
 
 
 @pytest.fixture
-def spans(api: Api) -> Iterator[InMemorySpanExporter]:
-    """Finished spans of this test (one exporter for the process: processors cannot be
-    taken off a provider again)."""
-    provider = trace.get_tracer_provider()  # installed by the container
-    assert isinstance(provider, TracerProvider)
-    if not getattr(provider, "_tessera_test_exporter", False):
-        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-        provider._tessera_test_exporter = True  # type: ignore[attr-defined]
-    _EXPORTER.clear()
-    yield _EXPORTER
-    _EXPORTER.clear()
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Finished spans of this test."""
+    with captured_spans() as captured:
+        yield captured
 
 
 def _statement(span: ReadableSpan) -> str:

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 import structlog
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import DBAPIError
@@ -21,17 +19,12 @@ from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import Environment, Settings
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.tables import comments, webhooks
-from tessera.infrastructure.telemetry.tracing import (
-    Exporter,
-    _Traced,
-    configure_tracing,
-    instrument_engine,
-)
+from tessera.infrastructure.telemetry.tracing import _Traced, instrument_engine
 from tessera.presentation.http.errors import log_unhandled
+from tests.spans import captured_spans
 
 SECRET = "whsec_do-not-log-me-9f8e7d6c5b4a"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-_EXPORTER = InMemorySpanExporter()
 
 # Each row breaks a constraint (NOT NULL; a foreign key) while carrying the secret.
 FAILING_INSERTS: list[tuple[Table, dict[str, Any]]] = [
@@ -52,14 +45,8 @@ FAILING_INSERTS: list[tuple[Table, dict[str, Any]]] = [
 
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    provider = configure_tracing(exporter=Exporter.NONE)
-    assert isinstance(trace.get_tracer_provider(), TracerProvider)
-    if not getattr(provider, "_tessera_log_secrets_exporter", False):
-        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
-        provider._tessera_log_secrets_exporter = True  # type: ignore[attr-defined]
-    _EXPORTER.clear()
-    yield _EXPORTER
-    _EXPORTER.clear()
+    with captured_spans() as captured:
+        yield captured
 
 
 @pytest.mark.parametrize(("table", "row"), FAILING_INSERTS, ids=["webhook", "comment"])
@@ -81,8 +68,12 @@ async def test_a_failed_insert_logs_no_bound_parameter(
     saved = (root.handlers[:], root.level)
     configure_logging(Settings(env=Environment.PRODUCTION))
     try:
-        with pytest.raises(DBAPIError) as raised:
-            await _Traced("use_case InsertRow", insert_row)()  # as every use case is wrapped
+        # Inside a request, as every use case is wrapped (a trace starts at a request).
+        request = trace.get_tracer("test").start_as_current_span(
+            "POST /v1/anything", kind=trace.SpanKind.SERVER
+        )
+        with pytest.raises(DBAPIError) as raised, request:
+            await _Traced("use_case InsertRow", insert_row)()
         log_unhandled(raised.value, request_id="req-1", path="/v1/anything")
     finally:
         root.handlers[:], level = saved

@@ -15,10 +15,12 @@ from fastapi import FastAPI
 from tessera.application.tokens.views import IssuedToken
 from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.events import run_tasks
-from tessera.bootstrap.logs import configure_logging, json_logs
+from tessera.bootstrap.logs import JsonAccessLog, configure_logging, json_logs
 from tessera.bootstrap.settings import Settings, load_settings
+from tessera.infrastructure.telemetry.tracing import tracing_enabled
 from tessera.presentation.http.app import create_app
 from tessera.presentation.http.middleware.rate_limit import RateLimits
+from tessera.presentation.http.middleware.telemetry import AccessLog, structlog_access
 
 logger = logging.getLogger("tessera")
 
@@ -53,7 +55,14 @@ def app_for(container: Container) -> FastAPI:
         clock=container.clock,
         lifespan=lifespan,
         schema_ready=container.schema_gate.is_open,
+        tracing=tracing_enabled(),
+        access_log=access_log(container.settings),
     )
+
+
+def access_log(settings: Settings) -> AccessLog:
+    """JSON logs: the access line straight to the stream the log handler writes to."""
+    return JsonAccessLog(sys.stderr) if json_logs(settings) else structlog_access
 
 
 async def serve_in_background(container: Container, stop: asyncio.Event) -> None:

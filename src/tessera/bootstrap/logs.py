@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
+import orjson
 import structlog
 from structlog.typing import EventDict, Processor
 
@@ -67,6 +69,26 @@ def _scrub(_logger: Any, _name: str, event: EventDict) -> EventDict:
         if isinstance(value, str):
             event[key] = _scrub_text(value)
     return event
+
+
+class JsonAccessLog:
+    """The access line written straight as one JSON line, with the fields the logging chain
+    would give it (``event``, ``level``, ``logger``, ``timestamp``) but without the chain, a
+    tenth of its cost. Its fields are fixed and can hold no secret: a sane request id, a
+    route template, a status, ids and a role."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._logger = logging.getLogger("tessera.access")
+
+    def __call__(self, fields: dict[str, Any]) -> None:
+        if not self._logger.isEnabledFor(logging.INFO):
+            return
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        line = {"event": "request", **fields, "level": "info", "logger": "tessera.access"}
+        line["timestamp"] = now
+        self._stream.write(orjson.dumps(line).decode() + "\n")
+        self._stream.flush()
 
 
 def json_logs(settings: Settings) -> bool:

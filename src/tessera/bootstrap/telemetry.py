@@ -35,6 +35,7 @@ def build_telemetry(
         exporter=Exporter(telemetry.exporter.value),
         service_name=telemetry.service_name,
         endpoint=telemetry.otlp_endpoint,
+        sample_ratio=telemetry.sample_ratio,
     )
     instrument_engine(engine)
     watch_pool(engine)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from tessera.bootstrap.settings.base import settings_config
@@ -24,3 +25,5 @@ class TelemetrySettings(BaseSettings):
     exporter: TracesExporter = TracesExporter.NONE
     otlp_endpoint: str | None = None
     service_name: str = "tessera"
+    # The share of requests and messages that start a trace (children follow their parent).
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -28,12 +31,25 @@ from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
-from tessera.infrastructure.persistence.repositories import members_of
 from tessera.infrastructure.persistence.tables import ticket_followers, ticket_tags, tickets
 
 # Control characters (NUL above all: it ends a C string, inside an FTS5 string too, and
 # PostgreSQL refuses it in text) and lone surrogates are never part of a word.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+# What a view shows, and the sort keys a cursor names: never the search vectors, which
+# would cross the wire with every row.
+_VIEW_COLUMNS = tuple(
+    tickets.c[name]
+    for name in (
+        *(
+            field.name
+            for field in dataclasses.fields(TicketView)
+            if field.name not in {"tags", "follower_ids"}
+        ),
+        "priority_rank",
+    )
+)
 
 # sort -> (key column, key descending, id descending)
 _ORDER: dict[TicketSort, tuple[Any, bool, bool]] = {
@@ -49,6 +65,13 @@ _ORDER: dict[TicketSort, tuple[Any, bool, bool]] = {
 class SqlAlchemyTicketReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Reads run outside a transaction: no BEGIN and no ROLLBACK round trip around them.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        dialect = engine.dialect.name
+        self._members = (
+            _members_column(ticket_tags, "tag", dialect),
+            _members_column(ticket_followers, "user_id", dialect),
+        )
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
         statement = (
@@ -74,27 +97,19 @@ class SqlAlchemyTicketReader:
             return list(await conn.scalars(statement))
 
     async def get(self, ticket_id: int) -> TicketView | None:
-        async with database_errors(), self._engine.connect() as conn:
-            row = (
-                (await conn.execute(select(tickets).where(tickets.c.id == ticket_id)))
-                .mappings()
-                .first()
-            )
-            if row is None:
-                return None
-            tags = await members_of(conn, ticket_tags, "tag", [ticket_id])
-            followers = await members_of(conn, ticket_followers, "user_id", [ticket_id])
-        return ticket_view_from_row(row, tags[ticket_id], followers[ticket_id])
+        async with database_errors(), self._reads.connect() as conn:
+            statement = select(*_VIEW_COLUMNS, *self._members).where(tickets.c.id == ticket_id)
+            row = (await conn.execute(statement)).mappings().first()
+        if row is None:
+            return None
+        return ticket_view_from_row(row, _gathered(row["tags"]), _gathered(row["followers"]))
 
     async def list(self, query: ListTickets) -> TicketPage:
         statement = list_statement(query, dialect=self._engine.dialect.name)
-        async with database_errors(), self._engine.connect() as conn:
-            rows = (await conn.execute(statement)).mappings().all()
-            ids = [row["id"] for row in rows[: query.limit]]
-            tags = await members_of(conn, ticket_tags, "tag", ids)
-            followers = await members_of(conn, ticket_followers, "user_id", ids)
+        async with database_errors(), self._reads.connect() as conn:
+            rows = (await conn.execute(statement.add_columns(*self._members))).mappings().all()
         items = [
-            ticket_view_from_row(row, tags[row["id"]], followers[row["id"]])
+            ticket_view_from_row(row, _gathered(row["tags"]), _gathered(row["followers"]))
             for row in rows[: query.limit]
         ]
         if len(rows) <= query.limit:
@@ -110,7 +125,7 @@ def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:
 
     Raises DomainValidationError for a cursor this reader did not issue."""
     cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
-    statement = _filtered(select(tickets), query)
+    statement = _filtered(select(*_VIEW_COLUMNS), query)
     if query.q:
         public = query.requester_email is not None
         statement = statement.where(_text_search(query.q, dialect, public=public))
@@ -207,3 +222,18 @@ def _after(column: Any, key_desc: bool, id_desc: bool, cursor: Cursor) -> Column
 
 def _typed(column: Any, value: Any) -> Any:
     return bindparam(None, value, type_=column.type)
+
+
+def _members_column(table: Any, column: str, dialect: str) -> Any:
+    """Each ticket's tags (or followers) in the ticket's own row: one statement, one trip."""
+    member = table.c[column]
+    gather = func.array_agg(member) if dialect == "postgresql" else func.json_group_array(member)
+    label = "tags" if column == "tag" else "followers"
+    return select(gather).where(table.c.ticket_id == tickets.c.id).scalar_subquery().label(label)
+
+
+def _gathered(gathered: list[Any] | str | None) -> Sequence[Any]:
+    """PostgreSQL gives an array (NULL for none), SQLite a JSON array."""
+    if gathered is None:
+        return ()
+    return orjson.loads(gathered) if isinstance(gathered, str) else gathered

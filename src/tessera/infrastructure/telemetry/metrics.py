@@ -34,8 +34,16 @@ WEBHOOK_DELIVERIES = Counter(
 )
 
 
+_CACHE_CHILDREN: dict[tuple[str, bool], Counter] = {}
+
+
 def record_cache(level: str, hit: bool) -> None:
-    CACHE_REQUESTS.labels(level=level, result="hit" if hit else "miss").inc()
+    # Twice per request on the hot read: the labelled child is looked up once per level.
+    child = _CACHE_CHILDREN.get((level, hit))
+    if child is None:
+        child = CACHE_REQUESTS.labels(level=level, result="hit" if hit else "miss")
+        _CACHE_CHILDREN[(level, hit)] = child
+    child.inc()
 
 
 def record_webhook(outcome: str) -> None:

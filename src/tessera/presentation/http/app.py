@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute, APIRouter
+from starlette.routing import BaseRoute
 
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
@@ -19,7 +21,12 @@ from tessera.presentation.http.middleware.idempotency import IdempotencyMiddlewa
 from tessera.presentation.http.middleware.rate_limit import RateLimitMiddleware, RateLimits
 from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
 from tessera.presentation.http.middleware.schema_gate import SchemaGateMiddleware
-from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
+from tessera.presentation.http.middleware.telemetry import (
+    AccessLog,
+    TelemetryMiddleware,
+    structlog_access,
+)
+from tessera.presentation.http.middleware.ticket_read import TicketReadShortcut
 from tessera.presentation.http.openapi import install_openapi, operation_id
 from tessera.presentation.http.routes import (
     bench,
@@ -65,6 +72,8 @@ def create_app(
     clock: Clock | None = None,
     lifespan: Lifespan | None = None,
     schema_ready: Callable[[], bool] | None = None,
+    tracing: bool = True,
+    access_log: AccessLog = structlog_access,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -89,6 +98,19 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
+    routers = (tickets, comments, events, dead_letters, webhooks, tokens)
+    for module in (*routers, users, organizations, groups, health, metrics):
+        app.include_router(module.router)
+    if benchmark_routes:
+        app.include_router(bench.router)
+    install_docs(app)
+    install_openapi(app)
+    # Innermost: the hot read skips routing and dependency solving, inside every other layer.
+    app.add_middleware(
+        TicketReadShortcut,
+        services=services,
+        route=_route(tickets.router, "GET", "/v1/tickets/{ticket_id}"),
+    )
     if idempotency is not None:  # inside the body limits, outside the routes
         app.add_middleware(
             IdempotencyMiddleware,
@@ -128,12 +150,14 @@ def create_app(
             ],
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
-    app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
-    routers = (tickets, comments, events, dead_letters, webhooks, tokens)
-    for module in (*routers, users, organizations, groups, health, metrics):
-        app.include_router(module.router)
-    if benchmark_routes:
-        app.include_router(bench.router)
-    install_docs(app)
-    install_openapi(app)
+    # Outermost: sees every answer, 413s included.
+    app.add_middleware(TelemetryMiddleware, tracing=tracing, access_log=access_log)
     return app
+
+
+def _route(router: APIRouter, method: str, path: str) -> BaseRoute:
+    return next(
+        route
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path == path and method in (route.methods or ())
+    )

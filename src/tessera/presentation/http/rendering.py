@@ -13,7 +13,7 @@ from starlette.responses import Response
 from tessera.application.views import TicketView
 from tessera.domain.errors import DomainValidationError
 
-_OPTIONS = orjson.OPT_UTC_Z
+JSON_OPTIONS: Final = orjson.OPT_UTC_Z
 VERSION_MAX: Final = 2**31 - 1  # ticket versions are 32-bit
 # Entity tags are visible ASCII (RFC 9110); `str.isdigit` would also take `²` and `٣`.
 _VISIBLE_ASCII: Final = re.compile(r"[\x20-\x7e]*")
@@ -26,7 +26,7 @@ def json_response(
 ) -> Response:
     """``content`` may hold dataclasses (views), datetimes (RFC 3339 with ``Z``) and tuples."""
     return Response(
-        orjson.dumps(content, option=_OPTIONS),
+        orjson.dumps(content, option=JSON_OPTIONS),
         status_code=status_code,
         media_type="application/json",
         headers=headers,
@@ -64,6 +64,12 @@ def next_link(request: Request, next_cursor: str | None, *, cursor: str) -> str 
 
 def ticket_etag(view: TicketView) -> str:
     return f'"{view.id}-{view.version}"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weakly) or is ``*``."""
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
 
 
 def parse_version(header: str, *, ticket_id: int) -> int | None:

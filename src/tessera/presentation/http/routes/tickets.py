@@ -28,7 +28,13 @@ from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.links import TICKET_LINKS
 from tessera.presentation.http.openapi import response_headers
-from tessera.presentation.http.rendering import json_response, page, parse_version, ticket_etag
+from tessera.presentation.http.rendering import (
+    etag_matches,
+    json_response,
+    page,
+    parse_version,
+    ticket_etag,
+)
 from tessera.presentation.http.schemas.text import QueryText
 from tessera.presentation.http.schemas.tickets import (
     BulkChanges,
@@ -195,7 +201,7 @@ async def get_ticket(
     kinds = parse_include(include) if include else frozenset()
     view = await services.get_ticket(ticket_id, principal=principal)
     etag = ticket_etag(view)
-    if if_none_match is not None and _matches(if_none_match, etag):
+    if if_none_match is not None and etag_matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})
     if not kinds:
         return json_response(view, headers={"ETag": etag})
@@ -306,8 +312,3 @@ def _expected(if_match: str | None, ticket_id: int) -> int | None:
         return None
     # An If-Match that names no version of this ticket can never match: version 0 never exists.
     return parse_version(if_match, ticket_id=ticket_id) or 0
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-    return "*" in tags or etag in tags
