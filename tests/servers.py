@@ -179,3 +179,8 @@ class TesseraProcess:
             return
         self.terminate()
         self.wait()
+
+
+def moto_command(port: int, workdir: Path) -> list[str]:
+    """moto's S3-compatible API server (the ``moto[server]`` dev dependency)."""
+    return [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
