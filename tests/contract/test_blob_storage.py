@@ -1,5 +1,5 @@
-"""BlobStorage contract: the filesystem and a real S3 API server (moto, on its own port)
-keep the same promises: content addressing, ranged reads, the size limit, deletion."""
+"""BlobStorage contract: memory, the filesystem and a real S3 API server (moto, on its own
+port) keep the same promises: content addressing, ranged reads, the size limit, deletion."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from aiobotocore.session import get_session
 
 from tessera.application.ports.storage import BlobStorage, BlobTooLargeError
+from tessera.infrastructure.memory.blobs import InMemoryBlobStorage
 from tessera.infrastructure.storage.filesystem import FilesystemBlobStorage
 from tessera.infrastructure.storage.s3 import PART_BYTES, S3BlobStorage, S3Location
 from tests.servers import ThrowawayServer, moto_command
@@ -40,8 +41,11 @@ async def s3_bucket(endpoint: str, name: str) -> str:
     return f"s3://test:test@{name}/tessera?endpoint={endpoint}"
 
 
-@pytest.fixture(params=["filesystem", "s3"])
+@pytest.fixture(params=["memory", "filesystem", "s3"])
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStorage]:
+    if request.param == "memory":
+        yield InMemoryBlobStorage()
+        return
     if request.param == "filesystem":
         yield FilesystemBlobStorage(tmp_path / "blobs")
         return

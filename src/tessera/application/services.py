@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tessera.application.attachments.commands import AttachmentLimits
+from tessera.application.attachments.get_content import GetAttachmentContentHandler
+from tessera.application.attachments.list_attachments import ListTicketAttachmentsHandler
+from tessera.application.attachments.sweep_uploads import SweepUploadsHandler
+from tessera.application.attachments.upload_file import UploadFileHandler
 from tessera.application.comments.add_comment import AddCommentHandler
 from tessera.application.comments.get_comment import GetCommentHandler
 from tessera.application.comments.list_comments import ListCommentsHandler
@@ -16,6 +21,7 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
@@ -69,6 +75,10 @@ class Services:
     event_feed: ReadFeedHandler
     list_dead_letters: ListDeadLettersHandler
     replay_dead_letter: ReplayDeadLetterHandler
+    upload_file: UploadFileHandler
+    attachment_content: GetAttachmentContentHandler
+    ticket_attachments: ListTicketAttachmentsHandler
+    sweep_uploads: SweepUploadsHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -81,21 +91,24 @@ def build_services(
     dead_letters: DeadLetterStore,
     clock: Clock,
     sla: SlaPolicy,
+    storage: BlobStorage,
+    attachment_limits: AttachmentLimits,
     allow_private_webhooks: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
 ) -> Services:
     """The use cases over whichever adapters the caller chose (production or in memory)."""
+    files = attachment_limits.max_per_comment
     return Services(
         authenticate=AuthenticateHandler(uow=uow),
-        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
+        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla, max_files=files),
         get_ticket=GetTicketHandler(reader=reader),
         list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
         update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
-        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
+        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock, storage=storage),
         issue_token=IssueTokenHandler(uow=uow, clock=clock),
         list_tokens=ListTokensHandler(uow=uow),
         revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
-        add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla),
+        add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla, max_files=files),
         list_comments=ListCommentsHandler(uow=uow),
         get_comment=GetCommentHandler(thread=ListCommentsHandler(uow=uow)),
         merge_tickets=MergeTicketsHandler(uow=uow, clock=clock, sla=sla),
@@ -112,5 +125,11 @@ def build_services(
         event_feed=ReadFeedHandler(log=event_log),
         list_dead_letters=ListDeadLettersHandler(store=dead_letters),
         replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters),
+        upload_file=UploadFileHandler(
+            uow=uow, storage=storage, clock=clock, limits=attachment_limits
+        ),
+        attachment_content=GetAttachmentContentHandler(uow=uow, storage=storage),
+        ticket_attachments=ListTicketAttachmentsHandler(uow=uow),
+        sweep_uploads=SweepUploadsHandler(uow=uow, storage=storage, clock=clock),
         health_checks=health_checks,
     )

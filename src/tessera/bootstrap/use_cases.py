@@ -14,6 +14,7 @@ from tessera.application.tokens.authenticate import BootstrapAdminHandler
 from tessera.bootstrap.caching import Caches
 from tessera.bootstrap.persistence import Persistence
 from tessera.bootstrap.settings import SlaSettings, WebhookSettings
+from tessera.bootstrap.storage import Storage
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.cache.tickets import CachedTicketReader
@@ -35,6 +36,7 @@ def build_use_cases(
     *,
     persistence: Persistence,
     caches: Caches,
+    storage: Storage,
     dead_letters: DeadLetterStore,
     clock: Clock,
     sla: SlaPolicy,
@@ -50,6 +52,8 @@ def build_use_cases(
         dead_letters=dead_letters,
         clock=clock,
         sla=sla,
+        storage=storage.blobs,
+        attachment_limits=storage.limits,
         allow_private_webhooks=webhooks.allow_private_targets,
         health_checks=health_checks,
     )

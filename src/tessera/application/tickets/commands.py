@@ -14,6 +14,7 @@ class CreateTicket:
     customer_email: str
     priority: str | None = None
     tags: tuple[str, ...] = ()
+    uploads: tuple[str, ...] = ()  # upload tokens, attached to the ticket
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tessera.application.attachments.claim import attach_all, claim_uploads
 from tessera.application.errors import ForbiddenError
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
@@ -30,13 +31,16 @@ class CreateTicketHandler:
 
     Raises DomainValidationError (every bad field), ForbiddenError when a requester files a
     ticket for another customer's address, LookalikeAddressError when the address is a
-    look-alike of a known one.
+    look-alike of a known one. ``uploads`` are claimed as in ``claim_uploads``.
     """
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy, max_files: int = 10
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._sla = sla
+        self._max_files = max_files
 
     async def __call__(self, command: CreateTicket, *, principal: Principal) -> TicketView:
         fields = FieldErrors()
@@ -52,19 +56,25 @@ class CreateTicketHandler:
             raise ForbiddenError("Requesters may only file tickets for their own address")
 
         async def attempt() -> TicketView:
-            ticket = Ticket.open(
-                title=title,
-                description=description,
-                customer_email=email,
-                priority=priority,
-                tags=tags,
-                actor=principal.actor,
-                now=self._clock.now(),
-                sla=self._sla,
-            )
+            now = self._clock.now()
             async with self._uow() as uow:
+                files = await claim_uploads(
+                    uow, command.uploads, principal=principal, now=now, limit=self._max_files
+                )
+                ticket = Ticket.open(
+                    title=title,
+                    description=description,
+                    customer_email=email,
+                    priority=priority,
+                    tags=tags,
+                    actor=principal.actor,
+                    now=now,
+                    sla=self._sla,
+                    attachments=tuple(f.metadata() for f in files),
+                )
                 await uow.mailboxes.claim(email, field="customer_email")
                 await uow.tickets.add(ticket)
+                await attach_all(uow, files, ticket_id=ticket.id, comment_id=None, public=True)
                 await uow.commit()
             return TicketView.of(ticket)
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from tessera.domain.access.tokens import ApiToken
+from tessera.domain.attachments.attachment import Attachment
 from tessera.domain.comments.comment import Comment
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.ticket import Ticket
@@ -19,11 +20,13 @@ class MemoryStore:
     events: list[DomainEvent] = field(default_factory=list)
     comments: dict[int, Comment] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)  # look-alike key -> address
+    attachments: dict[int, Attachment] = field(default_factory=dict)
     # Identities are handed out at once, like a database sequence: a unit of work that rolls
     # back leaves a gap, and two overlapping units never get the same id.
     next_ticket_id: int = 1
     next_token_id: int = 1
     next_comment_id: int = 1
+    next_attachment_id: int = 1
     # Row locks of ``get_for_update``, held until the unit of work ends.
     ticket_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock), repr=False, compare=False
@@ -39,6 +42,8 @@ class PendingWrites:
     tokens: dict[int, ApiToken] = field(default_factory=dict)
     comments: dict[int, Comment] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
+    attachments: dict[int, Attachment] = field(default_factory=dict)
+    removed_attachments: set[int] = field(default_factory=set)
 
     def clear(self) -> None:
         self.tickets.clear()
@@ -46,3 +51,5 @@ class PendingWrites:
         self.tokens.clear()
         self.comments.clear()
         self.mailboxes.clear()
+        self.attachments.clear()
+        self.removed_attachments.clear()

@@ -6,6 +6,7 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from tessera.infrastructure.memory.attachments import InMemoryAttachmentRepository
 from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
 from tessera.infrastructure.memory.repositories import (
     InMemoryCommentRepository,
@@ -27,6 +28,7 @@ class InMemoryUnitOfWork:
         self.tokens = InMemoryTokenRepository(store, self._pending)
         self.comments = InMemoryCommentRepository(store, self._pending)
         self.mailboxes = InMemoryMailboxRegistry(store, self._pending)
+        self.attachments = InMemoryAttachmentRepository(store, self._pending)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -46,6 +48,7 @@ class InMemoryUnitOfWork:
         # No await from the check to the last write: the commit is atomic for other units.
         self.tickets.check_unchanged()
         self.mailboxes.check_unclaimed()
+        self.attachments.check_unclaimed()
         events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
         pending = self._pending
         for ticket_id in pending.deleted_tickets:
@@ -54,6 +57,9 @@ class InMemoryUnitOfWork:
         self._store.tokens.update(copy.deepcopy(pending.tokens))
         self._store.comments.update(copy.deepcopy(pending.comments))
         self._store.mailboxes.update(pending.mailboxes)
+        self._store.attachments.update(copy.deepcopy(pending.attachments))
+        for attachment_id in pending.removed_attachments:
+            self._store.attachments.pop(attachment_id, None)
         self._store.events.extend(events)
         self.tickets.committed()
         pending.clear()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.errors import ConflictError, ServiceUnavailableError
 from tessera.domain.events import DomainEvent
+from tessera.infrastructure.persistence.attachments import SqlAlchemyAttachmentRepository
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.errors import (
     UNAVAILABLE_MESSAGE,
@@ -60,6 +61,7 @@ class SqlAlchemyUnitOfWork:
         self.tokens = SqlAlchemyTokenRepository(self._connection)
         self.comments = SqlAlchemyCommentRepository(self._connection)
         self.mailboxes = SqlAlchemyMailboxRegistry(self._connection)
+        self.attachments = SqlAlchemyAttachmentRepository(self._connection)
 
     async def __aenter__(self) -> Self:
         return self
