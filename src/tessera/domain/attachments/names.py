@@ -10,7 +10,13 @@ FALLBACK_NAME = "file"
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
 # Declared types that say nothing about the bytes: the bytes are asked instead.
 GENERIC_TYPES = frozenset(
-    {"application/octet-stream", "binary/octet-stream", "application/unknown", "text/plain"}
+    {
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/unknown",
+        "application/x-www-form-urlencoded",  # what curl --data-binary declares by default
+        "text/plain",
+    }
 )
 
 

@@ -20,6 +20,7 @@ from tessera.presentation.http.middleware.request_context import RequestContextM
 from tessera.presentation.http.middleware.schema_gate import SchemaGateMiddleware
 from tessera.presentation.http.middleware.telemetry import TelemetryMiddleware
 from tessera.presentation.http.routes import (
+    attachments,
     bench,
     comments,
     dead_letters,
@@ -70,6 +71,7 @@ def create_app(
         openapi_tags=[
             {"name": "tickets", "description": "Support tickets"},
             {"name": "comments", "description": "Public replies and internal notes"},
+            {"name": "attachments", "description": "Files on tickets and comments"},
             {"name": "events", "description": "History, changes feed and live stream"},
             {"name": "webhooks", "description": "Signed event deliveries to other systems"},
             {"name": "tokens", "description": "API tokens and roles (admins)"},
@@ -117,7 +119,8 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
-    for module in (tickets, comments, events, dead_letters, webhooks, tokens, health, metrics):
+    routers = (tickets, comments, attachments, events, dead_letters, webhooks, tokens, health)
+    for module in (*routers, metrics):
         app.include_router(module.router)
     if benchmark_routes:
         app.include_router(bench.router)

@@ -71,6 +71,7 @@ async def create_ticket(
             customer_email=body.customer_email,
             priority=body.priority.value if body.priority else None,
             tags=tuple(body.tags),
+            uploads=tuple(body.uploads),
         ),
         principal=principal,
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tessera.domain.comments.comment import BODY_MAX
+from tessera.presentation.http.schemas.attachments import AttachmentResponse, UploadTokens
 from tessera.presentation.http.schemas.text import RequestModel
 
 BodyText = Annotated[
@@ -31,6 +32,7 @@ class CommentCreateRequest(RequestModel):
         default=True,
         description="true: a reply the customer sees; false: an internal note (staff only)",
     )
+    uploads: UploadTokens
 
 
 class CommentResponse(BaseModel):
@@ -57,6 +59,9 @@ class CommentResponse(BaseModel):
     body: str
     public: bool
     created_at: datetime
+    attachments: list[AttachmentResponse] = Field(
+        default_factory=list, description="Its files (an internal note's are for staff)"
+    )
 
 
 class CommentListResponse(BaseModel):

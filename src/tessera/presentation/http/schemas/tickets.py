@@ -24,6 +24,7 @@ from tessera.domain.tickets.values import (
     TITLE_MAX,
     Priority,
 )
+from tessera.presentation.http.schemas.attachments import UploadTokens
 from tessera.presentation.http.schemas.text import RequestModel
 from tessera.presentation.http.schemas.views import response_schema
 
@@ -66,6 +67,7 @@ class TicketCreateRequest(RequestModel):
     priority: Priority | None = None
     customer_email: EmailStr
     tags: TagList = Field(default_factory=list)
+    uploads: UploadTokens
 
 
 _NOT_NULL = ("title", "description", "priority", "status", "tags")
