@@ -162,6 +162,11 @@ class TesseraProcess:
         except httpx.TransportError:
             return False
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def terminate(self) -> None:
         """SIGTERM, without waiting."""
         assert self._process is not None

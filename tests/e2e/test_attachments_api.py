@@ -356,3 +356,22 @@ async def test_deleting_a_ticket_removes_files_nothing_else_names(
     assert (await download(files, ADMIN, only["attachment"]["id"])).status_code == 404
     kept = await download(files, ADMIN, shared_again["attachment"]["id"])
     assert kept.content == PNG
+
+
+async def test_the_document_describes_upload_and_download_exactly(api: Api) -> None:
+    paths = (await api.client.get("/openapi.json")).json()["paths"]
+    upload_op = paths["/v1/uploads"]["post"]
+    assert set(upload_op["requestBody"]["content"]) == {
+        "application/octet-stream",
+        "*/*",
+        "multipart/form-data",
+    }
+    assert {"201", "401", "413", "415", "422"} <= set(upload_op["responses"])
+    download_op = paths["/v1/attachments/{attachment_id}/content"]["get"]
+    assert {"200", "206", "304", "404", "416"} <= set(download_op["responses"])
+    assert "Content-Range" in download_op["responses"]["206"]["headers"]
+    assert download_op["responses"]["200"]["content"]["*/*"]["schema"]["format"] == "binary"
+    comment_body = paths["/v1/tickets/{ticket_id}/comments"]["post"]["requestBody"]
+    schema_ref = comment_body["content"]["application/json"]["schema"]["$ref"]
+    schemas = (await api.client.get("/openapi.json")).json()["components"]["schemas"]
+    assert "uploads" in schemas[schema_ref.rsplit("/", 1)[-1]]["properties"]

@@ -14,6 +14,7 @@ from tessera.application.attachments.commands import UploadFile
 from tessera.application.attachments.views import AttachmentContent
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_response, error_responses, request_id_of
+from tessera.presentation.http.links import UPLOAD_LINKS
 from tessera.presentation.http.multipart import file_part
 from tessera.presentation.http.ranges import Unsatisfiable, etag_matches, requested_range
 from tessera.presentation.http.rendering import json_response
@@ -60,9 +61,12 @@ _CONTENT_HEADERS: Final = {
     status_code=201,
     response_model=UploadResponse,
     openapi_extra={"requestBody": _UPLOAD_BODY},
-    responses=error_responses(
-        "unauthenticated", "payload_too_large", "unsupported_media_type", "validation_failed"
-    ),
+    responses={
+        201: {"links": UPLOAD_LINKS},
+        **error_responses(
+            "unauthenticated", "payload_too_large", "unsupported_media_type", "validation_failed"
+        ),
+    },
     summary="Upload a file, to attach by its token to a new ticket or comment",
 )
 async def upload(
@@ -92,13 +96,13 @@ async def upload(
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The bytes",
-            "content": {"application/octet-stream": _ANY_BYTES},
+            "description": "The bytes, as the file's content_type",
+            "content": {"*/*": _ANY_BYTES},
             "headers": _CONTENT_HEADERS,
         },
         206: {
             "description": "The byte range asked for with `Range: bytes=start-end`",
-            "content": {"application/octet-stream": _ANY_BYTES},
+            "content": {"*/*": _ANY_BYTES},
             "headers": {
                 **_CONTENT_HEADERS,
                 "Content-Range": {"schema": {"type": "string"}, "description": "bytes a-b/size"},
