@@ -5,6 +5,7 @@ the sweep of expired uploads and the files of a deleted ticket."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -375,3 +376,14 @@ async def test_the_document_describes_upload_and_download_exactly(api: Api) -> N
     schema_ref = comment_body["content"]["application/json"]["schema"]["$ref"]
     schemas = (await api.client.get("/openapi.json")).json()["components"]["schemas"]
     assert "uploads" in schemas[schema_ref.rsplit("/", 1)[-1]]["properties"]
+
+
+async def test_two_comments_racing_for_one_token_attach_it_once(files: Api) -> None:
+    ticket = await files.create_ticket()
+    token = (await upload(files, ADMIN))["token"]
+    answers = await asyncio.gather(
+        *(comment(files, ADMIN, ticket["id"], [token]) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 422]
+    listed = await files.client.get(f"/v1/tickets/{ticket['id']}/attachments", headers=files.admin)
+    assert len(listed.json()["data"]) == 1

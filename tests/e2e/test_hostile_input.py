@@ -169,6 +169,7 @@ def _path_values(world: World) -> dict[str, int]:
         "token_id": NOWHERE,
         "comment_id": NOWHERE,
         "dead_letter_id": NOWHERE,
+        "attachment_id": NOWHERE,
     }
 
 
