@@ -109,3 +109,21 @@ async def test_bytes_are_referenced_until_their_last_record_is_removed(
         await uow.commit()
     async with adapters.uow() as uow:
         assert not await uow.attachments.referenced("a" * 64)
+
+
+async def test_removing_unattached_uploads_spares_one_attached_meanwhile(
+    adapters: Adapters,
+) -> None:
+    loose, claimed = await stored(adapters, upload("loose"), upload("claimed"))
+    async with adapters.uow() as uow:
+        found = await uow.attachments.by_token("claimed")
+        assert found is not None
+        found.attach(ticket_id=3, comment_id=None, public=True)
+        await uow.attachments.save(found)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        await uow.attachments.remove_unattached([loose, claimed])
+        await uow.commit()
+    async with adapters.uow() as uow:
+        assert await uow.attachments.get(loose) is None
+        assert await uow.attachments.get(claimed) is not None

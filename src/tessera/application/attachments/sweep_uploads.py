@@ -23,7 +23,7 @@ class SweepUploadsHandler:
         while True:
             async with self._uow() as uow:
                 due = await uow.attachments.expired(self._clock.now(), limit=SWEEP_BATCH)
-                await uow.attachments.remove([a.id for a in due])
+                await uow.attachments.remove_unattached([a.id for a in due])
                 await uow.commit()
             await forget_blobs(self._uow, self._storage, [a.sha256 for a in due])
             removed += len(due)

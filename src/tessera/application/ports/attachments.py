@@ -35,6 +35,11 @@ class AttachmentRepository(Protocol):
 
     async def remove(self, attachment_ids: Sequence[int]) -> None: ...
 
+    async def remove_unattached(self, attachment_ids: Sequence[int]) -> None:
+        """Remove those of the uploads that are still not attached: one attached meanwhile
+        (its claim committed after it was found expired) stays."""
+        ...
+
     async def referenced(self, sha256: str) -> bool:
         """Whether any record still names these bytes."""
         ...

@@ -62,6 +62,10 @@ class InMemoryAttachmentRepository:
     async def remove(self, attachment_ids: Sequence[int]) -> None:
         self._pending.removed_attachments.update(attachment_ids)
 
+    async def remove_unattached(self, attachment_ids: Sequence[int]) -> None:
+        attached = {a.id for a in self._all() if a.attached}
+        self._pending.removed_attachments.update(set(attachment_ids) - attached)
+
     async def referenced(self, sha256: str) -> bool:
         return any(a.sha256 == sha256 for a in self._all())
 

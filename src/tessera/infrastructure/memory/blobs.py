@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterable, AsyncIterator
 
-from tessera.application.ports.storage import BlobTooLargeError, StoredBlob
+from tessera.application.ports.storage import StoredBlob
+from tessera.infrastructure.storage.metering import Meter
 
 
 class InMemoryBlobStorage:
@@ -13,14 +13,11 @@ class InMemoryBlobStorage:
         self.blobs: dict[str, bytes] = {}
 
     async def put(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredBlob:
-        data = bytearray()
-        async for chunk in chunks:
-            data += chunk
-            if len(data) > max_bytes:
-                raise BlobTooLargeError(max_bytes)
-        sha256 = hashlib.sha256(data).hexdigest()
-        self.blobs.setdefault(sha256, bytes(data))
-        return StoredBlob(sha256=sha256, size=len(data))
+        meter = Meter(max_bytes)
+        data = b"".join([chunk async for chunk in meter.through(chunks)])
+        blob = meter.blob()
+        self.blobs.setdefault(blob.sha256, data)
+        return blob
 
     async def open(
         self, sha256: str, *, start: int = 0, end: int | None = None

@@ -94,6 +94,15 @@ class SqlAlchemyAttachmentRepository:
             conn = await self._connection()
             await conn.execute(delete(attachments).where(attachments.c.id.in_(attachment_ids)))
 
+    async def remove_unattached(self, attachment_ids: Sequence[int]) -> None:
+        if attachment_ids:
+            conn = await self._connection()
+            await conn.execute(
+                delete(attachments).where(
+                    attachments.c.id.in_(attachment_ids), attachments.c.ticket_id.is_(None)
+                )
+            )
+
     async def referenced(self, sha256: str) -> bool:
         conn = await self._connection()
         found = await conn.execute(

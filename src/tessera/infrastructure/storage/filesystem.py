@@ -6,14 +6,14 @@ complete, so a reader never sees half a file and a crash leaves only a temporary
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
-from tessera.application.ports.storage import BlobTooLargeError, StoredBlob
+from tessera.application.ports.storage import StoredBlob
+from tessera.infrastructure.storage.metering import Meter
 
 READ_CHUNK = 256 * 1024
 
@@ -31,15 +31,10 @@ class FilesystemBlobStorage:
     async def put(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredBlob:
         await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
         temporary = self._incoming / uuid.uuid4().hex
-        digest = hashlib.sha256()
-        size = 0
+        meter = Meter(max_bytes)
         handle = await asyncio.to_thread(temporary.open, "wb")
         try:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BlobTooLargeError(max_bytes)
-                digest.update(chunk)
+            async for chunk in meter.through(chunks):
                 await asyncio.to_thread(handle.write, chunk)
             await asyncio.to_thread(_flush, handle)
         except BaseException:
@@ -47,7 +42,7 @@ class FilesystemBlobStorage:
             temporary.unlink(missing_ok=True)
             raise
         handle.close()
-        blob = StoredBlob(sha256=digest.hexdigest(), size=size)
+        blob = meter.blob()
         await asyncio.to_thread(self._settle, temporary, self._path(blob.sha256))
         return blob
 

@@ -7,7 +7,6 @@ one part whatever the size."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from aiobotocore.session import get_session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tessera.application.ports.storage import BlobTooLargeError, StoredBlob
+from tessera.application.ports.storage import StoredBlob
+from tessera.infrastructure.storage.metering import Meter
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
@@ -86,22 +86,17 @@ class S3BlobStorage:
 
     async def put(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> StoredBlob:
         s3 = await self._s3()
-        digest = hashlib.sha256()
-        size = 0
+        meter = Meter(max_bytes)
         part = bytearray()
         upload: _Multipart | None = None
         try:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BlobTooLargeError(max_bytes)
-                digest.update(chunk)
+            async for chunk in meter.through(chunks):
                 part += chunk
                 if len(part) >= PART_BYTES:
                     upload = upload or await _Multipart.start(s3, self._location, self._temp())
                     await upload.send(bytes(part))
                     part.clear()
-            blob = StoredBlob(sha256=digest.hexdigest(), size=size)
+            blob = meter.blob()
             await self._settle(blob, upload, bytes(part))
             return blob
         except BaseException:
