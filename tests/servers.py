@@ -162,6 +162,11 @@ class TesseraProcess:
         except httpx.TransportError:
             return False
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def terminate(self) -> None:
         """SIGTERM, without waiting."""
         assert self._process is not None
@@ -179,3 +184,8 @@ class TesseraProcess:
             return
         self.terminate()
         self.wait()
+
+
+def moto_command(port: int, workdir: Path) -> list[str]:
+    """moto's S3-compatible API server (the ``moto[server]`` dev dependency)."""
+    return [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]

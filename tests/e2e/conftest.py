@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tessera.bootstrap.container import Container, Overrides, build_container
-from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
+from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings, StorageSettings
 from tessera.presentation.http.app import create_app
 from tests.openapi_check import check_hook
 from tests.support import FrozenClock
@@ -53,29 +54,36 @@ class Api:
         return ticket
 
 
-def settings_for(database_url: str) -> Settings:
+def settings_for(database_url: str, *, storage: StorageSettings | None = None) -> Settings:
     return Settings(
         env=Environment.TEST,
         bootstrap_admin_token=ADMIN_SECRET,
         database=DatabaseSettings(url=database_url),
+        storage=storage or StorageSettings(),
     )
 
 
 @pytest.fixture
-async def api(database_url: str) -> AsyncIterator[Api]:
-    async for api in _api(database_url, Overrides()):
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    storage = StorageSettings(directory=tmp_path / "attachments")
+    async for api in serve_api(database_url, Overrides(), storage=storage):
         yield api
 
 
 @pytest.fixture
-async def clocked_api(database_url: str, clock: FrozenClock) -> AsyncIterator[Api]:
+async def clocked_api(database_url: str, clock: FrozenClock, tmp_path: Path) -> AsyncIterator[Api]:
     """The API on a clock the test moves by hand (SLA due dates, breaches)."""
-    async for api in _api(database_url, Overrides(clock=clock)):
+    storage = StorageSettings(directory=tmp_path / "attachments")
+    async for api in serve_api(database_url, Overrides(clock=clock), storage=storage):
         yield api
 
 
-async def _api(database_url: str, overrides: Overrides) -> AsyncIterator[Api]:
-    container = build_container(settings_for(database_url), overrides=overrides)
+async def serve_api(
+    database_url: str, overrides: Overrides, *, storage: StorageSettings
+) -> AsyncIterator[Api]:
+    """The app over a container built for the database and the attachment settings."""
+    settings = settings_for(database_url, storage=storage)
+    container = build_container(settings, overrides=overrides)
     await container.start()
     app = create_app(
         container.services,

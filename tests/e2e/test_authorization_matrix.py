@@ -46,6 +46,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("GET", "/v1/tickets/{ticket}/comments/{reply}", None, _row(401, 200, 404, 200, 200)),
     ("GET", "/v1/tickets/{ticket}/comments/{note}", None, _row(401, 404, 404, 200, 200)),
     ("GET", "/v1/tickets/{ticket}/history", None, _row(401, 403, 403, 200, 200)),
+    ("POST", "/v1/uploads", {"any": "bytes"}, _row(401, 201, 201, 201, 201)),
+    ("GET", "/v1/tickets/{ticket}/attachments", None, _row(401, 200, 404, 200, 200)),
+    ("GET", "/v1/attachments/{reply_file}/content", None, _row(401, 200, 404, 200, 200)),
+    ("GET", "/v1/attachments/{note_file}/content", None, _row(401, 404, 404, 200, 200)),
     ("POST", "/v1/tickets/{other}/merge", {"into": 1}, _row(401, 403, 403, 200, 200)),
     (
         "POST",
@@ -119,15 +123,28 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
 STREAMING = frozenset({"/v1/events/stream"})
 
 
-async def _comment(api: Api, ticket_id: int, *, public: bool) -> int:
+async def _comment(api: Api, ticket_id: int, *, public: bool) -> tuple[int, int]:
+    """A comment by an admin with one file; its id and the file's."""
+    uploaded = await api.client.post(
+        "/v1/uploads",
+        params={"filename": "a.txt"},
+        content=b"attached words",
+        headers=api.admin | {"Content-Type": "text/plain"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
     response = await api.client.post(
         f"/v1/tickets/{ticket_id}/comments",
-        json={"body": "A reply" if public else "An internal note", "public": public},
+        json={
+            "body": "A reply" if public else "An internal note",
+            "public": public,
+            "uploads": [uploaded.json()["token"]],
+        },
         headers=api.admin,
     )
     assert response.status_code == 201, response.text
     comment_id: int = response.json()["id"]
-    return comment_id
+    file_id: int = response.json()["attachments"][0]["id"]
+    return comment_id, file_id
 
 
 async def _created_id(api: Api, path: str, body: dict[str, Any]) -> int:
@@ -224,7 +241,7 @@ async def test_each_role_gets_exactly_its_status(
             for name in ("ticket", "other", "victim")
         }
         for name, public in (("reply", True), ("note", False)):
-            ids[name] = await _comment(api, ids["ticket"], public=public)
+            ids[name], ids[f"{name}_file"] = await _comment(api, ids["ticket"], public=public)
         ids["token"] = await _created_id(api, "/v1/tokens", {"name": "doomed", "role": "agent"})
         ids["webhook"] = await _created_id(
             api, "/v1/webhooks", {"url": "https://hooks.example.com/doomed"}

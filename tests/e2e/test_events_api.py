@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tessera.bootstrap.overrides import Overrides
-from tests.e2e.conftest import Api, _api
+from tessera.bootstrap.settings import StorageSettings
+from tests.e2e.conftest import Api, serve_api
 from tests.support import sdk_cloudevent
 
 
@@ -162,9 +164,12 @@ async def test_sequences_sort_as_text_in_history_and_feed_past_9_and_99(api: Api
 
 
 @pytest.fixture
-async def sourced_api(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
+async def sourced_api(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[Api]:
     monkeypatch.setenv("TESSERA_EVENT_SOURCE", "https://support.example.com")
-    async for api in _api(database_url, Overrides()):
+    storage = StorageSettings(directory=tmp_path / "attachments")
+    async for api in serve_api(database_url, Overrides(), storage=storage):
         yield api
 
 

@@ -172,6 +172,7 @@ def _path_values(world: World) -> dict[str, int]:
         "user_id": NOWHERE,
         "organization_id": NOWHERE,
         "group_id": NOWHERE,
+        "attachment_id": NOWHERE,
     }
 
 
@@ -265,8 +266,10 @@ def _baseline_body(
 
 
 def _schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
-    schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    return _resolve(document, schema)
+    content = operation["requestBody"]["content"].get("application/json")
+    if content is None:  # a file upload: any bytes are a valid body, there are no fields
+        return {}
+    return _resolve(document, content["schema"])
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ import pytest
 from sqlalchemy import insert, select
 from standardwebhooks import WebhookVerificationError
 
+from tessera.application.attachments.commands import UploadFile
+from tessera.application.comments.commands import AddComment
 from tessera.application.tickets.commands import CreateTicket
 from tessera.application.webhooks.manage_webhooks import (
     CreateWebhook,
@@ -31,6 +34,7 @@ from tessera.bootstrap.settings import (
     Environment,
     EventSettings,
     Settings,
+    StorageSettings,
     WebhookSettings,
 )
 from tessera.domain.access.principal import Principal, Role
@@ -56,11 +60,12 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-async def tessera(database_url: str) -> AsyncIterator[Container]:
+async def tessera(database_url: str, tmp_path: Path) -> AsyncIterator[Container]:
     """The embedded shape running its background tasks: relay, consumers, webhook sender."""
     settings = Settings(
         env=Environment.TEST,
         database=DatabaseSettings(url=database_url),
+        storage=StorageSettings(directory=tmp_path / "attachments"),
         events=EventSettings(relay_poll_seconds=0.05),
         webhooks=WebhookSettings(
             allow_private_targets=True, timeout_seconds=1.0, retry_seconds=0.05, max_attempts=3
@@ -125,6 +130,37 @@ async def test_a_delivery_is_a_signed_cloudevent(tessera: Container, receiver: R
     late = str(int(request.headers["webhook-timestamp"]) - 3600)  # a replay an hour on
     with pytest.raises(WebhookVerificationError, match="too old"):
         verified(replace(request, headers={**request.headers, "webhook-timestamp": late}), SECRET)
+
+
+async def test_a_comment_delivery_carries_its_files_metadata_never_bytes(
+    tessera: Container, receiver: Receiver
+) -> None:
+    hook = await _subscribe(tessera, f"{receiver.base_url}/ok", event_types=("ticket.commented",))
+    ticket = await tessera.services.create_ticket(NEW, principal=ADMIN)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"secret bytes"
+
+    uploaded = await tessera.services.upload_file(
+        UploadFile(chunks=chunks(), filename="a.txt", content_type="text/plain"), principal=ADMIN
+    )
+    await tessera.services.add_comment(
+        AddComment(ticket_id=ticket.id, body="See the file.", uploads=(uploaded.token,)),
+        principal=ADMIN,
+    )
+    await _settled(tessera, hook, "succeeded", within=10)
+    [request] = receiver.at("/ok")
+    file = uploaded.attachment
+    assert orjson.loads(request.body)["data"]["attachments"] == [
+        {
+            "id": file.id,
+            "filename": "a.txt",
+            "content_type": "text/plain",
+            "size": 12,
+            "sha256": file.sha256,
+        }
+    ]
+    assert b"secret bytes" not in request.body
 
 
 async def test_a_500_is_retried_until_it_succeeds(tessera: Container, receiver: Receiver) -> None:

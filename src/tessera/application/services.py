@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tessera.application.attachments.commands import AttachmentLimits
+from tessera.application.attachments.get_content import GetAttachmentContentHandler
+from tessera.application.attachments.list_attachments import ListTicketAttachmentsHandler
+from tessera.application.attachments.sweep_uploads import SweepUploadsHandler
+from tessera.application.attachments.upload_file import UploadFileHandler
 from tessera.application.comments.add_comment import AddCommentHandler
 from tessera.application.comments.get_comment import GetCommentHandler
 from tessera.application.comments.list_comments import ListCommentsHandler
@@ -39,6 +44,7 @@ from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.passwords import PasswordHasher
+from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
@@ -114,6 +120,10 @@ class Services:
     remove_member: RemoveMemberHandler
     list_members: ListMembersHandler
     side_load: SideLoadHandler
+    upload_file: UploadFileHandler
+    attachment_content: GetAttachmentContentHandler
+    ticket_attachments: ListTicketAttachmentsHandler
+    sweep_uploads: SweepUploadsHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -127,22 +137,25 @@ def build_services(
     clock: Clock,
     sla: SlaPolicy,
     passwords: PasswordHasher,
+    storage: BlobStorage,
+    attachment_limits: AttachmentLimits,
     allow_private_webhooks: bool = False,
     agents_see_their_groups: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
 ) -> Services:
     """The use cases over whichever adapters the caller chose (production or in memory)."""
+    files = attachment_limits.max_per_comment
     return Services(
         authenticate=AuthenticateHandler(uow=uow, agents_see_their_groups=agents_see_their_groups),
-        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla),
+        create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla, max_files=files),
         get_ticket=GetTicketHandler(reader=reader),
         list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
         update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
-        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock),
+        delete_ticket=DeleteTicketHandler(uow=uow, clock=clock, storage=storage),
         issue_token=IssueTokenHandler(uow=uow, clock=clock),
         list_tokens=ListTokensHandler(uow=uow),
         revoke_token=RevokeTokenHandler(uow=uow, clock=clock),
-        add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla),
+        add_comment=AddCommentHandler(uow=uow, clock=clock, sla=sla, max_files=files),
         list_comments=ListCommentsHandler(uow=uow),
         get_comment=GetCommentHandler(thread=ListCommentsHandler(uow=uow)),
         merge_tickets=MergeTicketsHandler(uow=uow, clock=clock, sla=sla),
@@ -180,5 +193,11 @@ def build_services(
         remove_member=RemoveMemberHandler(uow=uow),
         list_members=ListMembersHandler(uow=uow),
         side_load=SideLoadHandler(uow=uow),
+        upload_file=UploadFileHandler(
+            uow=uow, storage=storage, clock=clock, limits=attachment_limits
+        ),
+        attachment_content=GetAttachmentContentHandler(uow=uow, storage=storage),
+        ticket_attachments=ListTicketAttachmentsHandler(uow=uow),
+        sweep_uploads=SweepUploadsHandler(uow=uow, storage=storage, clock=clock),
         health_checks=health_checks,
     )

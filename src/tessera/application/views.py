@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tessera.domain.attachments.attachment import Attachment
 from tessera.domain.comments.comment import Comment
 from tessera.domain.tickets.ticket import Ticket
 
@@ -69,6 +71,27 @@ class TicketPage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AttachmentView:
+    """The metadata of a file, never its bytes."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> AttachmentView:
+        return cls(
+            id=attachment.id,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            sha256=attachment.sha256,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommentView:
     id: int
     ticket_id: int
@@ -77,9 +100,10 @@ class CommentView:
     body: str
     public: bool
     created_at: datetime
+    attachments: tuple[AttachmentView, ...] = ()
 
     @classmethod
-    def of(cls, comment: Comment) -> CommentView:
+    def of(cls, comment: Comment, attachments: Iterable[Attachment] = ()) -> CommentView:
         return cls(
             id=comment.id,
             ticket_id=comment.ticket_id,
@@ -88,4 +112,5 @@ class CommentView:
             body=comment.body,
             public=comment.public,
             created_at=comment.created_at,
+            attachments=tuple(AttachmentView.of(a) for a in attachments),
         )

@@ -17,6 +17,7 @@ from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.persistence import build_persistence
 from tessera.bootstrap.rate_limit import build_rate_limiter
 from tessera.bootstrap.settings import Settings
+from tessera.bootstrap.storage import build_storage
 from tessera.bootstrap.telemetry import build_telemetry
 from tessera.bootstrap.use_cases import build_use_cases, sla_policy
 from tessera.domain.events import DomainEvent
@@ -55,10 +56,12 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         settings.telemetry, engine=engine, cache_stats=caches.stats, clock=clock
     )
     messaging = build_messaging(settings.events, engine=engine)
+    storage = build_storage(settings.storage, overrides=overrides)
     use_cases = build_use_cases(
         settings.webhooks,
         persistence=persistence,
         caches=caches,
+        storage=storage,
         dead_letters=overrides.dead_letters or messaging.dispatcher,
         clock=clock,
         sla=sla,
@@ -74,6 +77,8 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         settings.events,
         engine=engine,
         detect_breaches=use_cases.services.detect_breaches,
+        sweep_uploads=use_cases.services.sweep_uploads,
+        upload_sweep_seconds=settings.storage.sweep_seconds,
         clock=clock,
     )
     rate_limiting = build_rate_limiter(
@@ -100,6 +105,6 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         cache_invalidator=caches.invalidator,
         rate_limiter=rate_limiting.limiter,
         idempotency=persistence.idempotency,
-        closers=[*caches.closers, *rate_limiting.closers, *persistence.closers],
+        closers=[*caches.closers, *rate_limiting.closers, *storage.closers, *persistence.closers],
         overrides=overrides,
     )

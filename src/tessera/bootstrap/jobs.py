@@ -1,4 +1,5 @@
-"""The periodic jobs, each on one worker at a time: the SLA monitor and the retention sweep."""
+"""The periodic jobs, each on one worker at a time: the SLA monitor, the retention sweep and
+the sweep of expired uploads."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tessera.application.attachments.sweep_uploads import SweepUploadsHandler
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import BackgroundTask
 from tessera.application.tickets.detect_breaches import DetectBreachesHandler
@@ -24,6 +26,8 @@ def build_jobs(
     *,
     engine: AsyncEngine,
     detect_breaches: DetectBreachesHandler,
+    sweep_uploads: SweepUploadsHandler,
+    upload_sweep_seconds: float,
     clock: Clock,
 ) -> tuple[BackgroundTask, ...]:
     lease = JobLease(
@@ -41,4 +45,7 @@ def build_jobs(
             "sla-monitor", detect_breaches, every=sla.check_seconds, lease=lease, clock=clock
         ),
         PeriodicJob("retention-sweep", sweep, every=events.sweep_seconds, lease=lease, clock=clock),
+        PeriodicJob(
+            "upload-sweep", sweep_uploads, every=upload_sweep_seconds, lease=lease, clock=clock
+        ),
     )

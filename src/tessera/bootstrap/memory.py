@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from tessera.application.attachments.commands import AttachmentLimits
 from tessera.application.ports.clock import Clock
+from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.unit_of_work import UnitOfWork
 from tessera.application.services import Services, build_services
 from tessera.domain.tickets.sla import SlaPolicy
+from tessera.infrastructure.memory.blobs import InMemoryBlobStorage
 from tessera.infrastructure.memory.dead_letters import InMemoryDeadLetterStore
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
@@ -16,9 +19,14 @@ from tessera.infrastructure.passwords import Argon2PasswordHasher
 
 
 def build_memory_services(
-    *, clock: Clock, sla: SlaPolicy | None = None
+    *,
+    clock: Clock,
+    sla: SlaPolicy | None = None,
+    storage: BlobStorage | None = None,
+    attachment_limits: AttachmentLimits | None = None,
 ) -> tuple[Services, MemoryStore]:
-    """The same registry as production (``build_services``), over one memory store."""
+    """The same registry as production (``build_services``), over one memory store (and blob
+    storage in memory unless one is given)."""
     store = MemoryStore()
 
     def uow() -> UnitOfWork:
@@ -33,5 +41,7 @@ def build_memory_services(
         clock=clock,
         sla=sla or SlaPolicy(),
         passwords=Argon2PasswordHasher(),
+        storage=storage or InMemoryBlobStorage(),
+        attachment_limits=attachment_limits or AttachmentLimits(),
     )
     return services, store

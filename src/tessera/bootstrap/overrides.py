@@ -13,6 +13,7 @@ from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import BackgroundTask, EventLog, EventPublisher
 from tessera.application.ports.idempotency import IdempotencyStore
 from tessera.application.ports.rate_limit import RateLimiter
+from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
@@ -51,6 +52,7 @@ class Overrides:
     ticket_reader: TicketReader | None = None
     event_log: EventLog | None = None
     webhooks: WebhookStore | None = None
+    storage: BlobStorage | None = None
     dead_letters: DeadLetterStore | None = None
     idempotency: IdempotencyStore | None = None
     rate_limiter: RateLimiter | None = None

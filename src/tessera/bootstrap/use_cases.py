@@ -14,6 +14,7 @@ from tessera.application.tokens.authenticate import BootstrapAdminHandler
 from tessera.bootstrap.caching import Caches
 from tessera.bootstrap.persistence import Persistence
 from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings
+from tessera.bootstrap.storage import Storage
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
 from tessera.infrastructure.cache.tickets import CachedTicketReader
@@ -40,6 +41,7 @@ def build_use_cases(
     *,
     persistence: Persistence,
     caches: Caches,
+    storage: Storage,
     dead_letters: DeadLetterStore,
     clock: Clock,
     sla: SlaPolicy,
@@ -57,6 +59,8 @@ def build_use_cases(
         clock=clock,
         sla=sla,
         passwords=Argon2PasswordHasher(),
+        storage=storage.blobs,
+        attachment_limits=storage.limits,
         allow_private_webhooks=webhooks.allow_private_targets,
         agents_see_their_groups=agent_scope is AgentScope.GROUPS,
         health_checks=health_checks,

@@ -34,11 +34,15 @@ class TicketCreated(DomainEvent):
     type: ClassVar[str] = "ticket.created"
 
     snapshot: dict[str, Any]
+    attachments: tuple[dict[str, Any], ...] = ()  # metadata of the files, never the bytes
 
     def data(self) -> dict[str, Any]:
         # The snapshot is taken before the database assigns the id; the event's ticket_id is
         # stamped with it when the events are pulled, so the id on the wire comes from there.
-        return {"ticket": {**self.snapshot, "id": self.ticket_id}}
+        return {
+            "ticket": {**self.snapshot, "id": self.ticket_id},
+            "attachments": list(self.attachments),
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +95,7 @@ class TicketCommented(DomainEvent):
     author_role: str
     public: bool
     body: str
+    attachments: tuple[dict[str, Any], ...] = ()  # metadata of the files, never the bytes
 
     def data(self) -> dict[str, Any]:
         return {
@@ -99,6 +104,7 @@ class TicketCommented(DomainEvent):
             "author_role": self.author_role,
             "public": self.public,
             "body": self.body,
+            "attachments": list(self.attachments),
         }
 
 

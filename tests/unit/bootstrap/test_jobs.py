@@ -1,4 +1,5 @@
-"""The periodic jobs builder: the SLA monitor and the retention sweep, at their intervals."""
+"""The periodic jobs builder: the SLA monitor, the retention and upload sweeps, at their
+intervals."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tessera.infrastructure.persistence.engine import create_engine
 from tests.support import FrozenClock
 
 
-async def test_both_jobs_are_built_under_one_lease(tmp_path: Path) -> None:
+async def test_the_jobs_are_built_under_one_lease(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'j.db'}")
     clock = FrozenClock()
     services, _ = build_memory_services(clock=clock)
@@ -20,7 +21,9 @@ async def test_both_jobs_are_built_under_one_lease(tmp_path: Path) -> None:
         EventSettings(sweep_seconds=11),
         engine=engine,
         detect_breaches=services.detect_breaches,
+        sweep_uploads=services.sweep_uploads,
+        upload_sweep_seconds=13,
         clock=clock,
     )
-    assert [job.name for job in jobs] == ["sla-monitor", "retention-sweep"]
+    assert [job.name for job in jobs] == ["sla-monitor", "retention-sweep", "upload-sweep"]
     await engine.dispose()

@@ -13,8 +13,10 @@ from tessera.bootstrap.settings import (
     CacheSettings,
     DatabaseSettings,
     SlaSettings,
+    StorageSettings,
     WebhookSettings,
 )
+from tessera.bootstrap.storage import build_storage
 from tessera.bootstrap.use_cases import build_use_cases, sla_policy
 from tessera.domain.events import DomainEvent
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours
@@ -57,6 +59,7 @@ async def test_tokens_are_cached_and_every_use_case_is_traced(tmp_path: Path) ->
         WebhookSettings(),
         persistence=persistence,
         caches=caches,
+        storage=build_storage(StorageSettings(), overrides=Overrides()),
         dead_letters=InMemoryDeadLetterStore(),
         clock=FrozenClock(),
         sla=SlaPolicy(),

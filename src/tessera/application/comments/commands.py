@@ -10,3 +10,4 @@ class AddComment:
     ticket_id: int
     body: str
     public: bool = True
+    uploads: tuple[str, ...] = ()  # upload tokens, attached to the comment

@@ -26,4 +26,6 @@ class ListCommentsHandler:
             thread = await uow.comments.thread(
                 ticket_id, public_only=not principal.is_staff, after_id=after_id, limit=limit
             )
-        return [CommentView.of(comment) for comment in thread]
+            files = await uow.attachments.of_comments([c.id for c in thread])
+        # A comment the principal may read shows all its files (they follow its visibility).
+        return [CommentView.of(comment, files.get(comment.id, ())) for comment in thread]

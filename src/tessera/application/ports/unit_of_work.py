@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from tessera.application.ports.attachments import AttachmentRepository
 from tessera.application.ports.comments import CommentRepository
 from tessera.application.ports.mailboxes import MailboxRegistry
 from tessera.application.ports.people import (
@@ -44,6 +45,9 @@ class UnitOfWork(Protocol):
 
     @property
     def groups(self) -> GroupRepository: ...
+
+    @property
+    def attachments(self) -> AttachmentRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -17,6 +17,7 @@ class CreateTicket:
     group_id: int | None = None
     channel: str | None = None  # api unless said
     follower_ids: tuple[int, ...] = ()
+    uploads: tuple[str, ...] = ()  # upload tokens, attached to the ticket
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

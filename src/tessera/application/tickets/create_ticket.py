@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tessera.application.attachments.claim import attach_all, claim_uploads
 from tessera.application.errors import ForbiddenError
 from tessera.application.people.directory import find_or_create
 from tessera.application.ports.clock import Clock
@@ -38,13 +39,16 @@ class CreateTicketHandler:
 
     Raises DomainValidationError (every bad field, an unknown group), ForbiddenError when a
     requester files a ticket for another customer's address, LookalikeAddressError when the
-    address is a look-alike of a known one.
+    address is a look-alike of a known one. ``uploads`` are claimed as in ``claim_uploads``.
     """
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy) -> None:
+    def __init__(
+        self, *, uow: UnitOfWorkFactory, clock: Clock, sla: SlaPolicy, max_files: int = 10
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._sla = sla
+        self._max_files = max_files
 
     async def __call__(self, command: CreateTicket, *, principal: Principal) -> TicketView:
         fields = FieldErrors()
@@ -63,6 +67,20 @@ class CreateTicketHandler:
         async def attempt() -> TicketView:
             now = self._clock.now()
             async with self._uow() as uow:
+                files = await claim_uploads(
+                    uow, command.uploads, principal=principal, now=now, limit=self._max_files
+                )
+                ticket = Ticket.open(
+                    title=title,
+                    description=description,
+                    customer_email=email,
+                    priority=priority,
+                    tags=tags,
+                    actor=principal.actor,
+                    now=now,
+                    sla=self._sla,
+                    attachments=tuple(f.metadata() for f in files),
+                )
                 await uow.mailboxes.claim(email, field="customer_email")
                 requester = await find_or_create(
                     uow, email=email, name=None, role=UserRole.CUSTOMER, now=now
@@ -86,6 +104,7 @@ class CreateTicketHandler:
                     sla=self._sla,
                 )
                 await uow.tickets.add(ticket)
+                await attach_all(uow, files, ticket_id=ticket.id, comment_id=None, public=True)
                 await uow.commit()
             return TicketView.of(ticket)
 

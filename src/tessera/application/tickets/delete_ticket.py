@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tessera.application.attachments.blobs import forget_blobs
 from tessera.application.errors import ForbiddenError, PreconditionFailedError, TicketNotFoundError
 from tessera.application.ports.clock import Clock
+from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.tickets.commands import DeleteTicket
 from tessera.domain.access.principal import Principal, can_delete_tickets
@@ -11,11 +13,13 @@ from tessera.domain.access.principal import Principal, can_delete_tickets
 
 class DeleteTicketHandler:
     """Raises ForbiddenError (not an admin), TicketNotFoundError, PreconditionFailedError,
-    ConflictError (the ticket changed while being deleted)."""
+    ConflictError (the ticket changed while being deleted). Its files go with it, and their
+    bytes too where no other file has the same."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, storage: BlobStorage) -> None:
         self._uow = uow
         self._clock = clock
+        self._storage = storage
 
     async def __call__(self, command: DeleteTicket, *, principal: Principal) -> None:
         if not can_delete_tickets(principal):
@@ -28,5 +32,8 @@ class DeleteTicketHandler:
             if expected is not None and ticket.version != expected:
                 raise PreconditionFailedError(expected=expected, actual=ticket.version)
             ticket.delete(actor=principal.actor, now=self._clock.now())
+            files = await uow.attachments.of_ticket(ticket.id)
+            await uow.attachments.remove([f.id for f in files])
             await uow.tickets.delete(ticket)
             await uow.commit()
+        await forget_blobs(self._uow, self._storage, [f.sha256 for f in files])

@@ -26,6 +26,7 @@ from tessera.bootstrap.settings.secret_strength import (
     strong_secret,
 )
 from tessera.bootstrap.settings.sla import BusinessHoursSettings, SlaSettings
+from tessera.bootstrap.settings.storage import StorageSettings
 from tessera.bootstrap.settings.telemetry import TelemetrySettings, TracesExporter
 from tessera.bootstrap.settings.webhooks import WebhookSettings
 
@@ -43,6 +44,7 @@ __all__ = [
     "RateLimitSettings",
     "Settings",
     "SlaSettings",
+    "StorageSettings",
     "TelemetrySettings",
     "TracesExporter",
     "WebhookSettings",
@@ -94,6 +96,7 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
 
     @field_validator("bootstrap_admin_token")
     @classmethod

@@ -132,7 +132,9 @@ class Ticket:
         actor: str,
         now: datetime,
         sla: SlaPolicy,
+        attachments: tuple[dict[str, Any], ...] = (),
     ) -> Ticket:
+        """``attachments`` is the metadata of the files filed with it, for the event."""
         due = sla.due_dates(priority=priority, start=now)
         ticket = cls(
             id=NEW_TICKET_ID,
@@ -154,7 +156,13 @@ class Ticket:
             channel=channel,
             follower_ids=follower_ids,
         )
-        ticket._record(TicketCreated, actor=actor, now=now, snapshot=ticket.snapshot())
+        ticket._record(
+            TicketCreated,
+            actor=actor,
+            now=now,
+            snapshot=ticket.snapshot(),
+            attachments=attachments,
+        )
         return ticket
 
     def apply(self, changes: TicketChanges, *, actor: str, now: datetime, sla: SlaPolicy) -> bool:
@@ -210,9 +218,18 @@ class Ticket:
     def delete(self, *, actor: str, now: datetime) -> None:
         self._record(TicketDeleted, actor=actor, now=now)
 
-    def add_comment(self, comment: Comment, *, actor: str, now: datetime, sla: SlaPolicy) -> None:
-        """Record a stored comment. The first public staff reply stops the first-response clock;
-        a customer's reply to a ticket waiting on them (pending) reopens it.
+    def add_comment(
+        self,
+        comment: Comment,
+        *,
+        actor: str,
+        now: datetime,
+        sla: SlaPolicy,
+        attachments: tuple[dict[str, Any], ...] = (),
+    ) -> None:
+        """Record a stored comment (with the metadata of its files). The first public staff
+        reply stops the first-response clock; a customer's reply to a ticket waiting on them
+        (pending) reopens it.
 
         Raises TicketClosedError.
         """
@@ -229,6 +246,7 @@ class Ticket:
             author_role=comment.author_role.value,
             public=comment.public,
             body=comment.body,
+            attachments=attachments,
         )
         if not comment.by_staff and self.status is Status.PENDING:
             self._move_to(Status.OPEN, actor=actor, now=now, sla=sla)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from tessera.domain.access.tokens import ApiToken
+from tessera.domain.attachments.attachment import Attachment
 from tessera.domain.comments.comment import Comment
 from tessera.domain.events import DomainEvent
 from tessera.domain.people.groups import Group
@@ -26,6 +27,7 @@ class MemoryStore:
     organizations: dict[int, Organization] = field(default_factory=dict)
     groups: dict[int, Group] = field(default_factory=dict)
     memberships: set[tuple[int, int]] = field(default_factory=set)  # (group id, user id)
+    attachments: dict[int, Attachment] = field(default_factory=dict)
     # Identities are handed out at once, like a database sequence: a unit of work that rolls
     # back leaves a gap, and two overlapping units never get the same id.
     next_ticket_id: int = 1
@@ -34,6 +36,7 @@ class MemoryStore:
     next_user_id: int = 1
     next_organization_id: int = 1
     next_group_id: int = 1
+    next_attachment_id: int = 1
     # Row locks of ``get_for_update``, held until the unit of work ends.
     ticket_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock), repr=False, compare=False
@@ -54,6 +57,8 @@ class PendingWrites:
     groups: dict[int, Group] = field(default_factory=dict)
     joined: set[tuple[int, int]] = field(default_factory=set)
     left: set[tuple[int, int]] = field(default_factory=set)
+    attachments: dict[int, Attachment] = field(default_factory=dict)
+    removed_attachments: set[int] = field(default_factory=set)
 
     def clear(self) -> None:
         self.tickets.clear()
@@ -66,3 +71,5 @@ class PendingWrites:
         self.groups.clear()
         self.joined.clear()
         self.left.clear()
+        self.attachments.clear()
+        self.removed_attachments.clear()

@@ -6,6 +6,7 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from tessera.infrastructure.memory.attachments import InMemoryAttachmentRepository
 from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
 from tessera.infrastructure.memory.people import (
     InMemoryGroupRepository,
@@ -35,6 +36,7 @@ class InMemoryUnitOfWork:
         self.users = InMemoryUserRepository(store, self._pending)
         self.organizations = InMemoryOrganizationRepository(store, self._pending)
         self.groups = InMemoryGroupRepository(store, self._pending)
+        self.attachments = InMemoryAttachmentRepository(store, self._pending)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -56,6 +58,7 @@ class InMemoryUnitOfWork:
         self.mailboxes.check_unclaimed()
         self.users.check_unclaimed()
         self.organizations.check_unclaimed()
+        self.attachments.check_unclaimed()
         events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
         pending = self._pending
         for ticket_id in pending.deleted_tickets:
@@ -68,6 +71,9 @@ class InMemoryUnitOfWork:
         self._store.organizations.update(copy.deepcopy(pending.organizations))
         self._store.groups.update(copy.deepcopy(pending.groups))
         self._store.memberships = (self._store.memberships | pending.joined) - pending.left
+        self._store.attachments.update(copy.deepcopy(pending.attachments))
+        for attachment_id in pending.removed_attachments:
+            self._store.attachments.pop(attachment_id, None)
         self._store.events.extend(events)
         self.tickets.committed()
         pending.clear()

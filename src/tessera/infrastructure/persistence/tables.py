@@ -390,6 +390,33 @@ mail_threads = Table(
     Index("ix_mail_threads_token", "token", unique=True),
 )
 
+# Uploaded files: the bytes live in blob storage under ``sha256`` (one copy per content).
+# An upload carries the hash of its token and an expiry until it is attached to a ticket
+# (and maybe one of its comments); no foreign keys, so that deleting a ticket can first
+# learn which bytes its files name.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(255), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("uploader_id", BigId, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("token_hash", String(64), nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
+    Column("ticket_id", BigId, nullable=True),
+    Column("comment_id", BigId, nullable=True),
+    Column("public", Boolean, nullable=False),
+    Index("ix_attachments_token_hash", "token_hash", unique=True),
+    Index("ix_attachments_sha256", "sha256"),
+    Index("ix_attachments_ticket_id", "ticket_id"),
+    Index("ix_attachments_comment_id", "comment_id"),
+    Index("ix_attachments_expires_at", "expires_at"),
+    sqlite_autoincrement=True,
+)
+
 # The first answer to each POST carrying an Idempotency-Key, per caller, until it expires.
 idempotency_keys = Table(
     "idempotency_keys",

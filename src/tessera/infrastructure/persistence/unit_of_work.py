@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.errors import ConflictError, ServiceUnavailableError
 from tessera.domain.events import DomainEvent
+from tessera.infrastructure.persistence.attachments import SqlAlchemyAttachmentRepository
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.errors import (
     UNAVAILABLE_MESSAGE,
@@ -68,6 +69,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlAlchemyUserRepository(self._connection)
         self.organizations = SqlAlchemyOrganizationRepository(self._connection)
         self.groups = SqlAlchemyGroupRepository(self._connection)
+        self.attachments = SqlAlchemyAttachmentRepository(self._connection)
 
     async def __aenter__(self) -> Self:
         return self

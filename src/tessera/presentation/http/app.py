@@ -29,6 +29,7 @@ from tessera.presentation.http.middleware.telemetry import (
 from tessera.presentation.http.middleware.ticket_read import TicketReadShortcut
 from tessera.presentation.http.openapi import install_openapi, operation_id
 from tessera.presentation.http.routes import (
+    attachments,
     bench,
     comments,
     dead_letters,
@@ -90,6 +91,7 @@ def create_app(
         openapi_tags=[
             {"name": "tickets", "description": "Support tickets"},
             {"name": "comments", "description": "Public replies and internal notes"},
+            {"name": "attachments", "description": "Files on tickets and comments"},
             {"name": "events", "description": "History, changes feed and live stream"},
             {"name": "webhooks", "description": "Signed event deliveries to other systems"},
             {"name": "tokens", "description": "API tokens and roles (admins)"},
@@ -98,7 +100,7 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
-    routers = (tickets, comments, events, dead_letters, webhooks, tokens)
+    routers = (tickets, comments, attachments, events, dead_letters, webhooks, tokens)
     for module in (*routers, users, organizations, groups, health, metrics):
         app.include_router(module.router)
     if benchmark_routes:

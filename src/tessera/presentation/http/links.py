@@ -28,6 +28,9 @@ def _ticket_links(expression: str) -> dict[str, Any]:
         "ListComments": link(
             f"{_TICKET}/comments", "get", "The thread", fill=("ticket_id", expression)
         ),
+        "TicketAttachments": link(
+            f"{_TICKET}/attachments", "get", "Its files", fill=("ticket_id", expression)
+        ),
         "TicketHistory": link(
             f"{_TICKET}/history", "get", "Its events", fill=("ticket_id", expression)
         ),
@@ -62,5 +65,13 @@ WEBHOOK_LINKS: Final = {
 TOKEN_LINKS: Final = {
     "RevokeToken": link(
         "/v1/tokens/{token_id}", "delete", "Revoke it", fill=("token_id", "$response.body#/id")
+    ),
+}
+UPLOAD_LINKS: Final = {
+    "DownloadUpload": link(
+        "/v1/attachments/{attachment_id}/content",
+        "get",
+        "Its bytes (for its uploader until attached)",
+        fill=("attachment_id", "$response.body#/attachment/id"),
     ),
 }

@@ -28,6 +28,7 @@ from tessera.application.ports.idempotency import (
 )
 from tessera.domain.errors import TesseraError
 from tessera.presentation.http.errors import STATUS_BY_CODE, error_body, error_response
+from tessera.presentation.http.streamed import STREAMED_PATHS
 
 logger = logging.getLogger("tessera.http")
 
@@ -62,7 +63,7 @@ class IdempotencyMiddleware:
         self.clock = clock or _SystemClock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] in STREAMED_PATHS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -17,6 +17,7 @@ from tessera.presentation.http.errors import (
     error_body,
     log_unhandled,
 )
+from tessera.presentation.http.streamed import STREAMED_PATHS
 
 _SANE_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # An API serves no documents: nothing may be framed, scripted or sniffed. The interactive
@@ -68,8 +69,9 @@ class RequestContextMiddleware:
         if refusal is not None:
             await _send_error(send_with_id, refusal, request_id)
             return
+        streamed = scope["path"] in STREAMED_PATHS
         try:
-            await self.app(scope, self._limited(receive), send_with_id)
+            await self.app(scope, receive if streamed else self._limited(receive), send_with_id)
         except BodyTooLargeError:
             if not started:
                 await _send_error(send_with_id, "payload_too_large", request_id)
@@ -82,7 +84,7 @@ class RequestContextMiddleware:
         size = sum(len(name) + len(value) for name, value in scope["headers"])
         if size > self.max_header_bytes:
             return "headers_too_large"
-        if scope["method"] not in _BODY_METHODS:
+        if scope["method"] not in _BODY_METHODS or scope["path"] in STREAMED_PATHS:
             return None
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:

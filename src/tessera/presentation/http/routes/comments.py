@@ -52,7 +52,10 @@ async def add_comment(
     services: AppServices,
 ) -> Response:
     view = await services.add_comment(
-        AddComment(ticket_id=ticket_id, body=body.body, public=body.public), principal=principal
+        AddComment(
+            ticket_id=ticket_id, body=body.body, public=body.public, uploads=tuple(body.uploads)
+        ),
+        principal=principal,
     )
     location = f"/v1/tickets/{ticket_id}/comments/{view.id}"
     return json_response(view, status_code=201, headers={"Location": location})

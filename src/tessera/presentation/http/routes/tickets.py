@@ -103,6 +103,7 @@ async def create_ticket(
             group_id=body.group_id,
             channel=body.channel.value if body.channel else None,
             follower_ids=tuple(body.follower_ids),
+            uploads=tuple(body.uploads),
         ),
         principal=principal,
     )

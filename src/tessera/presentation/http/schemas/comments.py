@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tessera.domain.comments.comment import BODY_MAX
+from tessera.presentation.http.schemas.attachments import AttachmentResponse, UploadTokens
 from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
 
@@ -32,6 +33,7 @@ class CommentCreateRequest(RequestModel):
         default=True,
         description="true: a reply the customer sees; false: an internal note (staff only)",
     )
+    uploads: UploadTokens
 
 
 class CommentResponse(BaseModel):
@@ -58,6 +60,9 @@ class CommentResponse(BaseModel):
     body: str
     public: bool
     created_at: datetime
+    attachments: list[AttachmentResponse] = Field(
+        default_factory=list, description="Its files (an internal note's are for staff)"
+    )
 
 
 class CommentListResponse(BaseModel):

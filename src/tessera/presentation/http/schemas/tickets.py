@@ -26,6 +26,7 @@ from tessera.domain.tickets.values import (
     Channel,
     Priority,
 )
+from tessera.presentation.http.schemas.attachments import UploadTokens
 from tessera.presentation.http.schemas.pages import PageLinks
 from tessera.presentation.http.schemas.text import RequestModel
 from tessera.presentation.http.schemas.views import response_schema
@@ -79,6 +80,7 @@ class TicketCreateRequest(RequestModel):
     group_id: Identifier | None = Field(default=None, description="The group it is routed to")
     channel: Channel | None = Field(default=None, description="Where it came from; api if left out")
     follower_ids: FollowerList = Field(default_factory=list)
+    uploads: UploadTokens
 
 
 _NOT_NULL = ("title", "description", "priority", "status", "tags", "follower_ids")

@@ -1,0 +1,1 @@
+"""Attachment use cases: upload, attach to tickets and comments, download, sweep."""

@@ -1,0 +1,47 @@
+"""The media type that a file's first bytes show (a small table of signatures)."""
+
+from __future__ import annotations
+
+SNIFF_BYTES = 512
+
+# (offset, signature, media type); the first match wins.
+_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+    (0, b"%PDF-", "application/pdf"),
+    (0, b"PK\x03\x04", "application/zip"),
+    (0, b"\x1f\x8b", "application/gzip"),
+    (0, b"BM", "image/bmp"),
+    (0, b"II*\x00", "image/tiff"),
+    (0, b"MM\x00*", "image/tiff"),
+    (8, b"WEBP", "image/webp"),
+    (4, b"ftyp", "video/mp4"),
+    (0, b"\x7fELF", "application/x-executable"),
+    (0, b"MZ", "application/x-msdownload"),
+    (0, b"Rar!\x1a\x07", "application/vnd.rar"),
+    (0, b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
+)
+
+
+def sniff(head: bytes) -> str:
+    """The type the bytes show; text/plain for UTF-8 text, else application/octet-stream."""
+    for offset, signature, found in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            return found
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as cut:
+            if cut.start < len(head) - 3:  # not merely a character cut at the sniff limit
+                return "application/octet-stream"
+        return "text/plain"
+    return "application/octet-stream"
+
+
+def content_type_of(declared: str | None, head: bytes, *, generic: frozenset[str]) -> str:
+    """The declared type, unless it is absent or generic: then what the bytes show."""
+    if declared is not None and declared not in generic:
+        return declared
+    return sniff(head)

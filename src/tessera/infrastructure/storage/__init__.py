@@ -1,0 +1,1 @@
+"""Blob storage adapters: the filesystem (embedded) and S3-compatible object storage."""
