@@ -68,7 +68,9 @@ class _Request:
 class _Response:
     def __init__(self, response: httpx.Response, data: bytes) -> None:
         self._response = response
-        self.data = data
+        # A file's bytes are opaque: the document declares them a binary string, which the
+        # validator takes as text, so give them as Latin-1 (each byte one character).
+        self.data: bytes | str = data if _structured(self.content_type) else data.decode("latin-1")
 
     @property
     def status_code(self) -> int:
@@ -81,6 +83,11 @@ class _Response:
     @property
     def headers(self) -> Headers:
         return Headers(list(self._response.headers.multi_items()))
+
+
+def _structured(content_type: str) -> bool:
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    return media in {"", "application/json", "application/problem+json"} or media.endswith("+json")
 
 
 def is_stream(response: httpx.Response) -> bool:

@@ -70,17 +70,6 @@ class CreateTicketHandler:
                 files = await claim_uploads(
                     uow, command.uploads, principal=principal, now=now, limit=self._max_files
                 )
-                ticket = Ticket.open(
-                    title=title,
-                    description=description,
-                    customer_email=email,
-                    priority=priority,
-                    tags=tags,
-                    actor=principal.actor,
-                    now=now,
-                    sla=self._sla,
-                    attachments=tuple(f.metadata() for f in files),
-                )
                 await uow.mailboxes.claim(email, field="customer_email")
                 requester = await find_or_create(
                     uow, email=email, name=None, role=UserRole.CUSTOMER, now=now
@@ -102,6 +91,7 @@ class CreateTicketHandler:
                     actor=principal.actor,
                     now=now,
                     sla=self._sla,
+                    attachments=tuple(f.metadata() for f in files),
                 )
                 await uow.tickets.add(ticket)
                 await attach_all(uow, files, ticket_id=ticket.id, comment_id=None, public=True)

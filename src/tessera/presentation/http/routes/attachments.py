@@ -16,6 +16,7 @@ from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_response, error_responses, request_id_of
 from tessera.presentation.http.links import UPLOAD_LINKS
 from tessera.presentation.http.multipart import file_part
+from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.ranges import Unsatisfiable, etag_matches, requested_range
 from tessera.presentation.http.rendering import json_response
 from tessera.presentation.http.schemas.attachments import (
@@ -62,7 +63,7 @@ _CONTENT_HEADERS: Final = {
     response_model=UploadResponse,
     openapi_extra={"requestBody": _UPLOAD_BODY},
     responses={
-        201: {"links": UPLOAD_LINKS},
+        201: {"links": UPLOAD_LINKS, **response_headers("Location")},
         **error_responses(
             "unauthenticated", "payload_too_large", "unsupported_media_type", "validation_failed"
         ),
