@@ -59,7 +59,7 @@ def _read(message: EmailMessage, *, body_limit: int, own_addresses: Collection[s
         raise MalformedMailError(f"text over the limit of {body_limit} bytes")
     headers = {name.lower(): str(value) for name, value in message.items() if name}
     return InboundMail(
-        message_id=_one_id(message.get("Message-ID")),
+        message_id=first_id(message.get("Message-ID")),
         sender=sender,
         sender_name=sender_name,
         to=_addresses(message, "To"),
@@ -118,7 +118,7 @@ def _addresses(message: EmailMessage, *names: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _one_id(value: object) -> str | None:
+def first_id(value: object) -> str | None:
     ids = _ids(value)
     return ids[0] if ids else None
 
@@ -177,5 +177,5 @@ def _attachments(
             content_type=part.get_content_type(),
             size=len(payload) if isinstance(payload, bytes) else 0,
             inline=disposition == "inline" or (disposition is None and content_id is not None),
-            content_id=_one_id(content_id),
+            content_id=first_id(content_id),
         )
