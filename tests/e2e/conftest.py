@@ -81,6 +81,7 @@ async def _api(database_url: str, overrides: Overrides) -> AsyncIterator[Api]:
         container.services,
         max_body_bytes=container.settings.http.max_body_bytes,
         idempotency=container.idempotency,
+        mail=container.mail.services if container.mail else None,
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(

@@ -75,6 +75,22 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         None,
         _row(401, 403, 403, 403, 404),
     ),
+    ("GET", "/v1/mailboxes", None, _row(401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/v1/mailboxes",
+        {"address": "help@example.com", "intake": {"kind": "lmtp"}},
+        _row(401, 403, 403, 403, 201),
+    ),
+    ("GET", "/v1/mailboxes/{mailbox}", None, _row(401, 403, 403, 403, 200)),
+    (
+        "PUT",
+        "/v1/mailboxes/{mailbox}",
+        {"address": "moved@example.com", "intake": {"kind": "lmtp"}},
+        _row(401, 403, 403, 403, 200),
+    ),
+    ("DELETE", "/v1/mailboxes/{mailbox}", None, _row(401, 403, 403, 403, 204)),
+    ("GET", "/v1/mailboxes/{mailbox}/messages", None, _row(401, 403, 403, 403, 200)),
     ("DELETE", "/v1/tickets/{victim}", None, _row(401, 403, 403, 403, 204)),
     ("GET", "/livez", None, _row(200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, _row(200, 200, 200, 200, 200)),
@@ -172,6 +188,11 @@ async def test_each_role_gets_exactly_its_status(
         ids["token"] = await _created_id(api, "/v1/tokens", {"name": "doomed", "role": "agent"})
         ids["webhook"] = await _created_id(
             api, "/v1/webhooks", {"url": "https://hooks.example.com/doomed"}
+        )
+        ids["mailbox"] = await _created_id(
+            api,
+            "/v1/mailboxes",
+            {"address": f"box-{role}@example.com", "intake": {"kind": "lmtp"}},
         )
         path = template.format(**ids)
         payload = dict(body) if body is not None else None

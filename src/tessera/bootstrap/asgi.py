@@ -53,6 +53,7 @@ def app_for(container: Container) -> FastAPI:
         clock=container.clock,
         lifespan=lifespan,
         schema_ready=container.schema_gate.is_open,
+        mail=container.mail.services if container.mail else None,
     )
 
 

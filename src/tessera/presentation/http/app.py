@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from tessera.application.mail.services import MailServices
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
 from tessera.application.ports.rate_limit import RateLimiter
@@ -27,6 +28,7 @@ from tessera.presentation.http.routes import (
     dead_letters,
     events,
     health,
+    mailboxes,
     metrics,
     tickets,
     tokens,
@@ -62,6 +64,7 @@ def create_app(
     clock: Clock | None = None,
     lifespan: Lifespan | None = None,
     schema_ready: Callable[[], bool] | None = None,
+    mail: MailServices | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -80,11 +83,13 @@ def create_app(
             {"name": "comments", "description": "Public replies and internal notes"},
             {"name": "events", "description": "History, changes feed and live stream"},
             {"name": "webhooks", "description": "Signed event deliveries to other systems"},
+            {"name": "mailboxes", "description": "The inbound e-mail channel (admins)"},
             {"name": "tokens", "description": "API tokens and roles (admins)"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
     app.state.services = services
+    app.state.mail_services = mail
     install_error_handlers(app)
     if idempotency is not None:  # inside the body limits, outside the routes
         app.add_middleware(
@@ -126,7 +131,17 @@ def create_app(
         )
     app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(TelemetryMiddleware)  # outermost: sees every answer, 413s included
-    for module in (tickets, comments, events, dead_letters, webhooks, tokens, health, metrics):
+    for module in (
+        tickets,
+        comments,
+        events,
+        dead_letters,
+        webhooks,
+        mailboxes,
+        tokens,
+        health,
+        metrics,
+    ):
         app.include_router(module.router)
     if benchmark_routes:
         app.include_router(bench.router)
