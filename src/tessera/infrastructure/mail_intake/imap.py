@@ -122,7 +122,10 @@ class ImapReader:
         self._state.connected(self._id)
         try:
             while not stop.is_set() and await self._hold():
-                await self.fetch_unseen(client)
+                # Again until nothing is new: what arrived during a fetch was announced
+                # then, and IDLE announces only what arrives after it starts.
+                while await self.fetch_unseen(client) and not stop.is_set():
+                    pass
                 if client.has_capability("IDLE"):
                     await self._idle(client, stop)
                 else:
