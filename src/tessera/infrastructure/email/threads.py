@@ -58,9 +58,7 @@ async def join_thread(
     ).one()
     reply_to = identity.reply_address(thread.token)
     if thread.root_message_id == message_id:
-        return ThreadHeaders(
-            reply_to=reply_to, in_reply_to=None, references=(), token=thread.token
-        )
+        return ThreadHeaders(reply_to=reply_to, in_reply_to=None, references=(), token=thread.token)
     parent = thread.last_message_id
     await conn.execute(
         update(mail_threads)
