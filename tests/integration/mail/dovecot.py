@@ -27,7 +27,7 @@ instance_name = tessera-test-{port}
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 0
@@ -50,7 +50,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -66,10 +67,15 @@ service imap-login {{
 class Dovecot:
     root: Path
     port: int
+    tls_port: int = 0  # implicit TLS; 0 when configured without certificates
     process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def certificate(self) -> Path:
+        return self.root / "cert.pem"
+
     @classmethod
-    def configure(cls) -> Dovecot:
+    def configure(cls, *, tls: bool = False) -> Dovecot:
         """In a directory of its own under the system's temporary directory: Dovecot's
         unprivileged processes must reach it (pytest's ``tmp_path`` is private to root)."""
         if not Path(DOVECOT).is_file():
@@ -79,6 +85,11 @@ class Dovecot:
         root = Path(tempfile.mkdtemp(prefix="tessera-dovecot-"))
         root.chmod(0o755)
         port = free_port()
+        tls_port = free_port() if tls else 0
+        ssl = "ssl = no"
+        if tls:
+            _self_signed(root)
+            ssl = f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
         for folder in ("run", "state", "mail", "home"):
             (root / folder).mkdir(parents=True, exist_ok=True)
         (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
@@ -93,10 +104,18 @@ class Dovecot:
             internal = login = pwd.getpwuid(uid).pw_name
             group = grp.getgrgid(gid).gr_name
         config = _CONFIG.format(
-            root=root, port=port, uid=uid, gid=gid, internal=internal, login=login, group=group
+            root=root,
+            port=port,
+            tls_port=tls_port,
+            ssl=ssl,
+            uid=uid,
+            gid=gid,
+            internal=internal,
+            login=login,
+            group=group,
         )
         (root / "dovecot.conf").write_text(config)
-        return cls(root=root, port=port)
+        return cls(root=root, port=port, tls_port=tls_port)
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -127,3 +146,30 @@ class Dovecot:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _self_signed(root: Path) -> None:
+    """A certificate for ``localhost`` and 127.0.0.1, which the tests trust explicitly."""
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(root / "key.pem"),
+            "-out",
+            str(root / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (root / "key.pem").chmod(0o644)

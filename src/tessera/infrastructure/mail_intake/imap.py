@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from aioimaplib import IMAP4, IMAP4_SSL
+from aioimaplib.aioimaplib import Command
 
 from tessera.application.mail.receive_mail import AcceptMailHandler
 from tessera.application.ports.clock import Clock
@@ -57,7 +58,8 @@ async def _starttls(client: IMAP4, context: ssl.SSLContext, *, host: str) -> Non
     """aioimaplib has no STARTTLS of its own: the command, then the same protocol object
     over the upgraded transport, then the capabilities again (RFC 3501 6.2.1)."""
     protocol = client.protocol
-    _ok(await protocol.simple_command("STARTTLS"), "STARTTLS")
+    command = Command("STARTTLS", protocol.new_tag(), loop=protocol.loop)
+    _ok(await asyncio.wait_for(protocol.execute(command), timeout=30), "STARTTLS")
     loop = asyncio.get_running_loop()
     upgraded = await loop.start_tls(protocol.transport, protocol, context, server_hostname=host)
     protocol.transport = upgraded
