@@ -10,9 +10,12 @@ from smtplib import SMTPRecipientsRefused
 import pytest
 from sqlalchemy import func, select
 
+from tessera.application.mail.manage_mailboxes import IntakeSpec, SaveMailbox
+from tessera.application.ports.health import Health
 from tessera.application.tickets.commands import UpdateTicket
 from tessera.infrastructure.persistence.tables import comments, tickets
 from tests.integration.mail.conftest import ADA, ADMIN, Desk, mail, until
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +164,28 @@ async def test_idle_delivers_a_new_message_within_two_seconds(desk: Desk) -> Non
 
     await until(recorded, within=10, what="the IDLE push")
     assert time.monotonic() - started < 2.0
+
+
+async def test_an_unreachable_mailbox_shows_in_readiness_as_degraded(desk: Desk) -> None:
+    closed = IntakeSpec(
+        kind="imap",
+        host="127.0.0.1",
+        port=free_port(),
+        tls="none",
+        user="u",
+        password="pw-Never-Shown",
+    )
+    box = await desk.mail.create_mailbox(
+        SaveMailbox(address="sales@support.example.com", group_id=None, intake=closed),
+        principal=ADMIN,
+    )
+
+    async def degraded() -> bool:
+        results = [await check.check() for check in desk.container.services.health_checks]
+        mailboxes = next(r for r in results if r.name == "mailboxes")
+        return mailboxes.health is Health.DEGRADED and str(box.id) in mailboxes.details["mailboxes"]
+
+    await until(degraded, within=15, what="the mailbox's failure in /readyz")
+    results = [await check.check() for check in desk.container.services.health_checks]
+    assert not any(r.health is Health.FAILED for r in results)
+    assert "pw-Never-Shown" not in repr(results)
