@@ -50,11 +50,12 @@ async def test_the_password_is_never_shown_and_stays_on_an_update_without_one(ap
 
 
 async def test_bad_configurations_answer_422_naming_each_field(api: Api) -> None:
-    bad = {"address": "not an address", "intake": {**IMAP["intake"], "host": "a b", "port": 99999}}
+    intake: dict[str, Any] = {**IMAP["intake"], "host": "a b", "port": 99999}
+    bad = {"address": "not an address", "intake": intake}
     response = await api.client.post("/v1/mailboxes", json=bad, headers=api.admin)
     assert response.status_code == 422
     assert {d["field"] for d in response.json()["details"]} == {"intake.imap.port"}
-    bad["intake"]["port"] = 993
+    intake["port"] = 993
     response = await api.client.post("/v1/mailboxes", json=bad, headers=api.admin)
     assert response.status_code == 422
     assert {d["field"] for d in response.json()["details"]} == {"address", "intake.host"}
