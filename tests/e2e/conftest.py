@@ -89,6 +89,7 @@ async def serve_api(
         container.services,
         max_body_bytes=container.settings.http.max_body_bytes,
         idempotency=container.idempotency,
+        mail=container.mail.services if container.mail else None,
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(

@@ -87,6 +87,22 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
         None,
         _row(401, 403, 403, 403, 404),
     ),
+    ("GET", "/v1/mailboxes", None, _row(401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/v1/mailboxes",
+        {"address": "help@example.com", "intake": {"kind": "lmtp"}},
+        _row(401, 403, 403, 403, 201),
+    ),
+    ("GET", "/v1/mailboxes/{mailbox}", None, _row(401, 403, 403, 403, 200)),
+    (
+        "PUT",
+        "/v1/mailboxes/{mailbox}",
+        {"address": "moved@example.com", "intake": {"kind": "lmtp"}},
+        _row(401, 403, 403, 403, 200),
+    ),
+    ("DELETE", "/v1/mailboxes/{mailbox}", None, _row(401, 403, 403, 403, 204)),
+    ("GET", "/v1/mailboxes/{mailbox}/messages", None, _row(401, 403, 403, 403, 200)),
     ("DELETE", "/v1/tickets/{victim}", None, _row(401, 403, 403, 403, 204)),
     (
         "POST",
@@ -247,6 +263,11 @@ async def test_each_role_gets_exactly_its_status(
             api, "/v1/webhooks", {"url": "https://hooks.example.com/doomed"}
         )
         ids.update(await _people(api, n), own_user=own.json()["id"])
+        ids["mailbox"] = await _created_id(
+            api,
+            "/v1/mailboxes",
+            {"address": f"box-{role}@example.com", "intake": {"kind": "lmtp"}},
+        )
         path = template.format(**ids)
         payload = dict(body) if body is not None else None
         if payload is not None and "into" in payload:

@@ -57,6 +57,7 @@ def app_for(container: Container) -> FastAPI:
         schema_ready=container.schema_gate.is_open,
         tracing=tracing_enabled(),
         access_log=access_log(container.settings),
+        mail=container.mail.services if container.mail else None,
     )
 
 

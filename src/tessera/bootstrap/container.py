@@ -12,6 +12,7 @@ from tessera.bootstrap.caching import build_caches
 from tessera.bootstrap.integrations import build_integrations
 from tessera.bootstrap.jobs import build_jobs
 from tessera.bootstrap.lifecycle import Container
+from tessera.bootstrap.mail_intake import build_mail_intake, intake_state
 from tessera.bootstrap.messaging import build_messaging
 from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.persistence import build_persistence
@@ -57,6 +58,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     )
     messaging = build_messaging(settings.events, engine=engine)
     storage = build_storage(settings.storage, overrides=overrides)
+    mail_state, mail_health = intake_state()
     use_cases = build_use_cases(
         settings.webhooks,
         persistence=persistence,
@@ -65,13 +67,21 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         dead_letters=overrides.dead_letters or messaging.dispatcher,
         clock=clock,
         sla=sla,
-        health_checks=(*persistence.health_checks, *caches.health_checks),
+        health_checks=(*persistence.health_checks, *caches.health_checks, mail_health),
         agent_scope=settings.agent_scope,
     )
     integrations = build_integrations(
         settings.webhooks, settings.mail, engine=engine, clock=clock, overrides=overrides
     )
     messaging.consumers.extend(integrations.consumers)
+    mail_intake = build_mail_intake(
+        settings.mail,
+        engine=engine,
+        uow=persistence.uow,
+        services=use_cases.services,
+        state=mail_state,
+        clock=clock,
+    )
     jobs = build_jobs(
         settings.sla,
         settings.events,
@@ -98,7 +108,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         schema_gate=persistence.schema_gate,
         dispatcher=messaging.dispatcher,
         consumers=messaging.consumers,
-        background_tasks=[*integrations.tasks, *jobs],
+        background_tasks=[*integrations.tasks, *jobs, *mail_intake.tasks],
         relay_wake=relay_wake,
         replica_tasks=[*caches.tasks, *telemetry.tasks],
         cache_stats=caches.stats,
@@ -107,4 +117,5 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         idempotency=persistence.idempotency,
         closers=[*caches.closers, *rate_limiting.closers, *storage.closers, *persistence.closers],
         overrides=overrides,
+        mail=mail_intake,
     )

@@ -18,6 +18,7 @@ from tessera.application.services import Services
 from tessera.application.tokens.authenticate import BootstrapAdminHandler
 from tessera.application.tokens.views import IssuedToken
 from tessera.bootstrap.events import EventTransport
+from tessera.bootstrap.mail_intake import MailIntake
 from tessera.bootstrap.messaging import build_transport
 from tessera.bootstrap.overrides import Closer, Overrides
 from tessera.bootstrap.schema_gate import SchemaGate
@@ -60,6 +61,9 @@ class Container:
     # One per client opened (Redis, the engine last); the broker's is the transport's.
     closers: list[Closer]
     overrides: Overrides = field(default_factory=Overrides)
+    # The inbound e-mail channel: its use cases (the API's /v1/mailboxes) and its loops
+    # (already among ``background_tasks``).
+    mail: MailIntake | None = None
     started: bool = False
     _transport: EventTransport | None = field(default=None, repr=False)
 

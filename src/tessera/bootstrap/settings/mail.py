@@ -39,6 +39,14 @@ class MailSettings(BaseSettings):
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     max_attempts: int = Field(default=10, ge=1, le=50)
     retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # The inbound channel (SPEC §15): the LMTP intake listens while ``lmtp_port`` is set (in
+    # `tessera worker`, and in `serve` when no broker is configured); IMAP mailboxes are
+    # configured through /v1/mailboxes.
+    lmtp_host: str = Field(default="127.0.0.1", min_length=1, max_length=253)
+    lmtp_port: int | None = Field(default=None, ge=0, le=65535)
+    body_limit_kib: int = Field(default=256, ge=1, le=16 * 1024)  # decoded text of one mail
+    imap_poll_seconds: float = Field(default=60.0, gt=0, le=3600)  # also renews IDLE
+    intake_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     # Each check names its own variable; a default derived from the sender is checked too.
     @field_validator("sender")

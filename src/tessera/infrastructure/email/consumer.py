@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.clock import Clock
+from tessera.domain.mail.threading import body_marker
 from tessera.infrastructure.email.identity import MailIdentity
 from tessera.infrastructure.email.templates import render
 from tessera.infrastructure.email.threads import join_thread
@@ -61,7 +62,10 @@ class MailConsumer:
             thread = await join_thread(
                 conn, self._identity, ticket_id=ticket_id, message_id=message_id, now=now
             )
-            rendered = render(kind, team=self._team, **context)
+            # The reference lets a reply find its ticket when a mail client or provider drops
+            # the Reply-To's plus tag and rewrites Message-IDs, but quotes the text.
+            reference = body_marker(thread.token)
+            rendered = render(kind, team=self._team, reference=reference, **context)
             await conn.execute(
                 insert_ignoring_duplicates(outgoing_mail, dialect=conn.dialect.name),
                 {

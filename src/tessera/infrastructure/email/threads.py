@@ -26,6 +26,7 @@ class ThreadHeaders:
     reply_to: str
     in_reply_to: str | None  # None on the first mail of a ticket
     references: tuple[str, ...]  # the root and the parent (one of them when they coincide)
+    token: str  # the thread's token, also quoted in the text as ``[ref:<token>]``
 
 
 async def join_thread(
@@ -57,7 +58,7 @@ async def join_thread(
     ).one()
     reply_to = identity.reply_address(thread.token)
     if thread.root_message_id == message_id:
-        return ThreadHeaders(reply_to=reply_to, in_reply_to=None, references=())
+        return ThreadHeaders(reply_to=reply_to, in_reply_to=None, references=(), token=thread.token)
     parent = thread.last_message_id
     await conn.execute(
         update(mail_threads)
@@ -65,4 +66,6 @@ async def join_thread(
         .values(last_message_id=message_id)
     )
     references = tuple(dict.fromkeys((thread.root_message_id, parent)))
-    return ThreadHeaders(reply_to=reply_to, in_reply_to=parent, references=references)
+    return ThreadHeaders(
+        reply_to=reply_to, in_reply_to=parent, references=references, token=thread.token
+    )

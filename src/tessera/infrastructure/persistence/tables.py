@@ -451,3 +451,60 @@ mailboxes = Table(
     Column("key", String(64), primary_key=True),
     Column("address", String(254), nullable=False),
 )
+
+# The mailboxes the inbound channel reads (SPEC §15): IMAP folders Tessera logs into, or
+# LMTP deliveries addressed to them. The IMAP password is kept to log in with; the API never
+# shows it.
+inbound_mailboxes = Table(
+    "inbound_mailboxes",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("address", String(254), nullable=False),
+    Column("group_id", BigId, nullable=True),  # the group its tickets go to
+    Column("kind", String(10), nullable=False),  # imap or lmtp
+    Column("host", String(253), nullable=True),
+    Column("port", Integer, nullable=True),
+    Column("tls", String(10), nullable=True),
+    Column("imap_user", String(254), nullable=True),
+    Column("imap_password", String(1024), nullable=True),
+    Column("folder", String(200), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_inbound_mailboxes_address", "address", unique=True),
+    sqlite_autoincrement=True,
+)
+
+# Every message a mailbox received, with its raw source, processed once: a worker leases a
+# waiting one (``outcome`` NULL) until ``lease_until`` and records what became of it.
+# ``dedup_key`` is the Message-ID (or a digest of a message without one), unique per mailbox;
+# a repeat is kept as a ``duplicate`` row without a key. No foreign key to the mailbox: what
+# came in stays listed after a mailbox is removed.
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", BigId, Identity(), primary_key=True),
+    Column("mailbox_id", BigId, nullable=False),
+    Column("dedup_key", String(400), nullable=True),
+    Column("message_id", String(400), nullable=True),
+    Column("sender", String(254), nullable=True),
+    Column("subject", String(300), nullable=True),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("outcome", String(30), nullable=True),
+    Column("ticket_id", BigId, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("details", JsonDocument, nullable=True),  # parsed data the tickets cannot hold yet
+    Column("holder", String(200), nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("processed_at", UtcDateTime, nullable=True),
+    Index("ix_inbound_messages_mailbox_id_dedup_key", "mailbox_id", "dedup_key", unique=True),
+    Index("ix_inbound_messages_mailbox_id_id", "mailbox_id", "id"),
+    Index("ix_inbound_messages_message_id", "message_id"),
+    Index(
+        "ix_inbound_messages_waiting",
+        "id",
+        postgresql_where=text("outcome IS NULL"),
+        sqlite_where=text("outcome IS NULL"),
+    ),
+    sqlite_autoincrement=True,
+)

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute, APIRouter
 from starlette.routing import BaseRoute
 
+from tessera.application.mail.services import MailServices
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
 from tessera.application.ports.rate_limit import RateLimiter
@@ -36,6 +37,7 @@ from tessera.presentation.http.routes import (
     events,
     groups,
     health,
+    mailboxes,
     metrics,
     organizations,
     tickets,
@@ -75,6 +77,7 @@ def create_app(
     schema_ready: Callable[[], bool] | None = None,
     tracing: bool = True,
     access_log: AccessLog = structlog_access,
+    mail: MailServices | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -94,13 +97,15 @@ def create_app(
             {"name": "attachments", "description": "Files on tickets and comments"},
             {"name": "events", "description": "History, changes feed and live stream"},
             {"name": "webhooks", "description": "Signed event deliveries to other systems"},
+            {"name": "mailboxes", "description": "The inbound e-mail channel (admins)"},
             {"name": "tokens", "description": "API tokens and roles (admins)"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
     app.state.services = services
+    app.state.mail_services = mail
     install_error_handlers(app)
-    routers = (tickets, comments, attachments, events, dead_letters, webhooks, tokens)
+    routers = (tickets, comments, attachments, events, dead_letters, webhooks, mailboxes, tokens)
     for module in (*routers, users, organizations, groups, health, metrics):
         app.include_router(module.router)
     if benchmark_routes:

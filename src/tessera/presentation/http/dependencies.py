@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from tessera.application.errors import NotFoundError
+from tessera.application.mail.services import MailServices
 from tessera.application.services import Services
 from tessera.domain.access.principal import Principal
 
@@ -29,5 +31,14 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
+async def get_mail_services(request: Request) -> MailServices:
+    """Raises NotFoundError where the app was built without the e-mail channel."""
+    mail: MailServices | None = getattr(request.app.state, "mail_services", None)
+    if mail is None:
+        raise NotFoundError("Not found")
+    return mail
+
+
 AppServices = Annotated[Services, Depends(get_services)]
+MailAppServices = Annotated[MailServices, Depends(get_mail_services)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

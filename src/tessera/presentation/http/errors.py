@@ -24,6 +24,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "not_found": 404,
     "ticket_not_found": 404,
     "webhook_not_found": 404,
+    "mailbox_not_found": 404,
     "delivery_not_found": 404,
     "token_not_found": 404,
     "comment_not_found": 404,
