@@ -5,6 +5,7 @@ as the one error envelope, not as FastAPI's ``{detail}`` (SPEC §12)."""
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -51,7 +52,20 @@ def generated(server: TesseraProcess, tmp_path_factory: pytest.TempPathFactory) 
     bin_dir = Path(sys.executable).parent
     generator = shutil.which("openapi-python-client", path=str(bin_dir))
     assert generator is not None, "openapi-python-client is a dev dependency"
-    command = [generator, "generate", "--path", str(spec), "--meta", "none"]
+    # A file's bytes are declared */* (any media type), which the generator reads only when
+    # told to treat it as application/octet-stream.
+    config = root / "config.json"
+    config.write_text(json.dumps({"content_type_overrides": {"*/*": "application/octet-stream"}}))
+    command = [
+        generator,
+        "generate",
+        "--path",
+        str(spec),
+        "--meta",
+        "none",
+        "--config",
+        str(config),
+    ]
     run = subprocess.run(
         [*command, "--output-path", str(root / PACKAGE)],
         capture_output=True,

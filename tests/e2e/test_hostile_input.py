@@ -173,6 +173,7 @@ def _path_values(world: World) -> dict[str, int]:
         "organization_id": NOWHERE,
         "group_id": NOWHERE,
         "attachment_id": NOWHERE,
+        "mailbox_id": NOWHERE,
     }
 
 
