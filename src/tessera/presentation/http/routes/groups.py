@@ -3,9 +3,7 @@ admins read)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from tessera.application.people.groups import CreateGroup, UpdateGroup
@@ -13,7 +11,9 @@ from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
-from tessera.presentation.http.schemas.parameters import ID_MAX, IdCursor
+from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
+from tessera.presentation.http.schemas.parameters import PageLimit as Limit
+from tessera.presentation.http.schemas.parameters import PathId
 from tessera.presentation.http.schemas.people import (
     GroupCreateRequest,
     GroupListResponse,
@@ -25,10 +25,8 @@ from tessera.presentation.http.schemas.people import (
 
 router = APIRouter(prefix="/v1/groups", tags=["groups"])
 
-GroupId = Annotated[int, Path(ge=1, le=ID_MAX)]
-UserId = Annotated[int, Path(ge=1, le=ID_MAX)]
-Cursor = Annotated[IdCursor | None, Query(description="From next_cursor")]
-Limit = Annotated[int, Query(ge=1, le=100)]
+GroupId = PathId
+UserId = PathId
 _AUTH = ("unauthenticated", "forbidden")
 
 

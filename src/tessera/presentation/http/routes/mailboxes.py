@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from tessera.application.mail.manage_mailboxes import IntakeSpec, SaveMailbox
@@ -21,13 +21,12 @@ from tessera.presentation.http.schemas.mailboxes import (
     MailboxRequest,
     MailboxResponse,
 )
-from tessera.presentation.http.schemas.parameters import IdCursor
+from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
+from tessera.presentation.http.schemas.parameters import PageLimit as Limit
 
 router = APIRouter(prefix="/v1/mailboxes", tags=["mailboxes"])
 
 MailboxId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Cursor = Annotated[IdCursor | None, Query(description="From next_cursor")]
-Limit = Annotated[int, Query(ge=1, le=100)]
 _AUTH = ("unauthenticated", "forbidden")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from tessera.application.people.users import CreateUser, UpdateUser
@@ -16,7 +16,9 @@ from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
-from tessera.presentation.http.schemas.parameters import ID_MAX, IdCursor
+from tessera.presentation.http.schemas.parameters import ID_MAX, PathId
+from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
+from tessera.presentation.http.schemas.parameters import PageLimit as Limit
 from tessera.presentation.http.schemas.people import (
     UserCreateRequest,
     UserListResponse,
@@ -28,9 +30,7 @@ from tessera.presentation.http.schemas.text import QueryText
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
-UserId = Annotated[int, Path(ge=1, le=ID_MAX)]
-Cursor = Annotated[IdCursor | None, Query(description="From next_cursor")]
-Limit = Annotated[int, Query(ge=1, le=100)]
+UserId = PathId
 _AUTH = ("unauthenticated", "forbidden")
 
 

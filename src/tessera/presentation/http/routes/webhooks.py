@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from tessera.application.webhooks.manage_webhooks import CreateWebhook, UpdateWebhook
@@ -14,7 +14,8 @@ from tessera.presentation.http.errors import error_responses
 from tessera.presentation.http.links import WEBHOOK_LINKS
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
-from tessera.presentation.http.schemas.parameters import IdCursor
+from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
+from tessera.presentation.http.schemas.parameters import PageLimit as Limit
 from tessera.presentation.http.schemas.webhooks import (
     DeliveryListResponse,
     DeliveryResponse,
@@ -29,8 +30,6 @@ from tessera.presentation.http.schemas.webhooks import (
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 WebhookId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Cursor = Annotated[IdCursor | None, Query(description="From next_cursor")]
-Limit = Annotated[int, Query(ge=1, le=100)]
 _AUTH = ("unauthenticated", "forbidden")
 
 

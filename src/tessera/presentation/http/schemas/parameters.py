@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Final
 
+from fastapi import Path, Query
 from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
@@ -31,3 +32,8 @@ PositionCursor = IdCursor
 SequenceCursor = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{1,10}$"), AfterValidator(_at_most(SEQUENCE_MAX))
 ]
+
+# The parameters of an id-ordered list page and of a record named by its id in the path.
+PageCursor = Annotated[IdCursor | None, Query(description="From next_cursor")]
+PageLimit = Annotated[int, Query(ge=1, le=100)]
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
