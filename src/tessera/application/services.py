@@ -43,6 +43,7 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.live import LiveFeed, PresenceBoard
 from tessera.application.ports.passwords import PasswordHasher
 from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.tickets import TicketReader
@@ -124,6 +125,10 @@ class Services:
     attachment_content: GetAttachmentContentHandler
     ticket_attachments: ListTicketAttachmentsHandler
     sweep_uploads: SweepUploadsHandler
+    # Live pages: the feed as it grows (one follower per process; check access first, as
+    # event_feed or get_ticket do) and who is on a ticket right now.
+    live_feed: LiveFeed
+    presence: PresenceBoard
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -139,6 +144,8 @@ def build_services(
     passwords: PasswordHasher,
     storage: BlobStorage,
     attachment_limits: AttachmentLimits,
+    live_feed: LiveFeed,
+    presence: PresenceBoard,
     allow_private_webhooks: bool = False,
     agents_see_their_groups: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
@@ -199,5 +206,7 @@ def build_services(
         attachment_content=GetAttachmentContentHandler(uow=uow, storage=storage),
         ticket_attachments=ListTicketAttachmentsHandler(uow=uow),
         sweep_uploads=SweepUploadsHandler(uow=uow, storage=storage, clock=clock),
+        live_feed=live_feed,
+        presence=presence,
         health_checks=health_checks,
     )

@@ -12,6 +12,7 @@ from tessera.application.ports.health import HealthCheck
 from tessera.application.services import Services, build_services
 from tessera.application.tokens.authenticate import BootstrapAdminHandler
 from tessera.bootstrap.caching import Caches
+from tessera.bootstrap.live import Live
 from tessera.bootstrap.persistence import Persistence
 from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings
 from tessera.bootstrap.storage import Storage
@@ -41,6 +42,7 @@ def build_use_cases(
     *,
     persistence: Persistence,
     caches: Caches,
+    live: Live,
     storage: Storage,
     dead_letters: DeadLetterStore,
     clock: Clock,
@@ -61,6 +63,8 @@ def build_use_cases(
         passwords=Argon2PasswordHasher(),
         storage=storage.blobs,
         attachment_limits=storage.limits,
+        live_feed=live.feed,
+        presence=live.presence,
         allow_private_webhooks=webhooks.allow_private_targets,
         agents_see_their_groups=agent_scope is AgentScope.GROUPS,
         health_checks=health_checks,
