@@ -57,6 +57,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     live = build_live(
         settings.live,
         database_url=settings.database.url,
+        redis_url=settings.redis_url,
         event_log=persistence.event_log,
         namespace=settings.namespace,
         clock=clock,

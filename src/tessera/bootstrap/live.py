@@ -19,7 +19,7 @@ from tessera.bootstrap.overrides import Closer, Overrides
 from tessera.bootstrap.settings import LiveSettings
 from tessera.infrastructure.live.feed import FeedFollower, WakeSource
 from tessera.infrastructure.live.notify import PostgresFeedListener, asyncpg_dsn, feed_channel
-from tessera.infrastructure.live.presence import InProcessPresenceBoard
+from tessera.infrastructure.live.presence import InProcessPresenceBoard, RedisPresenceBoard
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,6 +35,7 @@ def build_live(
     live: LiveSettings,
     *,
     database_url: str,
+    redis_url: str | None,
     event_log: EventLog,
     namespace: str,
     clock: Clock,
@@ -52,5 +53,14 @@ def build_live(
         queue_size=live.feed_queue_size,
         wake_sources=wake_sources,
     )
-    presence = InProcessPresenceBoard(clock=clock, ttl_seconds=live.presence_ttl_seconds)
-    return Live(feed=feed, presence=presence, channel=channel, closers=(feed.close,))
+    closers: list[Closer] = [feed.close]
+    presence: PresenceBoard
+    if redis_url:
+        client = overrides.open_redis(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        presence = RedisPresenceBoard(
+            client, clock=clock, ttl_seconds=live.presence_ttl_seconds, namespace=namespace
+        )
+        closers.append(client.aclose)
+    else:
+        presence = InProcessPresenceBoard(clock=clock, ttl_seconds=live.presence_ttl_seconds)
+    return Live(feed=feed, presence=presence, channel=channel, closers=tuple(closers))

@@ -60,6 +60,7 @@ async def test_tokens_are_cached_and_every_use_case_is_traced(tmp_path: Path) ->
     live = build_live(
         LiveSettings(),
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'u.db'}",
+        redis_url=None,
         event_log=persistence.event_log,
         namespace="t",
         clock=FrozenClock(),

@@ -82,8 +82,8 @@ class FeedFollower:
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._starting = asyncio.Lock()
-        self._running = False
+        # Done once the follower knows where the feed ends (its first read).
+        self._started: asyncio.Future[None] | None = None
         # Every entry up to here has been offered to the subscribers of its time.
         self._head = 0
         self.reads = 0
@@ -91,6 +91,11 @@ class FeedFollower:
     @property
     def subscribers(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def backlog(self) -> int:
+        """Entries waiting in the subscribers' queues, all queues together."""
+        return sum(len(subscriber.entries) for subscriber in self._subscribers)
 
     def wake(self) -> None:
         """The feed may have grown: the follower reads it now instead of at the next poll."""
@@ -128,7 +133,9 @@ class FeedFollower:
 
     async def _catch_up(self, after: int, types: tuple[str, ...]) -> AsyncIterator[FeedEntry]:
         while True:
-            page = await self._log.feed(after=after, limit=self._batch, types=types)
+            # Shielded: a stream cancelled mid-read (its client left) lets the read finish
+            # and give its connection back, rather than breaking the connection.
+            page = await asyncio.shield(self._log.feed(after=after, limit=self._batch, types=types))
             for entry in page.entries:
                 yield entry
             if len(page.entries) < self._batch:
@@ -136,18 +143,27 @@ class FeedFollower:
             after = page.next_position
 
     async def _start(self) -> None:
-        if self._running:
-            return
-        async with self._starting:
-            if self._running:
-                return
-            self._head = await self._log.end()
+        if self._started is None:
+            self._started = asyncio.get_running_loop().create_future()
             self._tasks.append(asyncio.create_task(self._follow(), name="live-feed"))
             for source in self._wake_sources:
                 self._tasks.append(asyncio.create_task(source(self.wake, self._stop)))
-            self._running = True
+        # Shielded: a stream that goes away while waiting leaves the follower be.
+        await asyncio.shield(self._started)
 
     async def _follow(self) -> None:
+        started = self._started
+        assert started is not None
+        try:
+            while not self._stop.is_set():
+                try:
+                    self._head = await self._log.end()
+                    break
+                except Exception:
+                    logger.exception("reading the event log's end failed; retrying")
+                    await wait_any(self._stop, seconds=self._poll, clock=self._clock)
+        finally:
+            started.set_result(None)
         while not self._stop.is_set():
             self._wake.clear()  # a wake from now on makes the next wait return at once
             try:
@@ -174,3 +190,5 @@ class FeedFollower:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._started is not None and not self._started.done():
+            self._started.set_result(None)  # cancelled before its first read: nobody waits

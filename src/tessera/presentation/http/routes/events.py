@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
@@ -154,8 +153,9 @@ async def _sse(
                 + b"\n\n"
             )
     finally:
-        upcoming.cancel()
-        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-            await upcoming
-        if isinstance(entries, AsyncGenerator):
-            await entries.aclose()
+        if not upcoming.done():
+            upcoming.cancel()  # the follow ends inside that task, and unsubscribes
+        elif isinstance(entries, AsyncGenerator):
+            if not upcoming.cancelled():
+                upcoming.exception()  # seen: StopAsyncIteration, or the entry not sent
+            await entries.aclose()  # paused at its yield: closes without waiting
