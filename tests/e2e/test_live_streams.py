@@ -128,8 +128,6 @@ async def test_200_idle_streams_cost_the_database_o1_reads_and_all_get_a_new_eve
     finally:
         await database.close()
 
-    print(f"outbox reads/s: {baseline:.2f} with 1 stream, {with_streams:.2f} with {STREAMS}")
-    print(f"a new event reached all {STREAMS} streams within {latency * 1000:.0f} ms")
     assert len(messages) == STREAMS
     subjects = {json.loads(m["data"])["subject"] for m in messages}
     assert subjects == {str(created.json()["id"])}
