@@ -508,3 +508,16 @@ inbound_messages = Table(
     ),
     sqlite_autoincrement=True,
 )
+
+# Browser sessions of the console and portal: the cookie's secret is kept only as a digest.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    Column("user_id", BigId, nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)

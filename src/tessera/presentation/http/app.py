@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute
 from tessera.application.mail.services import MailServices
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
+from tessera.application.ports.live import LiveFeed
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services
 from tessera.presentation.http.docs import install_docs
@@ -45,6 +46,7 @@ from tessera.presentation.http.routes import (
     users,
     webhooks,
 )
+from tessera.presentation.web.app import install_web
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -78,6 +80,8 @@ def create_app(
     tracing: bool = True,
     access_log: AccessLog = structlog_access,
     mail: MailServices | None = None,
+    secure_cookies: bool = True,
+    live: LiveFeed | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -112,6 +116,8 @@ def create_app(
         app.include_router(bench.router)
     install_docs(app)
     install_openapi(app)
+    # The console and portal pages (left out of the OpenAPI document).
+    install_web(app, secure_cookies=secure_cookies, live=live)
     # Innermost: the hot read skips routing and dependency solving, inside every other layer.
     app.add_middleware(
         TicketReadShortcut,
