@@ -56,7 +56,7 @@ from tessera.application.tickets.create_ticket import CreateTicketHandler
 from tessera.application.tickets.delete_ticket import DeleteTicketHandler
 from tessera.application.tickets.detect_breaches import DetectBreachesHandler
 from tessera.application.tickets.get_ticket import GetTicketHandler
-from tessera.application.tickets.list_tickets import ListTicketsHandler
+from tessera.application.tickets.list_tickets import CountTicketsHandler, ListTicketsHandler
 from tessera.application.tickets.merge_tickets import MergeTicketsHandler
 from tessera.application.tickets.update_ticket import UpdateTicketHandler
 from tessera.application.tokens.authenticate import AuthenticateHandler
@@ -93,6 +93,7 @@ class Services:
     create_ticket: CreateTicketHandler
     get_ticket: GetTicketHandler
     list_tickets: ListTicketsHandler
+    count_tickets: CountTicketsHandler
     update_ticket: UpdateTicketHandler
     delete_ticket: DeleteTicketHandler
     issue_token: IssueTokenHandler
@@ -166,6 +167,7 @@ def build_services(
     """The use cases over whichever adapters the caller chose (production or in memory)."""
     files = attachment_limits.max_per_comment
     scoped = agents_see_their_groups
+    lister = ListTicketsHandler(reader=reader, clock=clock, sla=sla)
     open_session = OpenSessionHandler(
         uow=uow,
         store=web_sessions,
@@ -177,7 +179,8 @@ def build_services(
         authenticate=AuthenticateHandler(uow=uow, agents_see_their_groups=agents_see_their_groups),
         create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla, max_files=files),
         get_ticket=GetTicketHandler(reader=reader),
-        list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
+        list_tickets=lister,
+        count_tickets=CountTicketsHandler(lister=lister, reader=reader),
         update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
         delete_ticket=DeleteTicketHandler(uow=uow, clock=clock, storage=storage),
         issue_token=IssueTokenHandler(uow=uow, clock=clock),

@@ -69,6 +69,12 @@ class WebServer:
         ticket: dict[str, Any] = response.json()
         return ticket
 
+    def update_ticket(self, ticket_id: int, **fields: Any) -> dict[str, Any]:
+        response = self.api("PATCH", f"/v1/tickets/{ticket_id}", json=fields)
+        assert response.status_code == 200, response.text
+        ticket: dict[str, Any] = response.json()
+        return ticket
+
 
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:

@@ -71,6 +71,8 @@ class StartedSession:
 class SessionPrincipal:
     principal: Principal
     csrf_token: str
+    # The groups a staff member belongs to (their console's "My groups"); empty for others.
+    groups: frozenset[int] = frozenset()
 
 
 def _may_enter(user: User, audience: Audience) -> bool:
@@ -220,7 +222,12 @@ class ResolveSessionHandler:
             principal = await principal_of(
                 uow, user, token_id=SESSION_TOKEN_ID, scoped=self._scoped
             )
-        return SessionPrincipal(principal=principal, csrf_token=session.csrf_token)
+            groups = principal.group_scope
+            if groups is None and user.is_staff:
+                groups = frozenset(await uow.groups.groups_of(user.id))
+        return SessionPrincipal(
+            principal=principal, csrf_token=session.csrf_token, groups=groups or frozenset()
+        )
 
 
 class LogOutHandler:

@@ -26,6 +26,7 @@ class PageUser:
 
     principal: Principal
     csrf_token: str
+    groups: frozenset[int] = frozenset()
 
 
 class LoginRequiredError(Exception):
@@ -56,7 +57,7 @@ def page_user(audience: Audience, login_path: str) -> Callable[[Request], Awaita
             raise LoginRequiredError(login_path, safe_next(request.url.path)) from None
         request.state.principal = found.principal  # for the access log
         await check_csrf(request, found.csrf_token)  # raises CsrfRefusedError: a 403 page
-        return PageUser(principal=found.principal, csrf_token=found.csrf_token)
+        return PageUser(principal=found.principal, csrf_token=found.csrf_token, groups=found.groups)
 
     return dependency
 

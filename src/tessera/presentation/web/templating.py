@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from tessera.presentation.web.paths import CSRF_FIELD, CSRF_HEADER
+from tessera.presentation.web.views import VIEWS
 
 environment = Environment(
     loader=PackageLoader("tessera.presentation.web", "templates"),
@@ -29,6 +30,7 @@ def _when(value: datetime | None) -> str:
 environment.filters["when"] = _when
 environment.globals["csrf_field"] = CSRF_FIELD
 environment.globals["csrf_header"] = CSRF_HEADER
+environment.globals["console_views"] = VIEWS
 
 
 def render(

@@ -8,10 +8,17 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tessera.application.errors import RateLimitedError, UnauthenticatedError
+from tessera.application.errors import NotFoundError, RateLimitedError, UnauthenticatedError
+from tessera.application.people.views import GroupView, UserView
+from tessera.application.ports.people import UserFilter
+from tessera.application.services import Services
+from tessera.application.tickets.commands import BulkUpdateTickets, UpdateTicket
 from tessera.application.web_sessions.sessions import Audience, LogIn
+from tessera.domain.access.principal import Principal
+from tessera.domain.people.users import UserRole
+from tessera.domain.tickets.ticket import UNSET
 from tessera.presentation.web.auth import ConsoleUser, safe_next, services_of
-from tessera.presentation.web.client import client_address
+from tessera.presentation.web.client import client_address, is_htmx
 from tessera.presentation.web.csrf import CsrfRefusedError
 from tessera.presentation.web.options import options_of
 from tessera.presentation.web.paths import CONSOLE, CSRF_FIELD, LOGIN_CSRF_COOKIE
@@ -22,8 +29,18 @@ from tessera.presentation.web.sessions import (
     set_session_cookie,
 )
 from tessera.presentation.web.templating import render
+from tessera.presentation.web.views import (
+    DEFAULT_VIEW,
+    PRIORITIES,
+    SORTS,
+    STATUSES,
+    VIEWS,
+    VIEWS_BY_SLUG,
+    Filters,
+)
 
 router = APIRouter(include_in_schema=False)
+PEOPLE = 100  # agents and groups offered in the filters
 
 
 def _login_page(
@@ -89,9 +106,83 @@ async def log_out(request: Request, user: ConsoleUser) -> Response:
 
 
 @router.get(CONSOLE)
-async def console_home(request: Request, user: ConsoleUser) -> Response:
-    return render(
-        request,
-        "console/home.html",
-        {"principal": user.principal, "csrf_token": user.csrf_token},
+async def console_home(user: ConsoleUser) -> Response:
+    return RedirectResponse(f"{CONSOLE}/views/{DEFAULT_VIEW}", status_code=303)
+
+
+@router.get(CONSOLE + "/views/{slug}")
+async def console_view(request: Request, slug: str, user: ConsoleUser) -> Response:
+    view = VIEWS_BY_SLUG.get(slug)
+    if view is None:
+        raise NotFoundError("There is no such view")
+    filters = Filters.parse(request.query_params)
+    services = services_of(request)
+    principal = user.principal
+    page = await services.list_tickets(filters.applied(view, user), principal=principal)
+    counts = await services.count_tickets([v.query(user) for v in VIEWS], principal=principal)
+    agents, groups = await _people(services, principal)
+    context = {
+        "principal": principal,
+        "csrf_token": user.csrf_token,
+        "view": view,
+        "views": VIEWS,
+        "counts": dict(zip((v.slug for v in VIEWS), counts, strict=True)),
+        "filters": filters,
+        "page": page,
+        "agents": agents,
+        "agent_names": {a.id: a.name for a in agents},
+        "groups": groups,
+        "group_names": {g.id: g.name for g in groups},
+        "sorts": SORTS,
+        "statuses": STATUSES,
+        "priorities": PRIORITIES,
+        "list_url": f"{CONSOLE}/views/{view.slug}?{filters.query_string()}",
+        "updated": _count_param(request.query_params.get("updated")),
+    }
+    if is_htmx(request) and request.headers.get("hx-target") == "ticket-list":
+        return render(request, "console/_ticket_list.html", {**context, "oob": True})
+    return render(request, "console/views.html", context)
+
+
+async def _people(
+    services: Services, principal: Principal
+) -> tuple[list[UserView], list[GroupView]]:
+    """Who may be assigned (active agents and admins) and the groups, for the filters and the
+    names in the list: three queries whatever the number of tickets shown."""
+    staff: list[UserView] = []
+    for role in (UserRole.AGENT, UserRole.ADMIN):
+        found = await services.list_users(
+            UserFilter(role=role, active=True), principal=principal, after_id=0, limit=PEOPLE
+        )
+        staff.extend(found.items)
+    groups = await services.list_groups(principal=principal, after_id=0, limit=PEOPLE)
+    return sorted(staff, key=lambda u: u.name.lower()), groups.items
+
+
+def _count_param(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 4 else None
+
+
+@router.post(CONSOLE + "/bulk")
+async def bulk_update(request: Request, user: ConsoleUser) -> Response:
+    """Select tickets, then set their status or assignee: one use case call, all or none."""
+    form = await request.form()
+    ids = tuple(int(raw) for raw in form.getlist("ids") if isinstance(raw, str) and raw.isdigit())
+    back = safe_next(str(form.get("return_to", "")), within=f"{CONSOLE}/views/")
+    if not ids:
+        return RedirectResponse(back, status_code=303)
+    status, assignee = str(form.get("status", "")), str(form.get("assignee", ""))
+    changes = UpdateTicket(
+        ticket_id=0,
+        status=status if status else UNSET,
+        assignee_id=(
+            None if assignee == "none" else int(assignee) if assignee.isdigit() else UNSET
+        ),
     )
+    if changes.status is UNSET and changes.assignee_id is UNSET:
+        return RedirectResponse(back, status_code=303)
+    updated = await services_of(request).bulk_update(
+        BulkUpdateTickets(ticket_ids=ids, changes=changes), principal=user.principal
+    )
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}updated={len(updated)}", status_code=303)

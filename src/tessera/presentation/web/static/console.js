@@ -1,5 +1,6 @@
 /* Tessera console: keyboard shortcuts (listed in the page's "Keyboard shortcuts" dialog).
-   "/" search, "j"/"k" next/previous ticket, Enter open it, "x" select it, "?" this help. */
+   "/" search (Escape leaves it), "j"/"k" next/previous ticket, Enter open it, "x" select it,
+   "?" this help. */
 (function () {
   "use strict";
   var current = -1;
@@ -26,7 +27,10 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var help = document.getElementById("shortcuts");
     if (event.key === "Escape" && help && help.open) { help.close(); return; }
-    if (typing(event.target)) { return; }
+    if (typing(event.target)) {
+      if (event.key === "Escape" && event.target.id === "q") { event.target.blur(); }
+      return;
+    }
     if (event.key === "/") {
       var search = document.getElementById("q");
       if (search) { event.preventDefault(); search.focus(); search.select(); }
