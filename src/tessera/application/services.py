@@ -44,6 +44,7 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.live import LiveFeed, PresenceBoard
 from tessera.application.ports.passwords import PasswordHasher
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.ports.storage import BlobStorage
@@ -141,6 +142,10 @@ class Services:
     log_in: LogInHandler
     resolve_session: ResolveSessionHandler
     log_out: LogOutHandler
+    # Live pages: the feed as it grows (one follower per process; check access first, as
+    # event_feed or get_ticket do) and who is on a ticket right now.
+    live_feed: LiveFeed
+    presence: PresenceBoard
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -160,6 +165,8 @@ def build_services(
     login_limiter: RateLimiter,
     login_limits: LoginLimits = LoginLimits(),  # noqa: B008 - frozen, shared safely
     session_lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
+    live_feed: LiveFeed,
+    presence: PresenceBoard,
     allow_private_webhooks: bool = False,
     agents_see_their_groups: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
@@ -244,5 +251,7 @@ def build_services(
             uow=uow, store=web_sessions, clock=clock, agents_see_their_groups=scoped
         ),
         log_out=LogOutHandler(store=web_sessions),
+        live_feed=live_feed,
+        presence=presence,
         health_checks=health_checks,
     )

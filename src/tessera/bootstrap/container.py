@@ -12,6 +12,7 @@ from tessera.bootstrap.caching import build_caches
 from tessera.bootstrap.integrations import build_integrations
 from tessera.bootstrap.jobs import build_jobs
 from tessera.bootstrap.lifecycle import Container
+from tessera.bootstrap.live import build_live
 from tessera.bootstrap.mail_intake import build_mail_intake, intake_state
 from tessera.bootstrap.messaging import build_messaging
 from tessera.bootstrap.overrides import Overrides
@@ -53,6 +54,14 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         event_source=settings.cloud_event_source,
     )
     engine = persistence.engine
+    live = build_live(
+        settings.live,
+        database_url=settings.database.url,
+        event_log=persistence.event_log,
+        namespace=settings.namespace,
+        clock=clock,
+        overrides=overrides,
+    )
     telemetry = build_telemetry(
         settings.telemetry, engine=engine, cache_stats=caches.stats, clock=clock
     )
@@ -69,6 +78,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         settings.webhooks,
         persistence=persistence,
         caches=caches,
+        live=live,
         storage=storage,
         dead_letters=overrides.dead_letters or messaging.dispatcher,
         clock=clock,
@@ -112,12 +122,20 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         consumers=messaging.consumers,
         background_tasks=[*integrations.tasks, *jobs, *mail_intake.tasks],
         relay_wake=relay_wake,
+        live_feed=live.feed,
+        feed_channel=live.channel,
         replica_tasks=[*caches.tasks, *telemetry.tasks],
         cache_stats=caches.stats,
         cache_invalidator=caches.invalidator,
         rate_limiter=rate_limiting.limiter,
         idempotency=persistence.idempotency,
-        closers=[*caches.closers, *rate_limiting.closers, *storage.closers, *persistence.closers],
+        closers=[
+            *live.closers,
+            *caches.closers,
+            *rate_limiting.closers,
+            *storage.closers,
+            *persistence.closers,
+        ],
         overrides=overrides,
         mail=mail_intake,
     )

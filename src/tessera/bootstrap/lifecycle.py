@@ -26,6 +26,7 @@ from tessera.bootstrap.settings import Settings
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.infrastructure.cache.stats import CacheStats
 from tessera.infrastructure.cache.tickets import CacheInvalidator
+from tessera.infrastructure.live.feed import FeedFollower
 from tessera.infrastructure.messaging.dispatcher import ConsumerDispatcher
 from tessera.infrastructure.messaging.relay import OutboxRelay
 from tessera.infrastructure.waiting import sleep_unless
@@ -52,6 +53,10 @@ class Container:
     background_tasks: list[BackgroundTask]
     # Set after each commit that wrote events: the relay then looks at once.
     relay_wake: asyncio.Event
+    # This process's one reader of the feed for every live stream (``services.live_feed``):
+    # the relay wakes it after sequencing, and NOTIFYs ``feed_channel`` for other processes.
+    live_feed: FeedFollower
+    feed_channel: str | None
     # Loops every `serve` replica runs whatever the shape (the cache invalidation channel).
     replica_tasks: list[BackgroundTask]
     cache_stats: CacheStats
@@ -90,6 +95,8 @@ class Container:
             wake=self.relay_wake,
             source=self.settings.cloud_event_source,
             clock=self.clock,
+            feed_channel=self.feed_channel,
+            on_sequenced=self.live_feed.wake,
         )
 
     def worker_tasks(self) -> list[BackgroundTask]:

@@ -8,6 +8,8 @@ from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.unit_of_work import UnitOfWork
 from tessera.application.services import Services, build_services
 from tessera.domain.tickets.sla import SlaPolicy
+from tessera.infrastructure.live.feed import FeedFollower
+from tessera.infrastructure.live.presence import InProcessPresenceBoard
 from tessera.infrastructure.memory.blobs import InMemoryBlobStorage
 from tessera.infrastructure.memory.dead_letters import InMemoryDeadLetterStore
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
@@ -34,10 +36,11 @@ def build_memory_services(
     def uow() -> UnitOfWork:
         return InMemoryUnitOfWork(store)
 
+    event_log = InMemoryEventLog(store)
     services = build_services(
         uow=uow,
         reader=InMemoryTicketReader(store),
-        event_log=InMemoryEventLog(store),
+        event_log=event_log,
         webhooks=InMemoryWebhookStore(),
         dead_letters=InMemoryDeadLetterStore(),
         clock=clock,
@@ -47,5 +50,7 @@ def build_memory_services(
         attachment_limits=attachment_limits or AttachmentLimits(),
         web_sessions=InMemoryWebSessionStore(),
         login_limiter=LocalBuckets(),
+        live_feed=FeedFollower(event_log, clock=clock),
+        presence=InProcessPresenceBoard(clock=clock, ttl_seconds=30.0),
     )
     return services, store

@@ -14,6 +14,7 @@ from tessera.application.services import Services, build_services
 from tessera.application.tokens.authenticate import BootstrapAdminHandler
 from tessera.application.web_sessions.sessions import LoginLimits
 from tessera.bootstrap.caching import Caches
+from tessera.bootstrap.live import Live
 from tessera.bootstrap.persistence import Persistence
 from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings, WebSettings
 from tessera.bootstrap.storage import Storage
@@ -45,6 +46,7 @@ def build_use_cases(
     *,
     persistence: Persistence,
     caches: Caches,
+    live: Live,
     storage: Storage,
     dead_letters: DeadLetterStore,
     clock: Clock,
@@ -77,6 +79,8 @@ def build_use_cases(
             per_client=web.login_attempts_per_client,
         ),
         session_lifetime=timedelta(hours=web.session_hours),
+        live_feed=live.feed,
+        presence=live.presence,
         allow_private_webhooks=webhooks.allow_private_targets,
         agents_see_their_groups=agent_scope is AgentScope.GROUPS,
         health_checks=health_checks,

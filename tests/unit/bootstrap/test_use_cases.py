@@ -6,12 +6,14 @@ from datetime import time, timedelta
 from pathlib import Path
 
 from tessera.bootstrap.caching import build_caches
+from tessera.bootstrap.live import build_live
 from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.persistence import build_persistence
 from tessera.bootstrap.settings import (
     BusinessHoursSettings,
     CacheSettings,
     DatabaseSettings,
+    LiveSettings,
     SlaSettings,
     StorageSettings,
     WebhookSettings,
@@ -55,10 +57,19 @@ async def test_tokens_are_cached_and_every_use_case_is_traced(tmp_path: Path) ->
     caches = build_caches(
         CacheSettings(), redis_url=None, namespace="t", clock=FrozenClock(), overrides=Overrides()
     )
+    live = build_live(
+        LiveSettings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'u.db'}",
+        event_log=persistence.event_log,
+        namespace="t",
+        clock=FrozenClock(),
+        overrides=Overrides(),
+    )
     built = build_use_cases(
         WebhookSettings(),
         persistence=persistence,
         caches=caches,
+        live=live,
         storage=build_storage(StorageSettings(), overrides=Overrides()),
         dead_letters=InMemoryDeadLetterStore(),
         clock=FrozenClock(),
@@ -68,4 +79,6 @@ async def test_tokens_are_cached_and_every_use_case_is_traced(tmp_path: Path) ->
     assert type(built.services.authenticate).__name__ == "_Traced"
     assert type(built.services.create_ticket).__name__ == "_Traced"
     assert built.services.health_checks == persistence.health_checks
+    assert built.services.live_feed is live.feed
+    assert built.services.presence is live.presence
     await persistence.engine.dispose()

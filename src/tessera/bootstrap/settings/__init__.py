@@ -18,6 +18,7 @@ from tessera.bootstrap.settings.database import DatabaseSettings
 from tessera.bootstrap.settings.errors import InvalidSettingsError, settings_problems
 from tessera.bootstrap.settings.events import EventSettings
 from tessera.bootstrap.settings.http import HttpSettings
+from tessera.bootstrap.settings.live import LiveSettings
 from tessera.bootstrap.settings.mail import MailSettings, MailTls
 from tessera.bootstrap.settings.rate_limit import RateLimitSettings
 from tessera.bootstrap.settings.secret_strength import (
@@ -40,6 +41,7 @@ __all__ = [
     "EventSettings",
     "HttpSettings",
     "InvalidSettingsError",
+    "LiveSettings",
     "MailSettings",
     "MailTls",
     "RateLimitSettings",
@@ -94,6 +96,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     events: EventSettings = Field(default_factory=EventSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)

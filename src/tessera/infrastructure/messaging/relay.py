@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,8 +54,14 @@ class OutboxRelay:
         retry_base: timedelta = timedelta(seconds=0.5),
         source: str = DEFAULT_SOURCE,
         clock: Clock | None = None,
+        feed_channel: str | None = None,
+        on_sequenced: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        # The feed grew: a NOTIFY on ``feed_channel`` (PostgreSQL, at commit, to every
+        # replica) and ``on_sequenced`` (this process) wake the live feed's followers.
+        self._feed_channel = feed_channel
+        self._on_sequenced = on_sequenced
         self._source = source
         self._clock = clock or SystemClock()
         # SQLite: take the write lock at BEGIN, so a concurrent API write waits its turn
@@ -105,6 +111,13 @@ class OutboxRelay:
                 .values(position=bindparam("new_position")),
                 [{"row_id": row_id, "new_position": last + n} for n, row_id in enumerate(ids, 1)],
             )
+            if self._feed_channel and conn.dialect.name == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_notify(:channel, :position)"),
+                    {"channel": self._feed_channel, "position": str(last + len(ids))},
+                )
+        if self._on_sequenced is not None:
+            self._on_sequenced()
         return len(ids)
 
     async def publish(self) -> int:
