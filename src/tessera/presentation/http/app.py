@@ -14,7 +14,6 @@ from starlette.routing import BaseRoute
 from tessera.application.mail.services import MailServices
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.idempotency import IdempotencyStore
-from tessera.application.ports.live import LiveFeed
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services
 from tessera.presentation.http.docs import install_docs
@@ -81,7 +80,6 @@ def create_app(
     access_log: AccessLog = structlog_access,
     mail: MailServices | None = None,
     secure_cookies: bool = True,
-    live: LiveFeed | None = None,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -117,7 +115,7 @@ def create_app(
     install_docs(app)
     install_openapi(app)
     # The console and portal pages (left out of the OpenAPI document).
-    install_web(app, secure_cookies=secure_cookies, live=live)
+    install_web(app, secure_cookies=secure_cookies)
     # Innermost: the hot read skips routing and dependency solving, inside every other layer.
     app.add_middleware(
         TicketReadShortcut,

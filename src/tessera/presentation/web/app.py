@@ -5,21 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from tessera.application.ports.live import LiveFeed
 from tessera.presentation.web.errors import install_page_errors
 from tessera.presentation.web.options import WebOptions
 from tessera.presentation.web.paths import STATIC
-from tessera.presentation.web.routes import console_views
+from tessera.presentation.web.routes import console_live, console_views
 
 
-def install_web(app: FastAPI, *, secure_cookies: bool = True, live: LiveFeed | None = None) -> None:
+def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
     """Call after the API's error handlers are installed (pages wrap them)."""
-    app.state.web = WebOptions(secure_cookies=secure_cookies, live=live)
+    app.state.web = WebOptions(secure_cookies=secure_cookies)
     app.mount(
         STATIC,
         StaticFiles(packages=[("tessera.presentation.web", "static")]),
         name="static",
     )
-    for module in (console_views,):
+    for module in (console_views, console_live):
         app.include_router(module.router)
     install_page_errors(app)

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from tessera.application.ports.live import LiveFeed
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebOptions:
     secure_cookies: bool = True  # off only where plain HTTP is served (development, test)
-    live: LiveFeed | None = None  # the changes feed as it grows, for live pages
 
 
 def options_of(request: Request) -> WebOptions:

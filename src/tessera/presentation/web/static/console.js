@@ -69,8 +69,35 @@
     }
   });
 
+  /* A live reload (the server said tickets changed) waits while tickets are selected for a
+     bulk change, so a selection is never lost under the person's hands. */
+  var deferred = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "ticket-list-inner" && document.querySelector("#bulk input[name=ids]:checked")) {
+      event.preventDefault();
+      deferred = elt;
+    }
+  });
+  document.addEventListener("change", function () {
+    if (deferred && !document.querySelector("#bulk input[name=ids]:checked")) {
+      var elt = deferred; deferred = null;
+      htmx.trigger(elt, "sse:tickets");
+    }
+  });
+
+  /* Keep the keyboard's place across a reload of the list. */
+  var focused = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var row = document.activeElement && document.activeElement.closest && document.activeElement.closest("tr[data-ticket]");
+    focused = row ? row.getAttribute("data-ticket") : null;
+  });
   document.addEventListener("htmx:afterSwap", function () {
     var all = rows();
+    if (focused) {
+      var index = all.findIndex(function (row) { return row.getAttribute("data-ticket") === focused; });
+      if (index >= 0) { mark(index); return; }
+    }
     if (current >= 0 && all.length) {
       current = Math.min(current, all.length - 1);
       all[current].classList.add("current");
