@@ -4,6 +4,7 @@ module, Debian's Chromium driven by Playwright, every request to another host re
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,3 +165,41 @@ def login(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browserless:
+    """The console over plain HTTP (httpx, no redirects followed): for what a browser would
+    hide, such as cookie flags and refused requests."""
+
+    def __init__(self, server: WebServer) -> None:
+        self.server = server
+        self.client = httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def csrf_of(self, path: str) -> str:
+        page = self.client.get(path)
+        assert page.status_code == 200, page.text
+        found = _CSRF_FIELD.search(page.text)
+        assert found is not None, page.text
+        return found.group(1)
+
+    def log_in(self, email: str, password: str) -> httpx.Response:
+        token = self.csrf_of("/console/login")
+        return self.client.post(
+            "/console/login",
+            data={"email": email, "password": password, "csrf_token": token, "next": "/console"},
+        )
+
+
+@pytest.fixture
+def http(web_server: WebServer) -> Iterator[Browserless]:
+    client = Browserless(web_server)
+    try:
+        yield client
+    finally:
+        client.close()
