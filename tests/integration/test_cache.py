@@ -77,8 +77,10 @@ class GatedReader:
     async def list(self, query: ListTickets) -> TicketPage:
         return await self._inner.list(query)
 
-    async def count(self, queries: Sequence[ListTickets]) -> builtins.list[int]:
-        return await self._inner.count(queries)
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        return await self._inner.count(queries, up_to=up_to)
 
 
 @pytest.mark.parametrize("with_redis", [False, True], ids=["l1", "l1+l2"])

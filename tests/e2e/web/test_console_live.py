@@ -23,7 +23,7 @@ def test_a_ticket_created_through_the_api_appears_in_all_open_without_a_reload(
     # Wait for the live stream to be open before the change, so the test cannot pass by a
     # page load that happened after the ticket was created.
     page.wait_for_function(
-        "() => { const s = document.querySelector('#ticket-list')['htmx-internal-data'];"
+        "() => { const s = document.body['htmx-internal-data'];"
         " return s && s.sseEventSource && s.sseEventSource.readyState === 1; }"
     )
     page.evaluate("window.__stillTheSamePage = true")

@@ -62,7 +62,10 @@ class TicketReader(Protocol):
 
     async def list(self, query: ListTickets) -> TicketPage: ...
 
-    async def count(self, queries: Sequence[ListTickets]) -> builtins.list[int]:
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
         """How many tickets match each query (its filters; sort, limit and cursor aside), all
-        in one round trip."""
+        in one round trip; with ``up_to``, counting stops there (a count of ``up_to`` means
+        "at least that many"), so a large view costs no more than a small one."""
         ...

@@ -69,8 +69,11 @@ class CountTicketsHandler:
         self._lister = lister
         self._reader = reader
 
-    async def __call__(self, queries: Sequence[ListTickets], *, principal: Principal) -> list[int]:
+    async def __call__(
+        self, queries: Sequence[ListTickets], *, principal: Principal, up_to: int | None = None
+    ) -> list[int]:
+        """With ``up_to``: each count stops there (see TicketReader.count)."""
         narrowed = [self._lister.narrowed(query, principal) for query in queries]
         asked = [query for query in narrowed if query is not None]
-        counts = iter(await self._reader.count(asked) if asked else [])
+        counts = iter(await self._reader.count(asked, up_to=up_to) if asked else [])
         return [next(counts) if query is not None else 0 for query in narrowed]

@@ -82,8 +82,10 @@ class CachedTicketReader:
     async def list(self, query: ListTickets) -> TicketPage:
         return await self._inner.list(query)
 
-    async def count(self, queries: Sequence[ListTickets]) -> builtins.list[int]:
-        return await self._inner.count(queries)
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        return await self._inner.count(queries, up_to=up_to)
 
 
 class Clearable(Protocol):

@@ -57,8 +57,10 @@ class InMemoryTicketReader:
             next_cursor = encode_cursor(Cursor(sort=query.sort, key=key_of(last), id=last.id))
         return TicketPage(items=[TicketView.of(t) for t in page], next_cursor=next_cursor)
 
-    async def count(self, queries: Sequence[ListTickets]) -> builtins.list[int]:
-        return [
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        counts = [
             sum(
                 1
                 for t in self._store.tickets.values()
@@ -66,6 +68,7 @@ class InMemoryTicketReader:
             )
             for query in queries
         ]
+        return [min(count, up_to) if up_to is not None else count for count in counts]
 
     def _text_matches(self, ticket: Ticket, query: ListTickets) -> bool:
         """Every word of ``q`` is a word of the title, description or a comment (the SQL

@@ -40,6 +40,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 JsonDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
 SearchVector = Text().with_variant(postgresql.TSVECTOR(), "postgresql")
 
+_RUNNING = "status IN ('open', 'in_progress')"
+_RUNNING_AWAITING_REPLY = f"{_RUNNING} AND first_responded_at IS NULL"
+
 tickets = Table(
     "tickets",
     metadata,
@@ -91,6 +94,20 @@ tickets = Table(
     Index("ix_tickets_merged_into_id", "merged_into_id"),
     Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
     Index("ix_tickets_public_search_vector", "public_search_vector", postgresql_using="gin"),
+    # The SLA views (breached, at risk) and their counts: only running tickets' due dates,
+    # so a view finds its few tickets among 100,000 without reading the others (0014).
+    Index(
+        "ix_tickets_running_first_response_due_at",
+        "first_response_due_at",
+        postgresql_where=text(_RUNNING_AWAITING_REPLY),
+        sqlite_where=text(_RUNNING_AWAITING_REPLY),
+    ),
+    Index(
+        "ix_tickets_running_resolution_due_at",
+        "resolution_due_at",
+        postgresql_where=text(_RUNNING),
+        sqlite_where=text(_RUNNING),
+    ),
     # Without AUTOINCREMENT SQLite may hand a deleted ticket's id to the next one.
     sqlite_autoincrement=True,
 )

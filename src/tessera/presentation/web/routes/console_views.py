@@ -41,6 +41,7 @@ from tessera.presentation.web.views import (
 
 router = APIRouter(include_in_schema=False)
 PEOPLE = 100  # agents and groups offered in the filters
+COUNT_CAP = 1000
 
 
 def _login_page(
@@ -119,14 +120,12 @@ async def console_view(request: Request, slug: str, user: ConsoleUser) -> Respon
     services = services_of(request)
     principal = user.principal
     page = await services.list_tickets(filters.applied(view, user), principal=principal)
-    counts = await services.count_tickets([v.query(user) for v in VIEWS], principal=principal)
     agents, groups = await _people(services, principal)
     context = {
         "principal": principal,
         "csrf_token": user.csrf_token,
         "view": view,
-        "views": VIEWS,
-        "counts": dict(zip((v.slug for v in VIEWS), counts, strict=True)),
+        "live": True,
         "filters": filters,
         "page": page,
         "agents": agents,
@@ -140,8 +139,29 @@ async def console_view(request: Request, slug: str, user: ConsoleUser) -> Respon
         "updated": _count_param(request.query_params.get("updated")),
     }
     if is_htmx(request) and request.headers.get("hx-target") == "ticket-list":
-        return render(request, "console/_ticket_list.html", {**context, "oob": True})
+        return render(request, "console/_ticket_list.html", context)
     return render(request, "console/views.html", context)
+
+
+@router.get(CONSOLE + "/counts")
+async def view_counts(request: Request, user: ConsoleUser) -> Response:
+    """The views' navigation with a count each, in one count query; beyond COUNT_CAP a
+    count reads "1000+" (counting every one of 100,000 open tickets would cost more than
+    the view itself)."""
+    counts = await services_of(request).count_tickets(
+        [v.query(user) for v in VIEWS], principal=user.principal, up_to=COUNT_CAP + 1
+    )
+    view = VIEWS_BY_SLUG.get(request.query_params.get("view", ""))
+    context = {
+        "principal": user.principal,
+        "counts": {
+            v.slug: str(n) if n <= COUNT_CAP else f"{COUNT_CAP}+"
+            for v, n in zip(VIEWS, counts, strict=True)
+        },
+        "live": request.query_params.get("live") == "1",
+        **({"view": view} if view is not None else {}),
+    }
+    return render(request, "console/_nav.html", context)
 
 
 async def _people(
