@@ -101,12 +101,15 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
         process.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def agent(web_server: WebServer) -> Person:
-    return web_server.create_user(role="agent", name="Grace Hopper")
+    """A fresh agent per test: the login limit counts attempts per address (5 a minute)."""
+    return web_server.create_user(role="agent")
 
 
-@pytest.fixture(scope="session")
+# Module scope, never session: the sync API runs an event loop of its own while it is open,
+# and pytest-asyncio cannot run the async tests of other modules beside it.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
@@ -114,7 +117,7 @@ def playwright_instance() -> Iterator[Playwright]:
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True)
     try:

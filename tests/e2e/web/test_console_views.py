@@ -162,6 +162,8 @@ def test_keyboard_only_search_move_and_open_a_ticket(
     login(page, web_server.base_url, agent.email, agent.password)
     page.get_by_role("link", name="All open", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("All open")
+    page.wait_for_load_state("load")  # the shortcuts' script is deferred to the page's end
+    expect(page.locator("#count-all-open")).to_be_visible()  # the counts have come in
 
     page.keyboard.press("/")
     expect(page.get_by_label("Search")).to_be_focused()
