@@ -4,7 +4,8 @@ costs no request, and hits come back with it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import builtins
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 import httpx
@@ -75,6 +76,11 @@ class GatedReader:
 
     async def list(self, query: ListTickets) -> TicketPage:
         return await self._inner.list(query)
+
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        return await self._inner.count(queries, up_to=up_to)
 
 
 @pytest.mark.parametrize("with_redis", [False, True], ids=["l1", "l1+l2"])

@@ -105,3 +105,13 @@ class DomainTakenError(ConflictError):
             f"The domain {domain} belongs to another organization",
             details=[{"field": "domains", "message": f"{domain} is taken"}],
         )
+
+
+class RateLimitedError(TesseraError):
+    """Too many attempts (a login); ``retry_after_seconds`` until one is allowed again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, details={"retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds

@@ -50,6 +50,11 @@ class ListTickets:
     # ``scope_user_id``.
     group_scope: frozenset[int] | None = None
     scope_user_id: int | None = None
+    # Only tickets of these groups (None: any group; empty: none at all).
+    group_ids: frozenset[int] | None = None
+    # Only tickets changed within this long before now (the use case sets updated_after).
+    updated_within: timedelta | None = None
+    updated_after: datetime | None = None
     sla: SlaView | None = None
     # Set by the use case from its clock and SLA policy (for the sla filter).
     now: datetime | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from tessera.application.attachments.commands import AttachmentLimits
 from tessera.application.attachments.get_content import GetAttachmentContentHandler
@@ -45,16 +46,18 @@ from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.live import LiveFeed, PresenceBoard
 from tessera.application.ports.passwords import PasswordHasher
+from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.ports.web_sessions import WebSessionStore
 from tessera.application.ports.webhooks import WebhookStore
 from tessera.application.tickets.bulk_update import BulkUpdateHandler
 from tessera.application.tickets.create_ticket import CreateTicketHandler
 from tessera.application.tickets.delete_ticket import DeleteTicketHandler
 from tessera.application.tickets.detect_breaches import DetectBreachesHandler
 from tessera.application.tickets.get_ticket import GetTicketHandler
-from tessera.application.tickets.list_tickets import ListTicketsHandler
+from tessera.application.tickets.list_tickets import CountTicketsHandler, ListTicketsHandler
 from tessera.application.tickets.merge_tickets import MergeTicketsHandler
 from tessera.application.tickets.update_ticket import UpdateTicketHandler
 from tessera.application.tokens.authenticate import AuthenticateHandler
@@ -62,6 +65,13 @@ from tessera.application.tokens.manage_tokens import (
     IssueTokenHandler,
     ListTokensHandler,
     RevokeTokenHandler,
+)
+from tessera.application.web_sessions.sessions import (
+    LogInHandler,
+    LoginLimits,
+    LogOutHandler,
+    OpenSessionHandler,
+    ResolveSessionHandler,
 )
 from tessera.application.webhooks.manage_webhooks import (
     CreateWebhookHandler,
@@ -75,6 +85,8 @@ from tessera.application.webhooks.manage_webhooks import (
 )
 from tessera.domain.tickets.sla import SlaPolicy
 
+DEFAULT_SESSION_LIFETIME = timedelta(hours=12)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Services:
@@ -82,6 +94,7 @@ class Services:
     create_ticket: CreateTicketHandler
     get_ticket: GetTicketHandler
     list_tickets: ListTicketsHandler
+    count_tickets: CountTicketsHandler
     update_ticket: UpdateTicketHandler
     delete_ticket: DeleteTicketHandler
     issue_token: IssueTokenHandler
@@ -125,6 +138,10 @@ class Services:
     attachment_content: GetAttachmentContentHandler
     ticket_attachments: ListTicketAttachmentsHandler
     sweep_uploads: SweepUploadsHandler
+    open_session: OpenSessionHandler
+    log_in: LogInHandler
+    resolve_session: ResolveSessionHandler
+    log_out: LogOutHandler
     # Live pages: the feed as it grows (one follower per process; check access first, as
     # event_feed or get_ticket do) and who is on a ticket right now.
     live_feed: LiveFeed
@@ -144,6 +161,10 @@ def build_services(
     passwords: PasswordHasher,
     storage: BlobStorage,
     attachment_limits: AttachmentLimits,
+    web_sessions: WebSessionStore,
+    login_limiter: RateLimiter,
+    login_limits: LoginLimits = LoginLimits(),  # noqa: B008 - frozen, shared safely
+    session_lifetime: timedelta = DEFAULT_SESSION_LIFETIME,
     live_feed: LiveFeed,
     presence: PresenceBoard,
     allow_private_webhooks: bool = False,
@@ -152,11 +173,21 @@ def build_services(
 ) -> Services:
     """The use cases over whichever adapters the caller chose (production or in memory)."""
     files = attachment_limits.max_per_comment
+    scoped = agents_see_their_groups
+    lister = ListTicketsHandler(reader=reader, clock=clock, sla=sla)
+    open_session = OpenSessionHandler(
+        uow=uow,
+        store=web_sessions,
+        clock=clock,
+        lifetime=session_lifetime,
+        agents_see_their_groups=scoped,
+    )
     return Services(
         authenticate=AuthenticateHandler(uow=uow, agents_see_their_groups=agents_see_their_groups),
         create_ticket=CreateTicketHandler(uow=uow, clock=clock, sla=sla, max_files=files),
         get_ticket=GetTicketHandler(reader=reader),
-        list_tickets=ListTicketsHandler(reader=reader, clock=clock, sla=sla),
+        list_tickets=lister,
+        count_tickets=CountTicketsHandler(lister=lister, reader=reader),
         update_ticket=UpdateTicketHandler(uow=uow, clock=clock, sla=sla),
         delete_ticket=DeleteTicketHandler(uow=uow, clock=clock, storage=storage),
         issue_token=IssueTokenHandler(uow=uow, clock=clock),
@@ -185,7 +216,9 @@ def build_services(
         list_dead_letters=ListDeadLettersHandler(store=dead_letters),
         replay_dead_letter=ReplayDeadLetterHandler(store=dead_letters),
         create_user=CreateUserHandler(uow=uow, clock=clock, passwords=passwords),
-        update_user=UpdateUserHandler(uow=uow, clock=clock, passwords=passwords),
+        update_user=UpdateUserHandler(
+            uow=uow, clock=clock, passwords=passwords, sessions=web_sessions
+        ),
         get_user=GetUserHandler(uow=uow),
         list_users=ListUsersHandler(uow=uow),
         create_organization=CreateOrganizationHandler(uow=uow, clock=clock),
@@ -206,6 +239,18 @@ def build_services(
         attachment_content=GetAttachmentContentHandler(uow=uow, storage=storage),
         ticket_attachments=ListTicketAttachmentsHandler(uow=uow),
         sweep_uploads=SweepUploadsHandler(uow=uow, storage=storage, clock=clock),
+        open_session=open_session,
+        log_in=LogInHandler(
+            uow=uow,
+            passwords=passwords,
+            limiter=login_limiter,
+            limits=login_limits,
+            open_session=open_session,
+        ),
+        resolve_session=ResolveSessionHandler(
+            uow=uow, store=web_sessions, clock=clock, agents_see_their_groups=scoped
+        ),
+        log_out=LogOutHandler(store=web_sessions),
         live_feed=live_feed,
         presence=presence,
         health_checks=health_checks,

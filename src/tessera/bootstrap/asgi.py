@@ -58,6 +58,7 @@ def app_for(container: Container) -> FastAPI:
         tracing=tracing_enabled(),
         access_log=access_log(container.settings),
         mail=container.mail.services if container.mail else None,
+        secure_cookies=container.settings.secure_cookies,
     )
 
 

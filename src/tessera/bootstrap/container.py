@@ -69,6 +69,12 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     messaging = build_messaging(settings.events, engine=engine)
     storage = build_storage(settings.storage, overrides=overrides)
     mail_state, mail_health = intake_state()
+    rate_limiting = build_rate_limiter(
+        settings.rate_limit,
+        redis_url=settings.redis_url,
+        namespace=settings.namespace,
+        overrides=overrides,
+    )
     use_cases = build_use_cases(
         settings.webhooks,
         persistence=persistence,
@@ -80,6 +86,8 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         sla=sla,
         health_checks=(*persistence.health_checks, *caches.health_checks, mail_health),
         agent_scope=settings.agent_scope,
+        web=settings.web,
+        rate_limiter=rate_limiting.limiter,
     )
     integrations = build_integrations(
         settings.webhooks, settings.mail, engine=engine, clock=clock, overrides=overrides
@@ -101,12 +109,6 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         sweep_uploads=use_cases.services.sweep_uploads,
         upload_sweep_seconds=settings.storage.sweep_seconds,
         clock=clock,
-    )
-    rate_limiting = build_rate_limiter(
-        settings.rate_limit,
-        redis_url=settings.redis_url,
-        namespace=settings.namespace,
-        overrides=overrides,
     )
     return Container(
         settings=settings,

@@ -16,8 +16,10 @@ from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
+from tessera.infrastructure.memory.web_sessions import InMemoryWebSessionStore
 from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
 from tessera.infrastructure.passwords import Argon2PasswordHasher
+from tessera.infrastructure.ratelimit.buckets import LocalBuckets
 
 
 def build_memory_services(
@@ -46,6 +48,8 @@ def build_memory_services(
         passwords=Argon2PasswordHasher(),
         storage=storage or InMemoryBlobStorage(),
         attachment_limits=attachment_limits or AttachmentLimits(),
+        web_sessions=InMemoryWebSessionStore(),
+        login_limiter=LocalBuckets(),
         live_feed=FeedFollower(event_log, clock=clock),
         presence=InProcessPresenceBoard(clock=clock, ttl_seconds=30.0),
     )

@@ -9,12 +9,14 @@ from datetime import timedelta
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services, build_services
 from tessera.application.tokens.authenticate import BootstrapAdminHandler
+from tessera.application.web_sessions.sessions import LoginLimits
 from tessera.bootstrap.caching import Caches
 from tessera.bootstrap.live import Live
 from tessera.bootstrap.persistence import Persistence
-from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings
+from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings, WebSettings
 from tessera.bootstrap.storage import Storage
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
@@ -28,6 +30,8 @@ from tessera.infrastructure.cache.tokens import (
     InvalidatingUpdateUserHandler,
 )
 from tessera.infrastructure.passwords import Argon2PasswordHasher
+from tessera.infrastructure.persistence.web_sessions import SqlAlchemyWebSessionStore
+from tessera.infrastructure.ratelimit.buckets import LocalBuckets
 from tessera.infrastructure.telemetry.tracing import traced_services
 
 
@@ -49,7 +53,12 @@ def build_use_cases(
     sla: SlaPolicy,
     health_checks: tuple[HealthCheck, ...],
     agent_scope: AgentScope = AgentScope.ALL,
+    web: WebSettings | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> UseCases:
+    """``rate_limiter`` also limits logins; without one (rate limiting off) logins are still
+    limited, in this process."""
+    web = web or WebSettings()
     services = build_services(
         uow=persistence.uow,
         reader=CachedTicketReader(
@@ -63,6 +72,13 @@ def build_use_cases(
         passwords=Argon2PasswordHasher(),
         storage=storage.blobs,
         attachment_limits=storage.limits,
+        web_sessions=SqlAlchemyWebSessionStore(persistence.engine),
+        login_limiter=rate_limiter or LocalBuckets(),
+        login_limits=LoginLimits(
+            per_address=web.login_attempts_per_address,
+            per_client=web.login_attempts_per_client,
+        ),
+        session_lifetime=timedelta(hours=web.session_hours),
         live_feed=live.feed,
         presence=live.presence,
         allow_private_webhooks=webhooks.allow_private_targets,

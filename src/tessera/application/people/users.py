@@ -12,6 +12,7 @@ from tessera.application.ports.clock import Clock
 from tessera.application.ports.passwords import PasswordHasher
 from tessera.application.ports.people import UserFilter
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from tessera.application.ports.web_sessions import WebSessionStore
 from tessera.application.validation import FieldErrors
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.access.principal import Principal, can_administer
@@ -111,12 +112,21 @@ class UpdateUserHandler:
     """Raises ForbiddenError (not an admin), UserNotFoundError, DomainValidationError,
     EmailTakenError, LookalikeAddressError and ConflictError (an admin deactivating
     themselves). Deactivating a user stops its tokens at once
-    (authentication reads the user; the container also clears the principal caches)."""
+    (authentication reads the user; the container also clears the principal caches) and
+    ends its web sessions."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, passwords: PasswordHasher) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        passwords: PasswordHasher,
+        sessions: WebSessionStore | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._passwords = passwords
+        self._sessions = sessions
 
     async def __call__(
         self, user_id: int, command: UpdateUser, *, principal: Principal | None
@@ -132,6 +142,8 @@ class UpdateUserHandler:
             user.updated_at = self._clock.now()
             await uow.users.save(user)
             await uow.commit()
+        if not user.active and self._sessions is not None:
+            await self._sessions.delete_for_user(user.id)
         return UserView.of(user)
 
     async def _apply(self, uow: UnitOfWork, user: User, command: UpdateUser) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import builtins
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -60,3 +61,11 @@ class TicketReader(Protocol):
         ...
 
     async def list(self, query: ListTickets) -> TicketPage: ...
+
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        """How many tickets match each query (its filters; sort, limit and cursor aside), all
+        in one round trip; with ``up_to``, counting stops there (a count of ``up_to`` means
+        "at least that many"), so a large view costs no more than a small one."""
+        ...

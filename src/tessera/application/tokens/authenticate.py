@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from tessera.application.errors import UnauthenticatedError
-from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.tokens.manage_tokens import IssueToken, IssueTokenHandler
 from tessera.application.tokens.secret import hash_secret
 from tessera.application.tokens.views import IssuedToken
 from tessera.domain.access.principal import Principal
-from tessera.domain.people.users import UserRole
+from tessera.domain.people.users import User, UserRole
 
 
 class AuthenticateHandler:
@@ -32,17 +32,24 @@ class AuthenticateHandler:
             user = await uow.users.get(token.user_id) if token is not None else None
             if token is None or not token.active or user is None or not user.active:
                 raise UnauthenticatedError("The bearer token is unknown or revoked")
-            organization = (
-                await uow.organizations.get(user.organization_id)
-                if user.organization_id is not None and not user.is_staff
-                else None
-            )
-            scoped = self._scoped and user.role is UserRole.AGENT
-            groups = frozenset(await uow.groups.groups_of(user.id)) if scoped else None
-        principal = dataclasses.replace(user.principal(token_id=token.id), group_scope=groups)
-        if organization is not None and organization.shared_tickets:
-            principal = dataclasses.replace(principal, shared_organization_id=organization.id)
-        return principal
+            return await principal_of(uow, user, token_id=token.id, scoped=self._scoped)
+
+
+async def principal_of(uow: UnitOfWork, user: User, *, token_id: int, scoped: bool) -> Principal:
+    """The user as a principal, however they proved who they are (a token, a web session):
+    with their organization when it shares tickets, and with their groups when agents are
+    scoped to them (``scoped``: TESSERA_AGENT_SCOPE=groups)."""
+    organization = (
+        await uow.organizations.get(user.organization_id)
+        if user.organization_id is not None and not user.is_staff
+        else None
+    )
+    in_scope = scoped and user.role is UserRole.AGENT
+    groups = frozenset(await uow.groups.groups_of(user.id)) if in_scope else None
+    principal = dataclasses.replace(user.principal(token_id=token_id), group_scope=groups)
+    if organization is not None and organization.shared_tickets:
+        principal = dataclasses.replace(principal, shared_organization_id=organization.id)
+    return principal
 
 
 class BootstrapAdminHandler:

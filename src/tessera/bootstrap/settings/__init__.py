@@ -29,6 +29,7 @@ from tessera.bootstrap.settings.secret_strength import (
 from tessera.bootstrap.settings.sla import BusinessHoursSettings, SlaSettings
 from tessera.bootstrap.settings.storage import StorageSettings
 from tessera.bootstrap.settings.telemetry import TelemetrySettings, TracesExporter
+from tessera.bootstrap.settings.web import WebSettings
 from tessera.bootstrap.settings.webhooks import WebhookSettings
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "StorageSettings",
     "TelemetrySettings",
     "TracesExporter",
+    "WebSettings",
     "WebhookSettings",
     "load_settings",
 ]
@@ -100,6 +102,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("bootstrap_admin_token")
     @classmethod
@@ -120,6 +123,11 @@ class Settings(BaseSettings):
     @property
     def cloud_event_source(self) -> str:
         return self.event_source or source_for(self.namespace)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS, except where a developer or a test serves plain HTTP."""
+        return self.env not in (Environment.DEVELOPMENT, Environment.TEST)
 
     @property
     def migrates_on_start(self) -> bool:

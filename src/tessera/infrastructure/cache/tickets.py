@@ -7,7 +7,9 @@ cached (lists change with every write anywhere). Writes invalidate after commit 
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -79,6 +81,11 @@ class CachedTicketReader:
 
     async def list(self, query: ListTickets) -> TicketPage:
         return await self._inner.list(query)
+
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        return await self._inner.count(queries, up_to=up_to)
 
 
 class Clearable(Protocol):

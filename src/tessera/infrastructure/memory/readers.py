@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tessera.application.queries import ListTickets, SlaView, TicketSort
@@ -55,6 +56,19 @@ class InMemoryTicketReader:
             last = page[-1]
             next_cursor = encode_cursor(Cursor(sort=query.sort, key=key_of(last), id=last.id))
         return TicketPage(items=[TicketView.of(t) for t in page], next_cursor=next_cursor)
+
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        counts = [
+            sum(
+                1
+                for t in self._store.tickets.values()
+                if _matches(t, query) and _sla_matches(t, query) and self._text_matches(t, query)
+            )
+            for query in queries
+        ]
+        return [min(count, up_to) if up_to is not None else count for count in counts]
 
     def _text_matches(self, ticket: Ticket, query: ListTickets) -> bool:
         """Every word of ``q`` is a word of the title, description or a comment (the SQL
@@ -120,5 +134,7 @@ def _matches(ticket: Ticket, query: ListTickets) -> bool:
             or ticket.group_id in query.group_scope
             or ticket.assignee_id == query.scope_user_id
         )
+        and (query.group_ids is None or ticket.group_id in query.group_ids)
+        and (query.updated_after is None or ticket.updated_at > query.updated_after)
         and (query.tag is None or query.tag in ticket.tags)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import re
 from collections.abc import Sequence
@@ -119,19 +120,53 @@ class SqlAlchemyTicketReader:
         next_cursor = Cursor(sort=query.sort, key=last[column.name], id=last["id"])
         return TicketPage(items=items, next_cursor=encode_cursor(next_cursor))
 
+    async def count(
+        self, queries: Sequence[ListTickets], *, up_to: int | None = None
+    ) -> builtins.list[int]:
+        if not queries:
+            return []
+        dialect = self._engine.dialect.name
+        counts = [
+            _count(query, dialect=dialect, up_to=up_to).label(f"count_{n}")
+            for n, query in enumerate(queries)
+        ]
+        async with database_errors(), self._reads.connect() as conn:
+            row = (await conn.execute(select(*counts))).one()
+        return [int(value) for value in row]
+
 
 def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:
     """The SELECT for one page (plus one row, to know whether another page follows).
 
     Raises DomainValidationError for a cursor this reader did not issue."""
     cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
-    statement = _filtered(select(*_VIEW_COLUMNS), query)
+    statement = _conditioned(select(*_VIEW_COLUMNS), query, dialect=dialect)
+    return _paged(statement, query.sort, cursor, query.limit + 1)
+
+
+def _count(query: ListTickets, *, dialect: str, up_to: int | None) -> Any:
+    """A scalar subquery; with ``up_to`` it reads at most that many matching rows."""
+    if up_to is None:
+        counted = select(func.count()).select_from(tickets)
+        return _conditioned(counted, query, dialect=dialect).scalar_subquery()
+    matching = _conditioned(select(tickets.c.id), query, dialect=dialect).limit(up_to)
+    return select(func.count()).select_from(matching.subquery()).scalar_subquery()
+
+
+def _conditioned(statement: Select[Any], query: ListTickets, *, dialect: str) -> Select[Any]:
+    """Every condition of the query: the list and its count agree by construction."""
+    statement = _filtered(statement, query)
+    if query.group_ids is not None:
+        groups = sorted(query.group_ids)
+        statement = statement.where(tickets.c.group_id.in_(groups) if groups else false())
+    if query.updated_after is not None:
+        statement = statement.where(tickets.c.updated_at > query.updated_after)
     if query.q:
         public = query.requester_email is not None
         statement = statement.where(_text_search(query.q, dialect, public=public))
     if query.sla is not None and query.now is not None:
         statement = statement.where(_sla_condition(query.sla, query.now, query.at_risk_window))
-    return _paged(statement, query.sort, cursor, query.limit + 1)
+    return statement
 
 
 def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
@@ -194,7 +229,19 @@ def _sla_condition(view: SlaView, now: datetime, window: timedelta) -> ColumnEle
     running = tickets.c.status.in_([Status.OPEN.value, Status.IN_PROGRESS.value])
     if view is SlaView.BREACHED:
         return and_(running, due_by(now))
-    return and_(running, ~due_by(now), due_by(now + window))
+    soon = now + window
+    # At risk: nothing due yet, something due within the window. The second clause says
+    # again, as ranges the partial due-date indexes serve, that a due date falls in
+    # (now, soon]; it changes no answer.
+    in_window = or_(
+        and_(
+            tickets.c.first_responded_at.is_(None),
+            tickets.c.first_response_due_at > now,
+            tickets.c.first_response_due_at <= soon,
+        ),
+        and_(tickets.c.resolution_due_at > now, tickets.c.resolution_due_at <= soon),
+    )
+    return and_(running, ~due_by(now), in_window)
 
 
 def _paged(

@@ -45,6 +45,7 @@ from tessera.presentation.http.routes import (
     users,
     webhooks,
 )
+from tessera.presentation.web.app import install_web
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -78,6 +79,7 @@ def create_app(
     tracing: bool = True,
     access_log: AccessLog = structlog_access,
     mail: MailServices | None = None,
+    secure_cookies: bool = True,
 ) -> FastAPI:
     app = FastAPI(
         title="Tessera",
@@ -112,6 +114,8 @@ def create_app(
         app.include_router(bench.router)
     install_docs(app)
     install_openapi(app)
+    # The console and portal pages (left out of the OpenAPI document).
+    install_web(app, secure_cookies=secure_cookies)
     # Innermost: the hot read skips routing and dependency solving, inside every other layer.
     app.add_middleware(
         TicketReadShortcut,

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.application.ports.rate_limit import RateDecision, RateLimiter
 from tessera.presentation.http.errors import STATUS_BY_CODE, error_body
+from tessera.presentation.web.paths import SESSION_COOKIE, STATIC
 
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Probes and scrapes are never limited (a busy load balancer must not be locked out).
@@ -32,7 +33,8 @@ class RateLimitMiddleware:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in _EXEMPT:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in _EXEMPT or path.startswith(STATIC + "/"):
             await self.app(scope, receive, send)
             return
         key, capacity = self._bucket(scope)
@@ -73,6 +75,14 @@ class RateLimitMiddleware:
                 self.limits.writes_per_minute if kind == "write" else self.limits.reads_per_minute
             )
             return f"token:{digest}:{kind}", capacity
+        session = _session_cookie(scope)
+        if session:
+            # A logged-in browser gets its own bucket, as a token does.
+            digest = hashlib.sha256(session.encode()).hexdigest()[:32]
+            capacity = (
+                self.limits.writes_per_minute if kind == "write" else self.limits.reads_per_minute
+            )
+            return f"session:{digest}:{kind}", capacity
         client = scope.get("client")
         address = client[0] if client else "unknown"
         return f"address:{address}", self.limits.anonymous_per_minute
@@ -84,3 +94,14 @@ def _headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
         (b"ratelimit-remaining", str(decision.remaining).encode()),
         (b"ratelimit-reset", str(decision.reset_seconds).encode()),
     ]
+
+
+def _session_cookie(scope: Scope) -> str | None:
+    cookies = Headers(scope=scope).get("cookie")
+    if not cookies or SESSION_COOKIE not in cookies:
+        return None
+    for part in cookies.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE and value:
+            return value
+    return None

@@ -18,6 +18,7 @@ from tessera.presentation.http.errors import (
     log_unhandled,
 )
 from tessera.presentation.http.streamed import STREAMED_PATHS
+from tessera.presentation.web.paths import PAGE_CSP, is_web_path
 
 _SANE_REQUEST_ID: Final = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # An API serves no documents: nothing may be framed, scripted or sniffed. The interactive
@@ -28,7 +29,10 @@ _SECURITY_HEADERS: Final = [
     (b"x-frame-options", b"DENY"),
 ]
 _API_CSP: Final = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+_PAGE_CSP: Final = (b"content-security-policy", PAGE_CSP.encode())
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# What a browser's form sends to a page (never accepted by the API).
+_FORM_TYPES: Final = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class BodyTooLargeError(HTTPException):
@@ -90,7 +94,10 @@ class RequestContextMiddleware:
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return "payload_too_large"
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
-        if has_body and not _is_json(headers.get("content-type", "")):
+        content_type = headers.get("content-type", "")
+        if has_body and not _is_json(content_type):
+            if is_web_path(scope["path"]) and _is_form(content_type):
+                return None
             return "unsupported_media_type"
         return None
 
@@ -111,7 +118,9 @@ class RequestContextMiddleware:
 
 def _response_headers(path: str, headers: Headers, request_id: str) -> list[tuple[bytes, bytes]]:
     extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
-    if path not in PAGES:
+    if is_web_path(path):
+        extra.append(_PAGE_CSP)
+    elif path not in PAGES:
         extra.append(_API_CSP)
     if "authorization" in headers:  # answers for one principal: never stored by caches
         extra.append((b"cache-control", b"no-store"))
@@ -123,6 +132,10 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
+
+
+def _is_form(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() in _FORM_TYPES
 
 
 _MESSAGES: Final = {
