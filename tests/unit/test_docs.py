@@ -9,11 +9,12 @@ a row in the authorization matrix (``tests/e2e/test_authorization_matrix.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
+from fastapi.routing import APIRoute
 from pydantic_settings import BaseSettings
 
 from tessera.bootstrap.memory import build_memory_services
@@ -50,7 +51,8 @@ _HARNESS_VARIABLE = re.compile(r"environ(?:\.get)?\(\s*\"(TESSERA_[A-Z0-9_]+)\""
 
 @cache
 def app_routes() -> frozenset[Route]:
-    """Every (method, path) the app serves: its OpenAPI operations and its docs pages."""
+    """Every (method, path) the app serves: its OpenAPI operations, its docs pages and the
+    web pages (left out of the OpenAPI document)."""
     services, _ = build_memory_services(clock=FrozenClock())
     app = create_app(services)
     routes = {
@@ -58,8 +60,21 @@ def app_routes() -> frozenset[Route]:
         for path, operations in app.openapi()["paths"].items()
         for method in operations
     }
+    routes |= {
+        (method, route.path)
+        for route in _routes(app.routes)
+        if isinstance(route, APIRoute) and not route.include_in_schema
+        for method in route.methods or ()
+    }
     pages = (app.openapi_url, *DOCS_PAGES)
     return frozenset(routes | {("GET", page) for page in pages if page is not None})
+
+
+def _routes(routes: Iterable[object]) -> Iterator[object]:
+    """The routes, those of included routers too (the web routers carry whole paths)."""
+    for route in routes:
+        router = getattr(route, "original_router", None)
+        yield from _routes(router.routes) if router is not None else (route,)
 
 
 def _matches(template: str, path: str) -> bool:

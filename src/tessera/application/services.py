@@ -17,6 +17,7 @@ from tessera.application.consumers.dead_letters import (
     ListDeadLettersHandler,
     ReplayDeadLetterHandler,
 )
+from tessera.application.feed.follow_ticket import FollowTicketHandler
 from tessera.application.feed.read_events import GetHistoryHandler, ReadFeedHandler
 from tessera.application.people.groups import (
     AddMemberHandler,
@@ -27,6 +28,7 @@ from tessera.application.people.groups import (
     RemoveMemberHandler,
     UpdateGroupHandler,
 )
+from tessera.application.people.names import UserNamesHandler
 from tessera.application.people.organizations import (
     CreateOrganizationHandler,
     GetOrganizationHandler,
@@ -59,6 +61,7 @@ from tessera.application.tickets.detect_breaches import DetectBreachesHandler
 from tessera.application.tickets.get_ticket import GetTicketHandler
 from tessera.application.tickets.list_tickets import CountTicketsHandler, ListTicketsHandler
 from tessera.application.tickets.merge_tickets import MergeTicketsHandler
+from tessera.application.tickets.sla_countdown import SlaCountdownHandler
 from tessera.application.tickets.update_ticket import UpdateTicketHandler
 from tessera.application.tokens.authenticate import AuthenticateHandler
 from tessera.application.tokens.manage_tokens import (
@@ -142,6 +145,9 @@ class Services:
     log_in: LogInHandler
     resolve_session: ResolveSessionHandler
     log_out: LogOutHandler
+    user_names: UserNamesHandler
+    sla_countdown: SlaCountdownHandler
+    follow_ticket: FollowTicketHandler
     # Live pages: the feed as it grows (one follower per process; check access first, as
     # event_feed or get_ticket do) and who is on a ticket right now.
     live_feed: LiveFeed
@@ -239,6 +245,9 @@ def build_services(
         attachment_content=GetAttachmentContentHandler(uow=uow, storage=storage),
         ticket_attachments=ListTicketAttachmentsHandler(uow=uow),
         sweep_uploads=SweepUploadsHandler(uow=uow, storage=storage, clock=clock),
+        user_names=UserNamesHandler(uow=uow),
+        sla_countdown=SlaCountdownHandler(clock=clock, sla=sla),
+        follow_ticket=FollowTicketHandler(reader=reader, log=event_log, live=live_feed),
         open_session=open_session,
         log_in=LogInHandler(
             uow=uow,

@@ -8,7 +8,13 @@ from starlette.staticfiles import StaticFiles
 from tessera.presentation.web.errors import install_page_errors
 from tessera.presentation.web.options import WebOptions
 from tessera.presentation.web.paths import STATIC
-from tessera.presentation.web.routes import console_live, console_views
+from tessera.presentation.web.routes import (
+    console_files,
+    console_live,
+    console_ticket,
+    console_ticket_live,
+    console_views,
+)
 
 
 def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
@@ -19,6 +25,12 @@ def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
         StaticFiles(packages=[("tessera.presentation.web", "static")]),
         name="static",
     )
-    for module in (console_views, console_live):
+    for module in (
+        console_views,
+        console_ticket,
+        console_files,
+        console_ticket_live,
+        console_live,
+    ):
         app.include_router(module.router)
     install_page_errors(app)

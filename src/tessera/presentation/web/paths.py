@@ -9,6 +9,8 @@ CONSOLE: Final = "/console"
 PORTAL: Final = "/portal"
 STATIC: Final = "/static"
 WEB_PREFIXES: Final = (CONSOLE, PORTAL, STATIC)
+# The ticket page's upload: its body is a file, streamed (the API's body guards leave it alone).
+CONSOLE_UPLOAD_PATH: Final = f"{CONSOLE}/uploads"
 SESSION_COOKIE: Final = "tessera_session"
 LOGIN_CSRF_COOKIE: Final = "tessera_login_csrf"
 CSRF_FIELD: Final = "csrf_token"

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Final
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from tessera.application.attachments.commands import UploadFile
 from tessera.application.attachments.views import AttachmentContent
+from tessera.presentation.files.disposition import content_disposition
+from tessera.presentation.files.multipart import file_part
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_response, error_responses, request_id_of
 from tessera.presentation.http.links import UPLOAD_LINKS
-from tessera.presentation.http.multipart import file_part
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.ranges import Unsatisfiable, etag_matches, requested_range
 from tessera.presentation.http.rendering import json_response
@@ -164,12 +164,6 @@ def _stream(
         media_type=content.attachment.content_type,
         headers={**headers, "Content-Length": str(length)},
     )
-
-
-def content_disposition(filename: str) -> str:
-    """RFC 6266: an ASCII fallback name and the exact name as UTF-8 in ``filename*``."""
-    fallback = "".join(c if 0x20 <= ord(c) < 0x7F and c not in '"\\' else "_" for c in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get(
