@@ -86,8 +86,9 @@ async def test_close_closes_every_client_it_opened(
         nats = await _open_broker(container.transport)
         for client in opener.clients:
             assert await client.ping()
-        # The L2 cache, the invalidation listener and the rate limiter; the broker's too.
-        assert len(opener.clients) == (4 if broker == "redis" else 3)
+        # The L2 cache, the invalidation listener, the rate limiter and the presence board;
+        # the broker's too.
+        assert len(opener.clients) == (5 if broker == "redis" else 4)
         assert await _server_clients(checker, expected=len(opener.clients)) == len(opener.clients)
         assert (nats is not None and nats.is_open) == (broker == "nats")
 
