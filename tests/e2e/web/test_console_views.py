@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.web.conftest import Person, WebServer, login
+from tests.e2e.web.conftest import Browserless, Person, WebServer, login
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -67,6 +67,27 @@ def test_every_view_is_a_link_with_its_count(web_server: WebServer, page: Page) 
     rows = page.locator("table.tickets tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first.get_by_role("link")).to_have_text(mine["title"])
+
+
+def test_a_view_page_arrives_with_its_counts(
+    web_server: WebServer, http: Browserless, agent: Person
+) -> None:
+    counted = web_server.create_ticket(title=f"Counted {_word()}")
+    web_server.update_ticket(counted["id"], assignee_id=agent.id)
+    assert http.log_in(agent.email, agent.password).status_code == 303
+
+    page = http.client.get("/console/views/all-open").text
+    assert re.search(r'id="count-mine">1<', page)
+    assert re.search(r'id="count-all-open">\d+\+?<', page)
+    nav = re.search(r'<ul class="nav-list" id="view-nav"[^>]*>', page)
+    assert nav is not None
+    # No second request for the counts: only the live stream's signal fetches them again.
+    assert 'hx-trigger="sse:tickets"' in nav.group(0)
+
+    partial = http.client.get(
+        "/console/views/all-open", headers={"HX-Request": "true", "HX-Target": "ticket-list"}
+    ).text
+    assert "count-all-open" not in partial  # the list alone, as htmx asked
 
 
 def _total(web_server: WebServer, params: dict[str, object]) -> int:

@@ -33,6 +33,7 @@ from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, en
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
 from tessera.infrastructure.persistence.tables import ticket_followers, ticket_tags, tickets
+from tessera.infrastructure.persistence.view_counts import count_in_one_statement
 
 # Control characters (NUL above all: it ends a C string, inside an FTS5 string too, and
 # PostgreSQL refuses it in text) and lone surrogates are never part of a word.
@@ -130,9 +131,8 @@ class SqlAlchemyTicketReader:
             _count(query, dialect=dialect, up_to=up_to).label(f"count_{n}")
             for n, query in enumerate(queries)
         ]
-        async with database_errors(), self._reads.connect() as conn:
-            row = (await conn.execute(select(*counts))).one()
-        return [int(value) for value in row]
+        async with database_errors():
+            return await count_in_one_statement(self._engine, counts)
 
 
 def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:

@@ -17,7 +17,7 @@ from tessera.application.web_sessions.sessions import Audience, LogIn
 from tessera.domain.access.principal import Principal
 from tessera.domain.people.users import UserRole
 from tessera.domain.tickets.ticket import UNSET
-from tessera.presentation.web.auth import ConsoleUser, safe_next, services_of
+from tessera.presentation.web.auth import ConsoleUser, PageUser, safe_next, services_of
 from tessera.presentation.web.client import client_address, is_htmx
 from tessera.presentation.web.csrf import CsrfRefusedError
 from tessera.presentation.web.options import options_of
@@ -120,6 +120,7 @@ async def console_view(request: Request, slug: str, user: ConsoleUser) -> Respon
     services = services_of(request)
     principal = user.principal
     page = await services.list_tickets(filters.applied(view, user), principal=principal)
+    partial = is_htmx(request) and request.headers.get("hx-target") == "ticket-list"
     agents, groups = await _people(services, principal)
     context = {
         "principal": principal,
@@ -138,30 +139,38 @@ async def console_view(request: Request, slug: str, user: ConsoleUser) -> Respon
         "list_url": f"{CONSOLE}/views/{view.slug}?{filters.query_string()}",
         "updated": _count_param(request.query_params.get("updated")),
     }
-    if is_htmx(request) and request.headers.get("hx-target") == "ticket-list":
+    if partial:
         return render(request, "console/_ticket_list.html", context)
+    # The whole page comes with its counts: no second request, no navigation that fills in.
+    context["counts"] = await _counts(services, user)
     return render(request, "console/views.html", context)
 
 
 @router.get(CONSOLE + "/counts")
 async def view_counts(request: Request, user: ConsoleUser) -> Response:
-    """The views' navigation with a count each, in one count query; beyond COUNT_CAP a
-    count reads "1000+" (counting every one of 100,000 open tickets would cost more than
-    the view itself)."""
-    counts = await services_of(request).count_tickets(
-        [v.query(user) for v in VIEWS], principal=user.principal, up_to=COUNT_CAP + 1
-    )
+    """The views' navigation with a count each: for the pages that leave the counts out
+    (the ticket page) and whenever the live stream signals a change."""
     view = VIEWS_BY_SLUG.get(request.query_params.get("view", ""))
     context = {
         "principal": user.principal,
-        "counts": {
-            v.slug: str(n) if n <= COUNT_CAP else f"{COUNT_CAP}+"
-            for v, n in zip(VIEWS, counts, strict=True)
-        },
+        "counts": await _counts(services_of(request), user),
         "live": request.query_params.get("live") == "1",
         **({"view": view} if view is not None else {}),
     }
     return render(request, "console/_nav.html", context)
+
+
+async def _counts(services: Services, user: PageUser) -> dict[str, str]:
+    """Each view's count as the navigation shows it, all in one count query; beyond
+    COUNT_CAP a count reads "1000+" (counting every one of 100,000 open tickets would cost
+    more than the view itself), so a large view costs no more than a small one."""
+    counts = await services.count_tickets(
+        [v.query(user) for v in VIEWS], principal=user.principal, up_to=COUNT_CAP + 1
+    )
+    return {
+        v.slug: str(n) if n <= COUNT_CAP else f"{COUNT_CAP}+"
+        for v, n in zip(VIEWS, counts, strict=True)
+    }
 
 
 async def _people(
