@@ -1,10 +1,10 @@
 """The console's main screens photographed in Chromium against ``tessera serve``: the views
 list and the ticket page, on a desktop and on a phone.
 
-The pictures go to a temporary directory; with ``TESSERA_SCREENSHOTS_DIR=docs/screenshots``
+The pictures go to a temporary directory; with ``SCREENSHOTS_DIR=docs/screenshots``
 they replace the ones the README and the docs show:
 
-    TESSERA_SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest tests/e2e/web/test_screenshots.py
+    SCREENSHOTS_DIR=docs/screenshots .venv/bin/pytest tests/e2e/web/test_screenshots.py
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ PHONE = ViewportSize(width=390, height=844)
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    chosen = os.environ.get("TESSERA_SCREENSHOTS_DIR")
+    chosen = os.environ.get("SCREENSHOTS_DIR")
     return Path(chosen) if chosen else tmp_path
 
 
