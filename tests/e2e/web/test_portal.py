@@ -1,0 +1,424 @@
+"""The customer portal against the real server (``tessera serve``, SQLite) with a real SMTP
+server (aiosmtpd, on its own port) receiving the login links: the whole journey in Chromium,
+and the security of the login link and the pages over plain HTTP."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ADMIN_SECRET
+from tests.e2e.web.conftest import WebServer
+from tests.servers import TesseraProcess, free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+
+_LINK = re.compile(r"https?://\S+/portal/login/link\?token=[A-Za-z0-9_\-]+")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_TOKEN = re.compile(r'name="token" value="([^"]*)"')
+_serial = iter(range(1, 10_000))
+LINK_SUBJECT = "Your login link for the Acme Support portal"
+
+
+class Inbox:
+    """What the SMTP server received, for the test's thread to read."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        with self._lock:
+            self._messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for rcpt, m in self._messages if address in rcpt]
+
+    def link_for(self, address: str, *, timeout: float = 20) -> str:
+        """The login link in the latest mail to ``address``, waiting for it to arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            mails = [m for m in self.to(address) if str(m["Subject"]).startswith(LINK_SUBJECT)]
+            if mails:
+                body = mails[-1].get_body(preferencelist=("plain",))
+                assert body is not None
+                found = _LINK.search(body.get_content())
+                assert found is not None, body.get_content()
+                return found.group(0)
+            time.sleep(0.1)
+        pytest.fail(f"no mail reached {address}")
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def _server_env(workdir: Any, smtp_port: int, **extra: str) -> dict[str, str]:
+    return {
+        "TESSERA_ENV": "development",
+        "TESSERA_DATABASE_URL": f"sqlite:///{workdir / 'tessera.db'}",
+        "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
+        "TESSERA_LOG_LEVEL": "WARNING",
+        "TESSERA_STORAGE_DIRECTORY": str(workdir / "attachments"),
+        "TESSERA_WEB_LOGIN_ATTEMPTS_PER_CLIENT": "10000",
+        "TESSERA_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "10000",
+        "TESSERA_MAIL_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "TESSERA_MAIL_TLS": "none",
+        "TESSERA_MAIL_SENDER": "Acme Support <support@acme.example>",
+        "TESSERA_MAIL_TEAM": "Acme Support",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def web_server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[WebServer]:
+    """This module's server sends its mail to ``inbox`` (the browser fixtures use it too)."""
+    workdir = tmp_path_factory.mktemp("portal")
+    process = TesseraProcess(_server_env(workdir, inbox.port), workdir)
+    process.start()
+    try:
+        yield WebServer(process)
+    finally:
+        process.stop()
+
+
+class Customer:
+    def __init__(self, server: WebServer, *, name: str | None = None) -> None:
+        n = next(_serial)
+        self.name = name or f"Customer {n}"
+        self.email = f"customer{n}@client.example"
+        answer = server.api(
+            "POST", "/v1/users", json={"name": self.name, "email": self.email, "role": "customer"}
+        )
+        assert answer.status_code == 201, answer.text
+        self.id: int = answer.json()["id"]
+
+
+class PortalClient:
+    """The portal over plain HTTP (no redirects followed): what a browser would hide."""
+
+    def __init__(self, server: WebServer) -> None:
+        self.server = server
+        self.client = httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=False)
+
+    def csrf_of(self, path: str) -> str:
+        page = self.client.get(path)
+        assert page.status_code == 200, page.text
+        found = _CSRF.search(page.text)
+        assert found is not None, page.text
+        return found.group(1)
+
+    def ask_for_link(self, email: str) -> httpx.Response:
+        token = self.csrf_of("/portal/login")
+        return self.client.post("/portal/login", data={"email": email, "csrf_token": token})
+
+    def open_link(self, link: str) -> httpx.Response:
+        """The link's page, then its button (the POST that redeems it)."""
+        path = link.split(self.server.base_url, 1)[1]
+        page = self.client.get(path)
+        assert page.status_code == 200, page.text
+        csrf, token = _CSRF.search(page.text), _TOKEN.search(page.text)
+        assert csrf is not None and token is not None, page.text
+        return self.client.post(
+            "/portal/login/link", data={"csrf_token": csrf.group(1), "token": token.group(1)}
+        )
+
+    def log_in(self, customer: Customer, inbox: Inbox) -> str:
+        assert self.ask_for_link(customer.email).status_code == 200
+        answer = self.open_link(inbox.link_for(customer.email))
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/portal/tickets"
+        return self.csrf_of("/portal/tickets")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+@pytest.fixture
+def portal(web_server: WebServer) -> Iterator[PortalClient]:
+    client = PortalClient(web_server)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _comment(server: WebServer, ticket_id: int, body: str, *, public: bool, **extra: Any) -> None:
+    answer = server.api(
+        "POST", f"/v1/tickets/{ticket_id}/comments", json={"body": body, "public": public, **extra}
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def _upload(server: WebServer, name: str, content: bytes) -> str:
+    answer = server.api(
+        "POST",
+        f"/v1/uploads?filename={name}",
+        content=content,
+        headers={"Content-Type": "text/plain"},
+    )
+    assert answer.status_code == 201, answer.text
+    token: str = answer.json()["token"]
+    return token
+
+
+def test_a_customer_logs_in_by_mail_reads_the_reply_files_a_ticket_and_replies(
+    web_server: WebServer, inbox: Inbox, page: Page, tmp_path: Any
+) -> None:
+    customer = Customer(web_server, name="Ada Lovelace")
+    ticket = web_server.create_ticket(
+        title="The invoice total is wrong", customer_email=customer.email
+    )
+    _comment(web_server, ticket["id"], "We corrected the invoice; see attached.", public=True)
+    _comment(
+        web_server, ticket["id"], "Customer is on the legacy plan: SECRET-NOTE-42", public=False
+    )
+
+    page.goto(web_server.url("/portal"))
+    expect(page).to_have_url(re.compile(r"/portal/login\?next="))
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("a link to log in is on its way")
+
+    link = inbox.link_for(customer.email)
+    page.goto(link)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page).to_have_url(re.compile(r"/portal/tickets$"))
+    page.get_by_role("link", name="The invoice total is wrong").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The invoice total is wrong")
+    expect(page.get_by_text("We corrected the invoice; see attached.")).to_be_visible()
+    assert "SECRET-NOTE-42" not in page.content()
+    assert "legacy plan" not in page.content()
+
+    page.get_by_role("link", name="New ticket").click()
+    page.get_by_label("Subject").fill("The app crashes on start")
+    page.get_by_label("Description").fill("Since this morning it closes at once.")
+    screenshot = tmp_path / "crash.txt"
+    screenshot.write_text("stack trace: boom\n")
+    page.get_by_label("Attach files").set_input_files(str(screenshot))
+    page.get_by_role("button", name="Submit").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("The app crashes on start")
+    expect(page.get_by_role("link", name="crash.txt")).to_be_visible()
+    new_id = int(page.url.rsplit("/", 1)[1])
+    filed = web_server.api("GET", f"/v1/tickets/{new_id}").json()
+    assert (filed["channel"], filed["customer_email"]) == ("portal", customer.email)
+    assert filed["requester_id"] == customer.id
+
+    page.get_by_label("Reply").fill("Here is one more detail.")
+    page.get_by_label("Attach files").set_input_files(str(screenshot))
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("Here is one more detail.")).to_be_visible()
+    comments = web_server.api("GET", f"/v1/tickets/{new_id}/comments").json()["data"]
+    assert [(c["body"], c["public"], c["author_id"]) for c in comments] == [
+        ("Here is one more detail.", True, customer.id)
+    ]
+    assert [a["filename"] for a in comments[0]["attachments"]] == ["crash.txt"]
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/portal/login$"))
+    page.goto(web_server.url(f"/portal/tickets/{new_id}"))
+    expect(page).to_have_url(re.compile(r"/portal/login\?next="))
+
+
+def test_the_answer_is_the_same_for_an_unknown_address_and_no_mail_goes_there(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    unknown = "nobody-here@client.example"
+
+    strange = portal.ask_for_link(unknown)
+    known = portal.ask_for_link(customer.email)
+
+    assert strange.status_code == known.status_code == 200
+    masked = [
+        _without_tokens(r.text.replace(a, "ADDRESS"))
+        for r, a in ((strange, unknown), (known, customer.email))
+    ]
+    assert masked[0] == masked[1]
+    inbox.link_for(customer.email)  # the known address's mail arrived; the other never does
+    assert inbox.to(unknown) == []
+
+
+def _without_tokens(html: str) -> str:
+    return _CSRF.sub('name="csrf_token" value=""', html)
+
+
+def test_a_link_works_once(web_server: WebServer, inbox: Inbox, portal: PortalClient) -> None:
+    customer = Customer(web_server)
+    portal.ask_for_link(customer.email)
+    link = inbox.link_for(customer.email)
+
+    first = portal.open_link(link)
+    again = PortalClient(web_server)
+    try:
+        second = again.open_link(link)
+    finally:
+        again.close()
+
+    assert first.status_code == 303
+    assert second.status_code == 401
+    assert "no longer valid" in second.text
+    assert "tessera_session=" not in second.headers.get("set-cookie", "")
+
+
+def test_a_made_up_link_is_refused(portal: PortalClient, web_server: WebServer) -> None:
+    answer = portal.open_link(web_server.url("/portal/login/link?token=made-up-token"))
+    assert answer.status_code == 401
+    assert "tessera_session=" not in answer.headers.get("set-cookie", "")
+
+
+def test_a_new_session_id_at_login_with_the_cookie_flags(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    portal.client.cookies.set("tessera_session", "planted-by-an-attacker")
+    portal.ask_for_link(customer.email)
+
+    answer = portal.open_link(inbox.link_for(customer.email))
+
+    cookie = answer.headers["set-cookie"]
+    session = re.search(r"tessera_session=([^;]+)", cookie)
+    assert session is not None and session.group(1) not in ("planted-by-an-attacker", '""')
+    flags = {part.strip().lower() for part in cookie.split(";")}
+    assert {"httponly", "samesite=lax", "path=/"} <= flags
+    assert "secure" not in flags  # development serves plain HTTP; elsewhere it is Secure
+    planted = httpx.get(
+        web_server.url("/portal/tickets"), cookies={"tessera_session": "planted-by-an-attacker"}
+    )
+    assert planted.status_code == 303  # to the login page: the planted id logs nobody in
+
+
+def test_forms_without_their_csrf_token_are_refused(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    token = portal.log_in(customer, inbox)
+    ticket = web_server.create_ticket(title="CSRF target", customer_email=customer.email)
+    fields = {"title": "Forged ticket", "description": "Filed by another site."}
+
+    refused = [
+        portal.client.post("/portal/tickets", data=fields),
+        portal.client.post("/portal/tickets", data={**fields, "csrf_token": "forged"}),
+        portal.client.post(f"/portal/tickets/{ticket['id']}/comments", data={"body": "forged"}),
+        portal.client.post("/portal/logout"),
+        httpx.post(web_server.url("/portal/login"), data={"email": customer.email}),
+    ]
+
+    assert [r.status_code for r in refused] == [403] * 5
+    mine = web_server.api("GET", "/v1/tickets", params={"customer_email": customer.email})
+    assert [t["title"] for t in mine.json()["data"]] == ["CSRF target"]
+    accepted = portal.client.post("/portal/tickets", data={**fields, "csrf_token": token})
+    assert accepted.status_code == 303
+
+
+def test_another_customers_ticket_and_files_are_404(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    mallory, alice = Customer(web_server), Customer(web_server)
+    upload = _upload(web_server, "contract.txt", b"private terms")
+    theirs = web_server.create_ticket(
+        title="Alice's contract", customer_email=alice.email, uploads=[upload]
+    )
+    token = portal.log_in(mallory, inbox)
+
+    page = portal.client.get(f"/portal/tickets/{theirs['id']}")
+    reply = portal.client.post(
+        f"/portal/tickets/{theirs['id']}/comments", data={"body": "hi", "csrf_token": token}
+    )
+    listing = portal.client.get("/portal/tickets")
+
+    assert page.status_code == 404
+    assert "Alice" not in page.text
+    assert reply.status_code == 404
+    assert "Alice's contract" not in listing.text
+    assert web_server.api("GET", f"/v1/tickets/{theirs['id']}/comments").json()["data"] == []
+
+
+def test_an_internal_notes_file_is_neither_linked_nor_served(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    ticket = web_server.create_ticket(title="With a note", customer_email=customer.email)
+    _comment(
+        web_server,
+        ticket["id"],
+        "Note with a file",
+        public=False,
+        uploads=[_upload(web_server, "internal-audit.txt", b"staff only")],
+    )
+    _comment(
+        web_server,
+        ticket["id"],
+        "Reply with a file",
+        public=True,
+        uploads=[_upload(web_server, "public-guide.txt", b"for the customer")],
+    )
+    comments = web_server.api("GET", f"/v1/tickets/{ticket['id']}/comments").json()["data"]
+    note_file = comments[0]["attachments"][0]["id"]
+    reply_file = comments[1]["attachments"][0]["id"]
+    portal.log_in(customer, inbox)
+
+    page = portal.client.get(f"/portal/tickets/{ticket['id']}")
+
+    assert page.status_code == 200
+    assert "Reply with a file" in page.text and "public-guide.txt" in page.text
+    assert "Note with a file" not in page.text
+    assert "internal-audit.txt" not in page.text
+    assert f"/portal/attachments/{note_file}" not in page.text
+    assert portal.client.get(f"/portal/attachments/{note_file}").status_code == 404
+    served = portal.client.get(f"/portal/attachments/{reply_file}")
+    assert served.status_code == 200
+    assert served.content == b"for the customer"
+    assert served.headers["content-disposition"].startswith("attachment")
+
+
+def test_markup_in_a_title_or_comment_renders_inert(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient, page: Page
+) -> None:
+    customer = Customer(web_server)
+    title = "<script>window.pwned = 1</script>Broken"
+    ticket = web_server.create_ticket(title=title, customer_email=customer.email)
+    _comment(web_server, ticket["id"], '<img src=x onerror="window.pwned=2">', public=True)
+    portal.log_in(customer, inbox)
+
+    for path in ("/portal/tickets", f"/portal/tickets/{ticket['id']}"):
+        html = portal.client.get(path).text
+        assert "<script>window.pwned" not in html
+        assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;Broken" in html
+    html = portal.client.get(f"/portal/tickets/{ticket['id']}").text
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&#34;window.pwned=2&#34;&gt;" in html
+
+    page.context.add_cookies(
+        [
+            {"name": k, "value": v, "url": web_server.base_url}
+            for k, v in portal.client.cookies.items()
+        ]
+    )
+    page.goto(web_server.url(f"/portal/tickets/{ticket['id']}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    assert page.evaluate("window.pwned") is None
