@@ -105,13 +105,16 @@ def web_server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterat
 
 
 class Customer:
-    def __init__(self, server: WebServer, *, name: str | None = None) -> None:
+    def __init__(
+        self, server: WebServer, *, name: str | None = None, organization_id: int | None = None
+    ) -> None:
         n = next(_serial)
         self.name = name or f"Customer {n}"
         self.email = f"customer{n}@client.example"
-        answer = server.api(
-            "POST", "/v1/users", json={"name": self.name, "email": self.email, "role": "customer"}
-        )
+        body: dict[str, Any] = {"name": self.name, "email": self.email, "role": "customer"}
+        if organization_id is not None:
+            body["organization_id"] = organization_id
+        answer = server.api("POST", "/v1/users", json=body)
         assert answer.status_code == 201, answer.text
         self.id: int = answer.json()["id"]
 
@@ -422,3 +425,61 @@ def test_markup_in_a_title_or_comment_renders_inert(
     page.goto(web_server.url(f"/portal/tickets/{ticket['id']}"))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     assert page.evaluate("window.pwned") is None
+
+
+def test_an_organization_that_shares_shows_its_members_each_others_tickets(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    organizations = []
+    for shared in (True, False):
+        answer = web_server.api(
+            "POST",
+            "/v1/organizations",
+            json={"name": f"Org {next(_serial)}", "domains": [], "shared_tickets": shared},
+        )
+        assert answer.status_code == 201, answer.text
+        organizations.append(answer.json()["id"])
+    sharing, private = (
+        [Customer(web_server, organization_id=org) for _ in range(2)] for org in organizations
+    )
+    for members in (sharing, private):
+        web_server.create_ticket(
+            title=f"Filed by {members[1].name}", customer_email=members[1].email
+        )
+
+    portal.log_in(sharing[0], inbox)
+    assert f"Filed by {sharing[1].name}" in portal.client.get("/portal/tickets").text
+    other = PortalClient(web_server)
+    try:
+        other.log_in(private[0], inbox)
+        assert f"Filed by {private[1].name}" not in other.client.get("/portal/tickets").text
+    finally:
+        other.close()
+
+
+@pytest.fixture(scope="module")
+def short_links(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[WebServer]:
+    """A server whose login links last 1.2 seconds (TESSERA_WEB_LOGIN_LINK_MINUTES)."""
+    workdir = tmp_path_factory.mktemp("portal-short")
+    env = _server_env(workdir, inbox.port, TESSERA_WEB_LOGIN_LINK_MINUTES="0.02")
+    process = TesseraProcess(env, workdir)
+    process.start()
+    try:
+        yield WebServer(process)
+    finally:
+        process.stop()
+
+
+def test_an_expired_link_is_refused(short_links: WebServer, inbox: Inbox) -> None:
+    customer = Customer(short_links)
+    client = PortalClient(short_links)
+    try:
+        client.ask_for_link(customer.email)
+        link = inbox.link_for(customer.email)
+        time.sleep(1.5)  # past the link's 1.2 seconds (the mail itself came in well within)
+        answer = client.open_link(link)
+    finally:
+        client.close()
+    assert answer.status_code == 401
+    assert "no longer valid" in answer.text
+    assert "tessera_session=" not in answer.headers.get("set-cookie", "")
