@@ -14,6 +14,7 @@ from tessera.application.ports.login_links import LoginLink
 from tessera.infrastructure.email.identity import MailIdentity
 from tessera.infrastructure.email.login_links import OutgoingLoginLinkMailer
 from tessera.infrastructure.persistence.login_links import SqlAlchemyLoginLinkStore
+from tessera.infrastructure.persistence.retention import RetentionSweep
 from tessera.infrastructure.persistence.tables import outgoing_mail, portal_login_links
 from tests.support import FrozenClock
 
@@ -87,3 +88,20 @@ async def test_the_link_mail_is_queued_for_the_sender(
     assert f'href="{link}"' in row["html_body"]
     assert row["message_id"].endswith("@acme.example>")
     assert wake.is_set()
+
+
+async def test_the_retention_sweep_deletes_expired_links_only(
+    engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    store = SqlAlchemyLoginLinkStore(engine)
+    await store.add(_link(clock))
+    clock.advance(minutes=10)
+    await store.add(_link(clock, "d" * 64))
+    clock.advance(minutes=5)
+
+    swept = await RetentionSweep(engine, clock=clock, processed_retention=timedelta(days=7))()
+
+    assert swept == 1
+    async with engine.connect() as conn:
+        left = (await conn.execute(select(portal_login_links.c.token_hash))).scalars().all()
+    assert left == ["d" * 64]

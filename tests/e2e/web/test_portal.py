@@ -483,3 +483,33 @@ def test_an_expired_link_is_refused(short_links: WebServer, inbox: Inbox) -> Non
     assert answer.status_code == 401
     assert "no longer valid" in answer.text
     assert "tessera_session=" not in answer.headers.get("set-cookie", "")
+
+
+def test_asking_for_links_is_rate_limited_per_address(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    answers = [portal.ask_for_link(customer.email).status_code for _ in range(6)]
+    unknown = [portal.ask_for_link("nobody-twice@client.example").status_code for _ in range(6)]
+
+    assert answers == unknown == [200] * 5 + [429]
+    refused = portal.ask_for_link(customer.email)
+    assert "Too many login links asked for" in refused.text
+
+
+def test_a_bad_new_ticket_is_said_beside_the_form_and_kept(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    token = portal.log_in(customer, inbox)
+
+    answer = portal.client.post(
+        "/portal/tickets",
+        data={"title": "Short one", "description": "too short", "csrf_token": token},
+    )
+
+    assert answer.status_code == 422
+    assert 'role="alert"' in answer.text and "Description" in answer.text
+    assert 'value="Short one"' in answer.text
+    mine = web_server.api("GET", "/v1/tickets", params={"customer_email": customer.email})
+    assert mine.json()["data"] == []

@@ -40,13 +40,7 @@ def _with_login_csrf(
     """A page with a form that is sent before there is a session: its CSRF token is in the
     form and in a cookie, and the two must match."""
     token = secrets.token_urlsafe(32)
-    response = render(
-        request,
-        template,
-        {**context, "login_csrf": token},
-        status_code=status,
-        headers={"Referrer-Policy": "no-referrer"},
-    )
+    response = render(request, template, {**context, "login_csrf": token}, status_code=status)
     set_login_csrf_cookie(response, token, secure=options_of(request).secure_cookies)
     return response
 
