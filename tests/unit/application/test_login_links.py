@@ -193,3 +193,18 @@ async def test_a_configured_site_address_wins_over_the_requests(
     await handler(RequestLoginLink(email="ada@example.com", client="c", site_url="http://evil/"))
 
     assert mailer.sent[0].link.startswith("https://support.example.org/portal/login/link?")
+
+
+async def test_admitting_only_checks_the_limits_and_delivering_only_mails(
+    portal: App, mailer: RecordingLoginLinkMailer
+) -> None:
+    await _user(portal)
+    handler = portal.services.request_login_link
+
+    for _ in range(5):
+        await handler.admit(_ask())
+    assert mailer.sent == []
+    with pytest.raises(RateLimitedError):
+        await handler.admit(_ask())
+    await handler.deliver(_ask())  # the page runs it after answering; no limit of its own
+    assert [s.recipient for s in mailer.sent] == ["ada@example.com"]

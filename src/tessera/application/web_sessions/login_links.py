@@ -24,7 +24,7 @@ from tessera.application.web_sessions.sessions import (
     OpenSessionHandler,
     StartedSession,
 )
-from tessera.domain.access.mailboxes import parse_email
+from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.errors import DomainValidationError
 
 DEFAULT_LINK_LIFETIME = timedelta(minutes=15)
@@ -68,16 +68,26 @@ class RequestLoginLinkHandler:
         self._lifetime = lifetime
 
     async def __call__(self, command: RequestLoginLink) -> None:
-        try:
-            email = parse_email(command.email, field="email")
-        except DomainValidationError:
-            email = None
+        await self.admit(command)
+        await self.deliver(command)
+
+    async def admit(self, command: RequestLoginLink) -> None:
+        """The rate limits alone. Raises RateLimitedError. A caller that answers once this
+        returns, and runs ``deliver`` after answering, answers as fast for an address with an
+        account as for one without (the time taken tells nothing either)."""
         await self._limit(f"login-link:client:{command.client}", self._limits.per_client)
+        email = _address(command.email)
+        if email is not None:
+            await self._limit(
+                f"login-link:address:{hash_secret(email.lower())}", self._limits.per_address
+            )
+
+    async def deliver(self, command: RequestLoginLink) -> None:
+        """Creates and mails the link when the address is an active customer's; nothing
+        otherwise. Never checks the limits (``admit`` does)."""
+        email = _address(command.email)
         if email is None:
             return
-        await self._limit(
-            f"login-link:address:{hash_secret(email.lower())}", self._limits.per_address
-        )
         async with self._uow() as uow:
             user = await uow.users.get_by_email(email)
         if user is None or not user.active or user.is_staff:
@@ -107,6 +117,13 @@ class RequestLoginLinkHandler:
             raise RateLimitedError(
                 TOO_MANY_REQUESTS, retry_after_seconds=max(1, decision.retry_after_seconds)
             )
+
+
+def _address(raw: str) -> EmailAddress | None:
+    try:
+        return parse_email(raw, field="email")
+    except DomainValidationError:
+        return None
 
 
 class RedeemLoginLinkHandler:

@@ -6,14 +6,20 @@ fetches every link in a mail therefore cannot spend it before the customer click
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from fastapi import APIRouter
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from tessera.application.errors import RateLimitedError, UnauthenticatedError
-from tessera.application.web_sessions.login_links import LINK_PATH, RequestLoginLink
+from tessera.application.web_sessions.login_links import (
+    LINK_PATH,
+    RequestLoginLink,
+    RequestLoginLinkHandler,
+)
 from tessera.presentation.web.auth import PortalUser, services_of
 from tessera.presentation.web.client import client_address
 from tessera.presentation.web.csrf import CsrfRefusedError
@@ -28,6 +34,7 @@ from tessera.presentation.web.sessions import (
 from tessera.presentation.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger("tessera.web")
 LINK_SENT = (
     "If {email} belongs to an account, a link to log in is on its way there. "
     "It works once, for a short while."
@@ -67,14 +74,12 @@ async def request_link(request: Request) -> Response:
     await _check_login_csrf(request)
     form = await request.form()
     email = str(form.get("email", "")).strip()[:254]
+    command = RequestLoginLink(
+        email=email, client=client_address(request), site_url=str(request.base_url)
+    )
+    request_link = services_of(request).request_login_link
     try:
-        await services_of(request).request_login_link(
-            RequestLoginLink(
-                email=email,
-                client=client_address(request),
-                site_url=str(request.base_url),
-            )
-        )
+        await request_link.admit(command)
     except RateLimitedError as error:
         return _with_login_csrf(
             request,
@@ -82,11 +87,22 @@ async def request_link(request: Request) -> Response:
             {"message": error.message, "email": email, "sent": ""},
             status=429,
         )
-    return _with_login_csrf(
+    response = _with_login_csrf(
         request,
         "portal/login.html",
         {"message": "", "email": "", "sent": LINK_SENT.format(email=email or "the address")},
     )
+    # After the answer is sent: looking the address up and queueing the mail takes time only
+    # when there is an account, and the answer must not show which.
+    response.background = BackgroundTask(_deliver, request_link, command)
+    return response
+
+
+async def _deliver(request_link: RequestLoginLinkHandler, command: RequestLoginLink) -> None:
+    try:
+        await request_link.deliver(command)
+    except Exception:  # the answer is sent: nobody else would hear of it
+        logger.exception("queueing a portal login link failed")
 
 
 @router.get(LINK_PATH)
