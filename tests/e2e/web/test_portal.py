@@ -513,3 +513,41 @@ def test_a_bad_new_ticket_is_said_beside_the_form_and_kept(
     assert 'value="Short one"' in answer.text
     mine = web_server.api("GET", "/v1/tickets", params={"customer_email": customer.email})
     assert mine.json()["data"] == []
+
+
+def test_bad_input_gets_a_page_never_a_500(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    token = portal.log_in(customer, inbox)
+    ticket = web_server.create_ticket(title="Mine", customer_email=customer.email)
+    client = portal.client
+
+    answers = {
+        "cursor": client.get("/portal/tickets?cursor=%00not-a-cursor").status_code,
+        "id": client.get("/portal/tickets/99999999999999999999999").status_code,
+        "word": client.get("/portal/tickets/abc").status_code,
+        "file": client.get("/portal/attachments/-1").status_code,
+        "empty reply": client.post(
+            f"/portal/tickets/{ticket['id']}/comments", data={"body": " ", "csrf_token": token}
+        ).status_code,
+        "link token": client.get("/portal/login/link?token=" + "%F0%9F%92%A9" * 300).status_code,
+        "json": client.post(
+            "/portal/tickets", json={"title": "x"}, headers={"X-CSRF-Token": token}
+        ).status_code,
+        "too large": client.post(
+            "/portal/tickets",
+            data={"title": "Big", "description": "a" * 2_000_000, "csrf_token": token},
+        ).status_code,
+    }
+
+    assert answers == {
+        "cursor": 422,
+        "id": 404,
+        "word": 404,
+        "file": 404,
+        "empty reply": 422,
+        "link token": 200,
+        "json": 422,  # read as a form: its fields are missing
+        "too large": 413,
+    }
