@@ -23,9 +23,10 @@ from tests.servers import TesseraProcess, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
-_LINK = re.compile(r"https?://\S+/portal/login/link\?token=[A-Za-z0-9_\-]+")
+_LINK = re.compile(r"https?://\S+/portal/login/link\?token=[A-Za-z0-9_\-]+(?:&next=\S+)?")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _TOKEN = re.compile(r'name="token" value="([^"]*)"')
+_NEXT = re.compile(r'name="next" value="([^"]*)"')
 _serial = iter(range(1, 10_000))
 LINK_SUBJECT = "Your login link for the Acme Support portal"
 
@@ -133,9 +134,10 @@ class PortalClient:
         assert found is not None, page.text
         return found.group(1)
 
-    def ask_for_link(self, email: str) -> httpx.Response:
+    def ask_for_link(self, email: str, **extra: str) -> httpx.Response:
         token = self.csrf_of("/portal/login")
-        return self.client.post("/portal/login", data={"email": email, "csrf_token": token})
+        data = {"email": email, "csrf_token": token, **extra}
+        return self.client.post("/portal/login", data=data)
 
     def open_link(self, link: str) -> httpx.Response:
         """The link's page, then its button (the POST that redeems it)."""
@@ -144,9 +146,10 @@ class PortalClient:
         assert page.status_code == 200, page.text
         csrf, token = _CSRF.search(page.text), _TOKEN.search(page.text)
         assert csrf is not None and token is not None, page.text
-        return self.client.post(
-            "/portal/login/link", data={"csrf_token": csrf.group(1), "token": token.group(1)}
-        )
+        data = {"csrf_token": csrf.group(1), "token": token.group(1)}
+        if found := _NEXT.search(page.text):
+            data["next"] = found.group(1)
+        return self.client.post("/portal/login/link", data=data)
 
     def log_in(self, customer: Customer, inbox: Inbox) -> str:
         assert self.ask_for_link(customer.email).status_code == 200
@@ -551,3 +554,35 @@ def test_bad_input_gets_a_page_never_a_500(
         "json": 422,  # read as a form: its fields are missing
         "too large": 413,
     }
+
+
+def test_the_link_brings_the_customer_back_to_the_page_they_asked_for(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    customer = Customer(web_server)
+    ticket = web_server.create_ticket(title="Come back here", customer_email=customer.email)
+    path = f"/portal/tickets/{ticket['id']}"
+
+    sent_away = portal.client.get(path)
+    assert sent_away.headers["location"] == f"/portal/login?next={path}"
+    form = portal.client.get(sent_away.headers["location"]).text
+    assert f'name="next" value="{path}"' in form
+    portal.ask_for_link(customer.email, next=path)
+    link = inbox.link_for(customer.email)
+    assert link.endswith(f"&next=%2Fportal%2Ftickets%2F{ticket['id']}")
+
+    assert portal.open_link(link).headers["location"] == path
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["//evil.example/portal", "https://evil.example/", "/console"]
+)
+def test_the_link_never_leads_off_the_portal(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient, elsewhere: str
+) -> None:
+    customer = Customer(web_server)
+    portal.ask_for_link(customer.email, next=elsewhere)
+    link = inbox.link_for(customer.email)
+
+    assert "next=" not in link
+    assert portal.open_link(link).headers["location"] == "/portal/tickets"

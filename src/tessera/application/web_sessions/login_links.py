@@ -38,6 +38,7 @@ class RequestLoginLink:
     email: str
     client: str  # the caller's network address, for the per-client limit
     site_url: str  # where the request came to (scheme and host), unless one is configured
+    next_path: str = ""  # the page to open after login (the caller keeps it to its own site)
 
 
 class RequestLoginLinkHandler:
@@ -105,7 +106,7 @@ class RequestLoginLinkHandler:
         await self._mailer.send(
             recipient=str(user.email),
             name=user.name,
-            link=f"{site}{LINK_PATH}?{urlencode({'token': token})}",
+            link=f"{site}{LINK_PATH}?{urlencode(_query(token, command.next_path))}",
             expires_at=link.expires_at,
         )
 
@@ -117,6 +118,10 @@ class RequestLoginLinkHandler:
             raise RateLimitedError(
                 TOO_MANY_REQUESTS, retry_after_seconds=max(1, decision.retry_after_seconds)
             )
+
+
+def _query(token: str, next_path: str) -> dict[str, str]:
+    return {"token": token, **({"next": next_path} if next_path else {})}
 
 
 def _address(raw: str) -> EmailAddress | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 
 from fastapi import APIRouter
 from starlette.background import BackgroundTask
@@ -20,7 +21,7 @@ from tessera.application.web_sessions.login_links import (
     RequestLoginLink,
     RequestLoginLinkHandler,
 )
-from tessera.presentation.web.auth import PortalUser, services_of
+from tessera.presentation.web.auth import PortalUser, safe_next, services_of
 from tessera.presentation.web.client import client_address
 from tessera.presentation.web.csrf import CsrfRefusedError
 from tessera.presentation.web.options import options_of
@@ -42,7 +43,7 @@ LINK_SENT = (
 
 
 def _with_login_csrf(
-    request: Request, template: str, context: dict[str, object], *, status: int = 200
+    request: Request, template: str, context: Mapping[str, object], *, status: int = 200
 ) -> Response:
     """A page with a form that is sent before there is a session: its CSRF token is in the
     form and in a cookie, and the two must match."""
@@ -62,9 +63,21 @@ async def _check_login_csrf(request: Request) -> None:
         raise CsrfRefusedError
 
 
+def _next(raw: object) -> str:
+    """Where to go after login: a portal page only (never another site), the list if none."""
+    path = safe_next(raw if isinstance(raw, str) else "", within=PORTAL)
+    return "" if path in (PORTAL, f"{PORTAL}/tickets") else path
+
+
 @router.get(f"{PORTAL}/login")
 async def login_form(request: Request) -> Response:
-    return _with_login_csrf(request, "portal/login.html", {"message": "", "email": "", "sent": ""})
+    context = {
+        "message": "",
+        "email": "",
+        "sent": "",
+        "next": _next(request.query_params.get("next")),
+    }
+    return _with_login_csrf(request, "portal/login.html", context)
 
 
 @router.post(f"{PORTAL}/login")
@@ -74,8 +87,12 @@ async def request_link(request: Request) -> Response:
     await _check_login_csrf(request)
     form = await request.form()
     email = str(form.get("email", "")).strip()[:254]
+    next_path = _next(form.get("next"))
     command = RequestLoginLink(
-        email=email, client=client_address(request), site_url=str(request.base_url)
+        email=email,
+        client=client_address(request),
+        site_url=str(request.base_url),
+        next_path=next_path,
     )
     request_link = services_of(request).request_login_link
     try:
@@ -84,13 +101,18 @@ async def request_link(request: Request) -> Response:
         return _with_login_csrf(
             request,
             "portal/login.html",
-            {"message": error.message, "email": email, "sent": ""},
+            {"message": error.message, "email": email, "sent": "", "next": next_path},
             status=429,
         )
     response = _with_login_csrf(
         request,
         "portal/login.html",
-        {"message": "", "email": "", "sent": LINK_SENT.format(email=email or "the address")},
+        {
+            "message": "",
+            "email": "",
+            "sent": LINK_SENT.format(email=email or "the address"),
+            "next": next_path,
+        },
     )
     # After the answer is sent: looking the address up and queueing the mail takes time only
     # when there is an account, and the answer must not show which.
@@ -109,7 +131,8 @@ async def _deliver(request_link: RequestLoginLinkHandler, command: RequestLoginL
 async def link_page(request: Request) -> Response:
     """Nothing is spent by opening the link: the button below does it."""
     token = request.query_params.get("token", "")[:200]
-    return _with_login_csrf(request, "portal/link.html", {"token": token, "message": ""})
+    context = {"token": token, "next": _next(request.query_params.get("next"))}
+    return _with_login_csrf(request, "portal/link.html", context)
 
 
 @router.post(LINK_PATH)
@@ -117,17 +140,18 @@ async def redeem_link(request: Request) -> Response:
     await _check_login_csrf(request)
     form = await request.form()
     token = str(form.get("token", ""))
+    go_to = _next(form.get("next")) or f"{PORTAL}/tickets"
     try:
         started = await services_of(request).redeem_login_link(token)
     except UnauthenticatedError as error:
         return _with_login_csrf(
             request,
             "portal/login.html",
-            {"message": error.message, "email": "", "sent": ""},
+            {"message": error.message, "email": "", "sent": "", "next": ""},
             status=401,
         )
     await services_of(request).log_out(session_secret(request))  # any earlier one ends
-    response = RedirectResponse(f"{PORTAL}/tickets", status_code=303)
+    response = RedirectResponse(go_to, status_code=303)
     # Always the new session's secret: whatever cookie came in is replaced (no fixation).
     max_age = int((started.expires_at - started.created_at).total_seconds())
     secure = options_of(request).secure_cookies
