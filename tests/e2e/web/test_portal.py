@@ -586,3 +586,14 @@ def test_the_link_never_leads_off_the_portal(
 
     assert "next=" not in link
     assert portal.open_link(link).headers["location"] == "/portal/tickets"
+
+
+def test_the_navigation_marks_the_current_page(
+    web_server: WebServer, inbox: Inbox, portal: PortalClient
+) -> None:
+    portal.log_in(Customer(web_server), inbox)
+    mine = portal.client.get("/portal/tickets").text
+    new = portal.client.get("/portal/tickets/new").text
+    assert '<a href="/portal/tickets" aria-current="page">My tickets</a>' in mine
+    assert '<a href="/portal/tickets/new">New ticket</a>' in mine
+    assert '<a href="/portal/tickets/new" aria-current="page">New ticket</a>' in new
