@@ -171,11 +171,31 @@ def portal(web_server: WebServer) -> Iterator[PortalClient]:
         client.close()
 
 
-def _comment(server: WebServer, ticket_id: int, body: str, *, public: bool, **extra: Any) -> None:
+def _comment(
+    server: WebServer,
+    ticket_id: int,
+    body: str,
+    *,
+    public: bool,
+    token: str | None = None,
+    **extra: Any,
+) -> None:
+    """A comment by the admin, or by whoever ``token`` acts as."""
     answer = server.api(
-        "POST", f"/v1/tickets/{ticket_id}/comments", json={"body": body, "public": public, **extra}
+        "POST",
+        f"/v1/tickets/{ticket_id}/comments",
+        json={"body": body, "public": public, **extra},
+        headers={"Authorization": f"Bearer {token}"} if token else {},
     )
     assert answer.status_code == 201, answer.text
+
+
+def _agent_token(server: WebServer) -> str:
+    agent = server.create_user(role="agent")
+    answer = server.api("POST", "/v1/tokens", json={"name": "agent", "user_id": agent.id})
+    assert answer.status_code == 201, answer.text
+    token: str = answer.json()["token"]
+    return token
 
 
 def _upload(server: WebServer, name: str, content: bytes) -> str:
@@ -197,10 +217,16 @@ def test_a_customer_logs_in_by_mail_reads_the_reply_files_a_ticket_and_replies(
     ticket = web_server.create_ticket(
         title="The invoice total is wrong", customer_email=customer.email
     )
-    _comment(web_server, ticket["id"], "We corrected the invoice; see attached.", public=True)
+    agent = _agent_token(web_server)
     _comment(
-        web_server, ticket["id"], "Customer is on the legacy plan: SECRET-NOTE-42", public=False
+        web_server,
+        ticket["id"],
+        "We corrected the invoice; see attached.",
+        public=True,
+        token=agent,
     )
+    note = "Customer is on the legacy plan: SECRET-NOTE-42"
+    _comment(web_server, ticket["id"], note, public=False, token=agent)
 
     page.goto(web_server.url("/portal"))
     expect(page).to_have_url(re.compile(r"/portal/login\?next="))
@@ -216,6 +242,7 @@ def test_a_customer_logs_in_by_mail_reads_the_reply_files_a_ticket_and_replies(
     page.get_by_role("link", name="The invoice total is wrong").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The invoice total is wrong")
     expect(page.get_by_text("We corrected the invoice; see attached.")).to_be_visible()
+    expect(page.get_by_text("Support", exact=True)).to_be_visible()  # the agent's reply
     assert "SECRET-NOTE-42" not in page.content()
     assert "legacy plan" not in page.content()
 
