@@ -47,6 +47,7 @@ from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.events import EventLog
 from tessera.application.ports.health import HealthCheck
 from tessera.application.ports.live import LiveFeed, PresenceBoard
+from tessera.application.ports.login_links import LoginLinkMailer, LoginLinkStore
 from tessera.application.ports.passwords import PasswordHasher
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.ports.storage import BlobStorage
@@ -68,6 +69,11 @@ from tessera.application.tokens.manage_tokens import (
     IssueTokenHandler,
     ListTokensHandler,
     RevokeTokenHandler,
+)
+from tessera.application.web_sessions.login_links import (
+    DEFAULT_LINK_LIFETIME,
+    RedeemLoginLinkHandler,
+    RequestLoginLinkHandler,
 )
 from tessera.application.web_sessions.sessions import (
     LogInHandler,
@@ -152,6 +158,9 @@ class Services:
     # event_feed or get_ticket do) and who is on a ticket right now.
     live_feed: LiveFeed
     presence: PresenceBoard
+    # The customer portal: log in by a one-time e-mailed link.
+    request_login_link: RequestLoginLinkHandler
+    redeem_login_link: RedeemLoginLinkHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -176,6 +185,11 @@ def build_services(
     allow_private_webhooks: bool = False,
     agents_see_their_groups: bool = False,
     health_checks: tuple[HealthCheck, ...] = (),
+    # The customer portal: log in by a one-time e-mailed link.
+    login_links: LoginLinkStore,
+    login_link_mailer: LoginLinkMailer,
+    login_link_lifetime: timedelta = DEFAULT_LINK_LIFETIME,
+    site_url: str | None = None,
 ) -> Services:
     """The use cases over whichever adapters the caller chose (production or in memory)."""
     files = attachment_limits.max_per_comment
@@ -262,5 +276,19 @@ def build_services(
         log_out=LogOutHandler(store=web_sessions),
         live_feed=live_feed,
         presence=presence,
+        # The customer portal: log in by a one-time e-mailed link.
+        request_login_link=RequestLoginLinkHandler(
+            uow=uow,
+            store=login_links,
+            mailer=login_link_mailer,
+            limiter=login_limiter,
+            limits=login_limits,
+            clock=clock,
+            lifetime=login_link_lifetime,
+            site_url=site_url,
+        ),
+        redeem_login_link=RedeemLoginLinkHandler(
+            store=login_links, clock=clock, open_session=open_session
+        ),
         health_checks=health_checks,
     )

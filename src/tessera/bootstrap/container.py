@@ -88,6 +88,7 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         agent_scope=settings.agent_scope,
         web=settings.web,
         rate_limiter=rate_limiting.limiter,
+        mail=settings.mail,
     )
     integrations = build_integrations(
         settings.webhooks, settings.mail, engine=engine, clock=clock, overrides=overrides

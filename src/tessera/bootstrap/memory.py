@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tessera.application.attachments.commands import AttachmentLimits
 from tessera.application.ports.clock import Clock
+from tessera.application.ports.login_links import LoginLinkMailer
 from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.unit_of_work import UnitOfWork
 from tessera.application.services import Services, build_services
@@ -13,6 +14,10 @@ from tessera.infrastructure.live.presence import InProcessPresenceBoard
 from tessera.infrastructure.memory.blobs import InMemoryBlobStorage
 from tessera.infrastructure.memory.dead_letters import InMemoryDeadLetterStore
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
+from tessera.infrastructure.memory.login_links import (
+    InMemoryLoginLinkStore,
+    RecordingLoginLinkMailer,
+)
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
@@ -28,6 +33,7 @@ def build_memory_services(
     sla: SlaPolicy | None = None,
     storage: BlobStorage | None = None,
     attachment_limits: AttachmentLimits | None = None,
+    login_link_mailer: LoginLinkMailer | None = None,
 ) -> tuple[Services, MemoryStore]:
     """The same registry as production (``build_services``), over one memory store (and blob
     storage in memory unless one is given)."""
@@ -52,5 +58,8 @@ def build_memory_services(
         login_limiter=LocalBuckets(),
         live_feed=FeedFollower(event_log, clock=clock),
         presence=InProcessPresenceBoard(clock=clock, ttl_seconds=30.0),
+        # The customer portal: log in by a one-time e-mailed link.
+        login_links=InMemoryLoginLinkStore(),
+        login_link_mailer=login_link_mailer or RecordingLoginLinkMailer(),
     )
     return services, store

@@ -6,9 +6,12 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.dead_letters import DeadLetterStore
 from tessera.application.ports.health import HealthCheck
+from tessera.application.ports.login_links import LoginLinkMailer
 from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services, build_services
 from tessera.application.tokens.authenticate import BootstrapAdminHandler
@@ -17,6 +20,7 @@ from tessera.bootstrap.caching import Caches
 from tessera.bootstrap.live import Live
 from tessera.bootstrap.persistence import Persistence
 from tessera.bootstrap.settings import AgentScope, SlaSettings, WebhookSettings, WebSettings
+from tessera.bootstrap.settings.mail import MailSettings
 from tessera.bootstrap.storage import Storage
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours, Calendar
 from tessera.domain.tickets.sla import SlaPolicy, SlaTarget
@@ -29,7 +33,12 @@ from tessera.infrastructure.cache.tokens import (
     InvalidatingUpdateOrganizationHandler,
     InvalidatingUpdateUserHandler,
 )
+from tessera.infrastructure.email.login_links import (
+    MailOffLoginLinkMailer,
+    OutgoingLoginLinkMailer,
+)
 from tessera.infrastructure.passwords import Argon2PasswordHasher
+from tessera.infrastructure.persistence.login_links import SqlAlchemyLoginLinkStore
 from tessera.infrastructure.persistence.web_sessions import SqlAlchemyWebSessionStore
 from tessera.infrastructure.ratelimit.buckets import LocalBuckets
 from tessera.infrastructure.telemetry.tracing import traced_services
@@ -55,6 +64,8 @@ def build_use_cases(
     agent_scope: AgentScope = AgentScope.ALL,
     web: WebSettings | None = None,
     rate_limiter: RateLimiter | None = None,
+    # The customer portal: its login links go out as mail.
+    mail: MailSettings | None = None,
 ) -> UseCases:
     """``rate_limiter`` also limits logins; without one (rate limiting off) logins are still
     limited, in this process."""
@@ -84,6 +95,11 @@ def build_use_cases(
         allow_private_webhooks=webhooks.allow_private_targets,
         agents_see_their_groups=agent_scope is AgentScope.GROUPS,
         health_checks=health_checks,
+        # The customer portal: log in by a one-time e-mailed link.
+        login_links=SqlAlchemyLoginLinkStore(persistence.engine),
+        login_link_mailer=login_link_mailer(mail, engine=persistence.engine, clock=clock),
+        login_link_lifetime=timedelta(minutes=web.login_link_minutes),
+        site_url=web.public_url,
     )
     services = dataclasses.replace(
         services,
@@ -111,6 +127,15 @@ def build_use_cases(
         services=services,
         bootstrap_admin=BootstrapAdminHandler(uow=persistence.uow, issue=services.issue_token),
     )
+
+
+def login_link_mailer(
+    mail: MailSettings | None, *, engine: AsyncEngine, clock: Clock
+) -> LoginLinkMailer:
+    """The portal's login links are queued as outgoing mail while SMTP is configured."""
+    if mail is None or not mail.smtp_url:
+        return MailOffLoginLinkMailer()
+    return OutgoingLoginLinkMailer(engine, mail.identity(), clock=clock, team=mail.team)
 
 
 def sla_policy(sla: SlaSettings) -> SlaPolicy:

@@ -17,3 +17,9 @@ class WebSettings(BaseSettings):
     # client address (trying many e-mail addresses). Always on, whatever TESSERA_RATE_LIMIT_*.
     login_attempts_per_address: int = Field(default=5, ge=1)
     login_attempts_per_client: int = Field(default=30, ge=1)
+    # The customer portal: a login link works once, for this long.
+    login_link_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    # Where the site is reached (https://help.example.com): the mailed login links point
+    # here. Unset, they point at the host the request for the link named (set it wherever
+    # the site is public: a request's Host header is the client's to choose).
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")

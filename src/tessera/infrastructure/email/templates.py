@@ -42,6 +42,7 @@ _LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")  # not encodable at all
 SUBJECTS = {
     "ticket_received": "[#{ticket_id}] We received your request: {title}",
     "agent_reply": "Re: [#{ticket_id}] {title}",
+    "portal_login": "Your login link for the {team} portal",
 }
 
 

@@ -538,3 +538,15 @@ web_sessions = Table(
     Index("ix_web_sessions_user_id", "user_id"),
     Index("ix_web_sessions_expires_at", "expires_at"),
 )
+
+# The portal's one-time login links: the token's digest only (the mail holds the token).
+portal_login_links = Table(
+    "portal_login_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", BigId, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
+    Index("ix_portal_login_links_expires_at", "expires_at"),
+)

@@ -14,6 +14,8 @@ from tessera.presentation.web.routes import (
     console_ticket,
     console_ticket_live,
     console_views,
+    portal_login,
+    portal_tickets,
 )
 
 
@@ -31,6 +33,8 @@ def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
         console_files,
         console_ticket_live,
         console_live,
+        portal_login,
+        portal_tickets,
     ):
         app.include_router(module.router)
     install_page_errors(app)

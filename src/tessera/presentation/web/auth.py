@@ -54,7 +54,9 @@ def page_user(audience: Audience, login_path: str) -> Callable[[Request], Awaita
                 session_secret(request), audience=audience
             )
         except UnauthenticatedError:
-            raise LoginRequiredError(login_path, safe_next(request.url.path)) from None
+            # Back to this page after login, within its own section (console or portal).
+            back = safe_next(request.url.path, within=login_path.removesuffix("/login"))
+            raise LoginRequiredError(login_path, back) from None
         request.state.principal = found.principal  # for the access log
         await check_csrf(request, found.csrf_token)  # raises CsrfRefusedError: a 403 page
         return PageUser(principal=found.principal, csrf_token=found.csrf_token, groups=found.groups)
