@@ -94,6 +94,19 @@ async def test_a_reply_is_a_comment_by_the_senders_user(channel: Channel) -> Non
     assert added.actor == f"user:{ada.id}"
 
 
+async def test_people_a_reply_copies_in_follow_the_ticket(channel: Channel) -> None:
+    ada = next(u for u in channel.store.users.values() if u.email == ADA)
+    cc = f"Cc: Charles <charles@analytical.example>, {ADA}\r\n"
+    await channel.deliver(mail(headers=f"In-Reply-To: {T7_SENT}\r\n{cc}", body="Adding Charles."))
+    await channel.drain()
+    charles = next(
+        u for u in channel.store.users.values() if u.email == "charles@analytical.example"
+    )
+    assert channel.store.tickets[7].follower_ids == {charles.id}
+    updated = [e for e in channel.store.events if e.ticket_id == 7 and e.type == "ticket.updated"]
+    assert [e.actor for e in updated] == [f"user:{ada.id}"]
+
+
 async def test_cc_addresses_become_followers_but_not_tessera_nor_the_sender(
     channel: Channel,
 ) -> None:

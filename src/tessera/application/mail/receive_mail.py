@@ -37,7 +37,7 @@ from tessera.domain.mail.mailbox import Mailbox
 from tessera.domain.mail.message import InboundMail, MailPart, MalformedMailError, Outcome
 from tessera.domain.people.users import User, UserRole
 from tessera.domain.tickets.sla import SlaPolicy
-from tessera.domain.tickets.ticket import Ticket
+from tessera.domain.tickets.ticket import Ticket, TicketChanges
 from tessera.domain.tickets.values import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -98,7 +98,8 @@ class ProcessMailHandler:
 
     The sender is a user (found, or created as a customer who joins the organization of
     their domain); a new ticket is theirs (channel ``email``, the mailbox's group, CC'd
-    people as followers), a reply is their public comment. The mail's parts are attached as
+    people as followers), a reply is their public comment (and the people it copies in
+    follow the ticket from then on). The mail's parts are attached as
     uploads are (their limits and refused types); a part that is refused is left out and
     named in the outcome. The outcome commits in the transaction that makes the ticket or
     comment: a worker that stops before the commit leaves neither, and the message is
@@ -186,8 +187,7 @@ class ProcessMailHandler:
         details: dict[str, object],
     ) -> MessageResult:
         mailbox = await self._mailboxes.get(message.mailbox_id)
-        replying = match is not None and not match.closed
-        people = await self._people(mail, mailbox=mailbox, with_followers=not replying)
+        people = await self._people(mail, mailbox=mailbox)
         files = await self._files(mail, author=people.author)
         reason = _dropped_reason(files.dropped)
         if files.dropped:
@@ -225,16 +225,14 @@ class ProcessMailHandler:
             outcome=Outcome.CREATED_TICKET, ticket_id=ticket_id, reason=reason, details=details
         )
 
-    async def _people(
-        self, mail: InboundMail, *, mailbox: Mailbox | None, with_followers: bool
-    ) -> _People:
+    async def _people(self, mail: InboundMail, *, mailbox: Mailbox | None) -> _People:
         """The sender's user and the CC'd people's, found or created as customers (in a
         transaction of their own: finding them again, should the mail be retried, is
         harmless)."""
         own = {*self._own, *((mailbox.address,) if mailbox is not None else ())}
         cc = [
             address
-            for address in (mail.cc if with_followers else ())
+            for address in mail.cc
             if address != mail.sender and address not in own and not _own_tagged(address, own)
         ]
 
@@ -325,6 +323,14 @@ class ProcessMailHandler:
                     sla=self._sla,
                     attachments=tuple(f.metadata() for f in claimed),
                 )
+                joining = people.follower_ids - {people.requester.id} - ticket.follower_ids
+                if joining:  # the requester copied them in: they follow from now on
+                    ticket.apply(
+                        TicketChanges(follower_ids=ticket.follower_ids | joining),
+                        actor=author.actor,
+                        now=now,
+                        sla=self._sla,
+                    )
                 await uow.tickets.save(ticket)
                 await uow.inbound_messages.finish(message.id, holder=holder, result=result, now=now)
                 await uow.commit()
