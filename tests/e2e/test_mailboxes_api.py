@@ -65,6 +65,27 @@ async def test_bad_configurations_answer_422_naming_each_field(api: Api) -> None
     assert [d["field"] for d in response.json()["details"]] == ["intake.password"]
 
 
+async def test_the_group_is_admin_settable_and_must_exist(api: Api) -> None:
+    lmtp: dict[str, Any] = {
+        "address": "desk@example.com",
+        "group_id": 9999,
+        "intake": {"kind": "lmtp"},
+    }
+    unknown = await api.client.post("/v1/mailboxes", json=lmtp, headers=api.admin)
+    assert unknown.status_code == 422
+    assert [d["field"] for d in unknown.json()["details"]] == ["group_id"]
+    group = await api.client.post("/v1/groups", json={"name": "Desk"}, headers=api.admin)
+    lmtp["group_id"] = group.json()["id"]
+    created = await api.client.post("/v1/mailboxes", json=lmtp, headers=api.admin)
+    assert (created.status_code, created.json()["group_id"]) == (201, lmtp["group_id"])
+    moved = {**lmtp, "group_id": 9999}
+    path = f"/v1/mailboxes/{created.json()['id']}"
+    refused = await api.client.put(path, json=moved, headers=api.admin)
+    assert (refused.status_code, refused.json()["details"][0]["field"]) == (422, "group_id")
+    cleared = await api.client.put(path, json={**lmtp, "group_id": None}, headers=api.admin)
+    assert (cleared.status_code, cleared.json()["group_id"]) == (200, None)
+
+
 async def test_a_taken_address_is_409_and_an_unknown_mailbox_404(api: Api) -> None:
     lmtp = {"address": "help@example.com", "intake": {"kind": "lmtp"}}
     assert (await api.client.post("/v1/mailboxes", json=lmtp, headers=api.admin)).status_code == 201

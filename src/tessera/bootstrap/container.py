@@ -101,6 +101,8 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
         services=use_cases.services,
         state=mail_state,
         clock=clock,
+        sla=sla,
+        max_files=storage.limits.max_per_comment,
     )
     jobs = build_jobs(
         settings.sla,

@@ -20,6 +20,7 @@ from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.services import Services
 from tessera.bootstrap.settings import MailSettings
 from tessera.domain.mail.mailbox import ImapIntake
+from tessera.domain.tickets.sla import SlaPolicy
 from tessera.infrastructure.mail_intake.imap import ImapReader
 from tessera.infrastructure.mail_intake.intakes import ImapIntakes
 from tessera.infrastructure.mail_intake.lmtp import LmtpIntakeServer
@@ -55,6 +56,8 @@ def build_mail_intake(
     services: Services,
     state: IntakeState,
     clock: Clock,
+    sla: SlaPolicy,
+    max_files: int = 10,
 ) -> MailIntake:
     identity = mail.identity()
     own = {
@@ -72,9 +75,11 @@ def build_mail_intake(
         reply_address=ReplyAddress(
             local_part=identity.reply_local_part, domain=identity.reply_domain
         ),
-        create_ticket=services.create_ticket,
-        add_comment=services.add_comment,
+        upload_file=services.upload_file,
         clock=clock,
+        sla=sla,
+        max_files=max_files,
+        own_addresses=frozenset(own),
     )
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     wake = asyncio.Event()

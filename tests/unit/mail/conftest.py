@@ -13,6 +13,7 @@ from tessera.application.services import Services
 from tessera.application.tickets.commands import CreateTicket
 from tessera.bootstrap.memory import build_memory_services
 from tessera.domain.access.principal import Principal, Role
+from tessera.domain.tickets.sla import SlaPolicy
 from tessera.infrastructure.mail_intake.reader import EmailPackageReader
 from tessera.infrastructure.memory.inbound_mail import (
     InMemoryInboundMessageStore,
@@ -61,7 +62,7 @@ class Channel:
 @pytest.fixture
 async def channel(clock: FrozenClock) -> Channel:
     services, store = build_memory_services(clock=clock)
-    messages, sent = InMemoryInboundMessageStore(), InMemoryMailThreadIndex()
+    messages, sent = store.inbound_messages, InMemoryMailThreadIndex()
     mail = build_mail_services(
         uow=lambda: InMemoryUnitOfWork(store),
         mailboxes=InMemoryMailboxStore(),
@@ -69,9 +70,11 @@ async def channel(clock: FrozenClock) -> Channel:
         sent=sent,
         reader=EmailPackageReader(own_addresses=OWN),
         reply_address=ReplyAddress(local_part="support", domain="support.example.com"),
-        create_ticket=services.create_ticket,
-        add_comment=services.add_comment,
+        upload_file=services.upload_file,
         clock=clock,
+        sla=SlaPolicy(),
+        max_files=3,
+        own_addresses=frozenset(OWN),
     )
     channel = Channel(
         mail=mail, services=services, store=store, messages=messages, sent=sent, clock=clock

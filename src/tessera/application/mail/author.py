@@ -1,32 +1,22 @@
-"""Who a mail acts as: the customer of its ``From`` address, as a requester without a token."""
+"""Who a mail acts as: the user of its ``From`` address (a customer, found or created)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Principal, Role
+from tessera.domain.people.users import User, UserRole
 
-MAIL_AUTHOR_ID = 0  # no token wrote it: comments by mail carry author_id 0, role requester
+NO_TOKEN = 0  # a mail is no API token: its principal names the user, no credential
+
+_ROLES = {UserRole.ADMIN: Role.ADMIN, UserRole.AGENT: Role.AGENT, UserRole.CUSTOMER: Role.REQUESTER}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MailAuthor(Principal):
-    """Events name the mailbox the mail came in by (``mailbox:<id>``)."""
-
-    mailbox_id: int
-
-    @property
-    def actor(self) -> str:
-        return f"mailbox:{self.mailbox_id}"
-
-    @classmethod
-    def of(cls, sender: EmailAddress, *, mailbox_id: int) -> MailAuthor:
-        return cls(
-            token_id=MAIL_AUTHOR_ID,
-            user_id=MAIL_AUTHOR_ID,
-            name="e-mail",
-            role=Role.REQUESTER,
-            email=sender,
-            mailbox_id=mailbox_id,
-        )
+def mail_author(user: User) -> Principal:
+    """Events and history name the sender's user (``user:<id>``); comments are theirs."""
+    return Principal(
+        token_id=NO_TOKEN,
+        user_id=user.id,
+        name=user.name,
+        role=_ROLES[user.role],
+        email=user.email,
+        organization_id=user.organization_id,
+    )

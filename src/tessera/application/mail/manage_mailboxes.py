@@ -11,6 +11,8 @@ from tessera.application.ports.inbound_mail import (
     InboundMessageView,
     MailboxStore,
 )
+from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.tickets.update_ticket import ensure_group
 from tessera.application.validation import FieldErrors
 from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Principal, can_administer
@@ -84,16 +86,27 @@ def _validated(command: SaveMailbox, *, stored: Intake | None) -> tuple[EmailAdd
     return address, intake
 
 
-class CreateMailboxHandler:
-    """Raises ForbiddenError, DomainValidationError and ConflictError (address taken)."""
+async def _ensure_group(uow: UnitOfWorkFactory, group_id: int | None) -> None:
+    """The group new tickets from the mailbox go to must exist."""
+    if group_id is None:
+        return
+    async with uow() as work:
+        await ensure_group(work, group_id)
 
-    def __init__(self, *, store: MailboxStore, clock: Clock) -> None:
+
+class CreateMailboxHandler:
+    """Raises ForbiddenError, DomainValidationError (also for a group that does not exist)
+    and ConflictError (address taken)."""
+
+    def __init__(self, *, store: MailboxStore, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._store = store
+        self._uow = uow
         self._clock = clock
 
     async def __call__(self, command: SaveMailbox, *, principal: Principal) -> Mailbox:
         _ensure_admin(principal)
         address, intake = _validated(command, stored=None)
+        await _ensure_group(self._uow, command.group_id)
         now = self._clock.now()
         mailbox = Mailbox(
             id=NEW_MAILBOX_ID,
@@ -123,10 +136,12 @@ class GetMailboxHandler:
 
 class UpdateMailboxHandler:
     """Replaces the configuration (the password stays when none is given). Raises
-    ForbiddenError, MailboxNotFoundError, DomainValidationError and ConflictError."""
+    ForbiddenError, MailboxNotFoundError, DomainValidationError (also for a group that does
+    not exist) and ConflictError."""
 
-    def __init__(self, *, store: MailboxStore, clock: Clock) -> None:
+    def __init__(self, *, store: MailboxStore, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._store = store
+        self._uow = uow
         self._clock = clock
 
     async def __call__(
@@ -134,6 +149,7 @@ class UpdateMailboxHandler:
     ) -> Mailbox:
         mailbox = await GetMailboxHandler(store=self._store)(mailbox_id, principal=principal)
         mailbox.address, mailbox.intake = _validated(command, stored=mailbox.intake)
+        await _ensure_group(self._uow, command.group_id)
         mailbox.group_id = command.group_id
         mailbox.updated_at = self._clock.now()
         await self._store.save(mailbox)

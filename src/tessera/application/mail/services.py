@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tessera.application.comments.add_comment import AddCommentHandler
+from tessera.application.attachments.upload_file import UploadFileHandler
 from tessera.application.mail.manage_mailboxes import (
     CreateMailboxHandler,
     DeleteMailboxHandler,
@@ -24,7 +24,7 @@ from tessera.application.ports.inbound_mail import (
     MailThreadIndex,
 )
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
-from tessera.application.tickets.create_ticket import CreateTicketHandler
+from tessera.domain.tickets.sla import SlaPolicy
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,11 +48,14 @@ def build_mail_services(
     sent: MailThreadIndex,
     reader: MailReader,
     reply_address: ReplyAddress,
-    create_ticket: CreateTicketHandler,
-    add_comment: AddCommentHandler,
+    upload_file: UploadFileHandler,
     clock: Clock,
+    sla: SlaPolicy,
+    max_files: int = 10,
+    own_addresses: frozenset[str] = frozenset(),
     lease: timedelta = timedelta(minutes=5),
 ) -> MailServices:
+    """``own_addresses`` are Tessera's (its sender, its reply address): never followers."""
     threader = MailThreader(sent=sent, received=messages, uow=uow, reply_address=reply_address)
     return MailServices(
         accept_mail=AcceptMailHandler(store=messages, reader=reader, clock=clock),
@@ -60,15 +63,19 @@ def build_mail_services(
             store=messages,
             reader=reader,
             threader=threader,
-            create_ticket=create_ticket,
-            add_comment=add_comment,
+            uow=uow,
+            mailboxes=mailboxes,
+            upload_file=upload_file,
             clock=clock,
+            sla=sla,
+            max_files=max_files,
+            own_addresses=own_addresses,
             lease=lease,
         ),
-        create_mailbox=CreateMailboxHandler(store=mailboxes, clock=clock),
+        create_mailbox=CreateMailboxHandler(store=mailboxes, uow=uow, clock=clock),
         get_mailbox=GetMailboxHandler(store=mailboxes),
         list_mailboxes=ListMailboxesHandler(store=mailboxes),
-        update_mailbox=UpdateMailboxHandler(store=mailboxes, clock=clock),
+        update_mailbox=UpdateMailboxHandler(store=mailboxes, uow=uow, clock=clock),
         delete_mailbox=DeleteMailboxHandler(store=mailboxes),
         list_messages=ListMessagesHandler(store=mailboxes, messages=messages),
         mailboxes=mailboxes,

@@ -2,7 +2,7 @@
 answers (mail Tessera sent, or received for a ticket), the plus tag of the reply address it
 was sent to, a reference token in its text, and the subject's ``[#123]``.
 
-Only the ticket's requester can add to it (the ticket model has no followers yet): a clue
+Only the ticket's requester can add to it by mail (a follower's reply opens their own): a clue
 that leads to somebody else's ticket opens a new ticket for the sender, so that nobody's
 mail lands in a conversation they are not part of. The subject's number in particular is
 anybody's to type, which is why it never counts for a stranger.

@@ -67,6 +67,23 @@ class InboundMessageView:
     processed_at: datetime | None
 
 
+class LeaseLostError(Exception):
+    """Another worker holds the message now, or it has its outcome already: the unit of work
+    that would have recorded one rolls back, and whatever it wrote with it."""
+
+
+class InboundOutcomes(Protocol):
+    """A received message's outcome, written inside the unit of work that makes the ticket or
+    comment it names: both commit, or neither does."""
+
+    async def finish(
+        self, message_id: int, *, holder: str, result: MessageResult, now: datetime
+    ) -> None:
+        """Raises LeaseLostError when ``holder`` no longer has the lease or the message has
+        its outcome (at the latest when the unit of work commits)."""
+        ...
+
+
 class InboundMessageStore(Protocol):
     """Raises ServiceUnavailableError when the store cannot be reached."""
 

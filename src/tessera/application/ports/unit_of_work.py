@@ -8,6 +8,7 @@ from typing import Protocol, Self
 
 from tessera.application.ports.attachments import AttachmentRepository
 from tessera.application.ports.comments import CommentRepository
+from tessera.application.ports.inbound_mail import InboundOutcomes
 from tessera.application.ports.mailboxes import MailboxRegistry
 from tessera.application.ports.people import (
     GroupRepository,
@@ -48,6 +49,10 @@ class UnitOfWork(Protocol):
 
     @property
     def attachments(self) -> AttachmentRepository: ...
+
+    # the e-mail channel: a message's outcome commits with what it made
+    @property
+    def inbound_messages(self) -> InboundOutcomes: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -28,13 +28,15 @@ class MalformedMailError(TesseraError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MailPart:
-    """A part that is not the body: an attachment, an inline image, a calendar invite."""
+    """A part that is not the body: an attachment, an inline image, a calendar invite;
+    ``content`` is its decoded bytes."""
 
     filename: str | None
     content_type: str
     size: int
     inline: bool
     content_id: str | None = None
+    content: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

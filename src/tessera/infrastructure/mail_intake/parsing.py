@@ -172,10 +172,12 @@ def _attachments(
         payload = part.get_payload(decode=True)
         disposition = part.get_content_disposition()
         content_id = part.get("Content-ID")
+        content = payload if isinstance(payload, bytes) else b""
         yield MailPart(
             filename=part.get_filename(),
             content_type=part.get_content_type(),
-            size=len(payload) if isinstance(payload, bytes) else 0,
+            size=len(content),
             inline=disposition == "inline" or (disposition is None and content_id is not None),
             content_id=first_id(content_id),
+            content=content,
         )

@@ -10,6 +10,7 @@ from tessera.application.errors import ConflictError
 from tessera.application.ports.inbound_mail import (
     Envelope,
     InboundMessageView,
+    LeaseLostError,
     MessageResult,
     StoredMessage,
 )
@@ -76,8 +77,17 @@ class InMemoryInboundMessageStore:
     async def finish(
         self, message_id: int, *, holder: str, result: MessageResult, now: datetime
     ) -> bool:
+        return self.finish_now(message_id, holder=holder, result=result, now=now)
+
+    def held_by(self, message_id: int, holder: str) -> bool:
         row = self.rows.get(message_id)
-        if row is None or row.holder != holder or row.view.outcome is not None:
+        return row is not None and row.holder == holder and row.view.outcome is None
+
+    def finish_now(
+        self, message_id: int, *, holder: str, result: MessageResult, now: datetime
+    ) -> bool:
+        row = self.rows.get(message_id)
+        if row is None or not self.held_by(message_id, holder):
             return False
         row.view = replace(
             row.view,
@@ -102,6 +112,38 @@ class InMemoryInboundMessageStore:
                 if row.view.message_id == message_id and row.view.ticket_id is not None:
                     return row.view.ticket_id
         return None
+
+
+class InMemoryInboundOutcomes:
+    """A unit of work's outcome, applied onto the store's messages when it commits."""
+
+    def __init__(self, messages: InMemoryInboundMessageStore) -> None:
+        self._messages = messages
+        self._pending: list[tuple[int, str, MessageResult, datetime]] = []
+
+    async def finish(
+        self, message_id: int, *, holder: str, result: MessageResult, now: datetime
+    ) -> None:
+        if not self._messages.held_by(message_id, holder):
+            raise LeaseLostError(message_id)
+        self._pending.append((message_id, holder, result, now))
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def check_held(self) -> None:
+        for message_id, holder, _, _ in self._pending:
+            if not self._messages.held_by(message_id, holder):
+                raise LeaseLostError(message_id)
+
+    def committed(self) -> None:
+        for message_id, holder, result, now in self._pending:
+            self._messages.finish_now(message_id, holder=holder, result=result, now=now)
+        self._pending.clear()
+
+    def clear(self) -> None:
+        self._pending.clear()
 
 
 class InMemoryMailThreadIndex:

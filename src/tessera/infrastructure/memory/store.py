@@ -14,6 +14,7 @@ from tessera.domain.people.groups import Group
 from tessera.domain.people.organizations import Organization
 from tessera.domain.people.users import User
 from tessera.domain.tickets.ticket import Ticket
+from tessera.infrastructure.memory.inbound_mail import InMemoryInboundMessageStore
 
 
 @dataclass
@@ -40,6 +41,10 @@ class MemoryStore:
     # Row locks of ``get_for_update``, held until the unit of work ends.
     ticket_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock), repr=False, compare=False
+    )
+    # the e-mail channel: received messages, whose outcomes units of work commit
+    inbound_messages: InMemoryInboundMessageStore = field(
+        default_factory=InMemoryInboundMessageStore, repr=False, compare=False
     )
 
 

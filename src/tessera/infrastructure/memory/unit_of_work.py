@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Self
 
 from tessera.infrastructure.memory.attachments import InMemoryAttachmentRepository
+from tessera.infrastructure.memory.inbound_mail import InMemoryInboundOutcomes
 from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
 from tessera.infrastructure.memory.people import (
     InMemoryGroupRepository,
@@ -37,6 +38,8 @@ class InMemoryUnitOfWork:
         self.organizations = InMemoryOrganizationRepository(store, self._pending)
         self.groups = InMemoryGroupRepository(store, self._pending)
         self.attachments = InMemoryAttachmentRepository(store, self._pending)
+        # the e-mail channel: a message's outcome commits with what it made
+        self.inbound_messages = InMemoryInboundOutcomes(store.inbound_messages)
         self.committed = False
 
     async def __aenter__(self) -> Self:
@@ -50,6 +53,7 @@ class InMemoryUnitOfWork:
     ) -> None:
         """Uncommitted writes are simply dropped; row locks are let go."""
         self._pending.clear()
+        self.inbound_messages.clear()
         self.tickets.release()
 
     async def commit(self) -> None:
@@ -59,6 +63,7 @@ class InMemoryUnitOfWork:
         self.users.check_unclaimed()
         self.organizations.check_unclaimed()
         self.attachments.check_unclaimed()
+        self.inbound_messages.check_held()
         events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
         pending = self._pending
         for ticket_id in pending.deleted_tickets:
@@ -75,6 +80,7 @@ class InMemoryUnitOfWork:
         for attachment_id in pending.removed_attachments:
             self._store.attachments.pop(attachment_id, None)
         self._store.events.extend(events)
+        self.inbound_messages.committed()
         self.tickets.committed()
         pending.clear()
         self.committed = True

@@ -20,6 +20,7 @@ from tessera.infrastructure.persistence.errors import (
     is_sqlite_lock,
     is_unavailable,
 )
+from tessera.infrastructure.persistence.inbound_outcomes import SqlAlchemyInboundOutcomes
 from tessera.infrastructure.persistence.mailboxes import SqlAlchemyMailboxRegistry
 from tessera.infrastructure.persistence.mappers import outbox_row
 from tessera.infrastructure.persistence.people import (
@@ -70,6 +71,8 @@ class SqlAlchemyUnitOfWork:
         self.organizations = SqlAlchemyOrganizationRepository(self._connection)
         self.groups = SqlAlchemyGroupRepository(self._connection)
         self.attachments = SqlAlchemyAttachmentRepository(self._connection)
+        # the e-mail channel: a message's outcome commits with what it made
+        self.inbound_messages = SqlAlchemyInboundOutcomes(self._connection)
 
     async def __aenter__(self) -> Self:
         return self

@@ -55,7 +55,12 @@ class MailboxRequest(RequestModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_IMAP_EXAMPLE]})
 
     address: str = Field(min_length=3, max_length=254)
-    group_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    group_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="An existing group: tickets made from this mailbox's mail go to it.",
+    )
     intake: IntakeRequest
 
 
