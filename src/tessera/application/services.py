@@ -40,6 +40,7 @@ from tessera.application.people.users import (
     CreateUserHandler,
     GetUserHandler,
     ListUsersHandler,
+    UpdateProfileHandler,
     UpdateUserHandler,
 )
 from tessera.application.ports.clock import Clock
@@ -152,6 +153,8 @@ class Services:
     # event_feed or get_ticket do) and who is on a ticket right now.
     live_feed: LiveFeed
     presence: PresenceBoard
+    # People: anyone edits their own profile (PATCH /v1/users/me)
+    update_profile: UpdateProfileHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -262,5 +265,7 @@ def build_services(
         log_out=LogOutHandler(store=web_sessions),
         live_feed=live_feed,
         presence=presence,
+        # People: anyone edits their own profile (PATCH /v1/users/me)
+        update_profile=UpdateProfileHandler(uow=uow, clock=clock),
         health_checks=health_checks,
     )

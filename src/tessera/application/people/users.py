@@ -213,3 +213,32 @@ class ListUsersHandler:
         async with self._uow() as uow:
             users = await uow.users.list(where, after_id=after_id, limit=limit + 1)
         return id_page([UserView.of(u) for u in users], limit=limit)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateProfile:
+    """What anyone may change of themselves; every field left UNSET is kept."""
+
+    name: str | Unset = UNSET
+    time_zone: str | Unset = UNSET
+
+
+class UpdateProfileHandler:
+    """``PATCH /v1/users/me``: the acting user changes their own name and time zone (their
+    role, active state, address and organization stay an admin's business). Raises
+    DomainValidationError and UserNotFoundError (a user removed since the token was read)."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, command: UpdateProfile, *, principal: Principal) -> UserView:
+        async with self._uow() as uow:
+            user = await uow.users.get(principal.user_id)
+            if user is None:
+                raise UserNotFoundError(principal.user_id)
+            _apply_plain(user, UpdateUser(name=command.name, time_zone=command.time_zone))
+            user.updated_at = self._clock.now()
+            await uow.users.save(user)
+            await uow.commit()
+        return UserView.of(user)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from tessera.application.people.users import CreateUser, UpdateUser
+from tessera.application.people.users import CreateUser, UpdateProfile, UpdateUser
 from tessera.application.ports.people import UserFilter
 from tessera.domain.access.mailboxes import parse_email
 from tessera.domain.people.users import UserRole
@@ -20,6 +20,7 @@ from tessera.presentation.http.schemas.parameters import ID_MAX, PathId
 from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
 from tessera.presentation.http.schemas.parameters import PageLimit as Limit
 from tessera.presentation.http.schemas.people import (
+    ProfileUpdateRequest,
     UserCreateRequest,
     UserListResponse,
     UserResponse,
@@ -98,6 +99,19 @@ async def list_users(
 )
 async def current_user(principal: CurrentPrincipal, services: AppServices) -> Response:
     return json_response(await services.get_user(principal.user_id, principal=principal))
+
+
+@router.patch(
+    "/me",
+    response_model=UserResponse,
+    responses=error_responses("unauthenticated", "invalid_json", "validation_failed"),
+    summary="Change your own name and time zone (role, active and e-mail are an admin's)",
+)
+async def update_current_user(
+    body: ProfileUpdateRequest, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    sent = body.model_dump(exclude_unset=True, mode="json")
+    return json_response(await services.update_profile(UpdateProfile(**sent), principal=principal))
 
 
 @router.get(
