@@ -238,8 +238,8 @@ def build_services(
         update_group=UpdateGroupHandler(uow=uow, clock=clock),
         get_group=GetGroupHandler(uow=uow),
         list_groups=ListGroupsHandler(uow=uow),
-        add_member=AddMemberHandler(uow=uow),
-        remove_member=RemoveMemberHandler(uow=uow),
+        add_member=AddMemberHandler(uow=uow, clock=clock),
+        remove_member=RemoveMemberHandler(uow=uow, clock=clock),
         list_members=ListMembersHandler(uow=uow),
         side_load=SideLoadHandler(uow=uow),
         upload_file=UploadFileHandler(

@@ -80,7 +80,9 @@ class CreateTicketHandler:
                 files = await claim_uploads(
                     uow, command.uploads, principal=principal, now=now, limit=self._max_files
                 )
-                requester = await _requester(uow, command.requester_id, email, now=now)
+                requester = await _requester(
+                    uow, command.requester_id, email, now=now, actor=principal.actor
+                )
                 if command.group_id is not None:
                     await ensure_group(uow, command.group_id)
                 await ensure_users(uow, frozenset(command.follower_ids))
@@ -124,14 +126,21 @@ def _no_requester() -> None:
 
 
 async def _requester(
-    uow: UnitOfWork, requester_id: int | None, email: EmailAddress | None, *, now: datetime
+    uow: UnitOfWork,
+    requester_id: int | None,
+    email: EmailAddress | None,
+    *,
+    now: datetime,
+    actor: str,
 ) -> User:
     """The customer ``requester_id`` names (active, and the owner of ``email`` when both are
     given), else the user with the address, found or created."""
     if requester_id is None:
         assert email is not None  # _address required one of them
         await uow.mailboxes.claim(email, field="customer_email")
-        return await find_or_create(uow, email=email, name=None, role=UserRole.CUSTOMER, now=now)
+        return await find_or_create(
+            uow, email=email, name=None, role=UserRole.CUSTOMER, now=now, actor=actor
+        )
     user = await uow.users.get(requester_id)
     if user is None or not user.active or user.role is not UserRole.CUSTOMER:
         raise DomainValidationError.single("requester_id", "no such active customer")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from types import TracebackType
 from typing import Self
 
+from tessera.domain.events import PeopleEvent
 from tessera.infrastructure.memory.attachments import InMemoryAttachmentRepository
 from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
 from tessera.infrastructure.memory.people import (
@@ -38,6 +40,10 @@ class InMemoryUnitOfWork:
         self.groups = InMemoryGroupRepository(store, self._pending)
         self.attachments = InMemoryAttachmentRepository(store, self._pending)
         self.committed = False
+        self._people_events: list[PeopleEvent] = []
+
+    def record(self, event: PeopleEvent) -> None:
+        self._people_events.append(event)
 
     async def __aenter__(self) -> Self:
         return self
@@ -50,6 +56,7 @@ class InMemoryUnitOfWork:
     ) -> None:
         """Uncommitted writes are simply dropped; row locks are let go."""
         self._pending.clear()
+        self._people_events.clear()
         self.tickets.release()
 
     async def commit(self) -> None:
@@ -74,6 +81,12 @@ class InMemoryUnitOfWork:
         self._store.attachments.update(copy.deepcopy(pending.attachments))
         for attachment_id in pending.removed_attachments:
             self._store.attachments.pop(attachment_id, None)
+        # People events first: a customer created on the way exists before their ticket.
+        for event in self._people_events:
+            self._store.events.append(
+                dataclasses.replace(event, sequence=self._store.next_sequence(event))
+            )
+        self._people_events.clear()
         self._store.events.extend(events)
         self.tickets.committed()
         pending.clear()
