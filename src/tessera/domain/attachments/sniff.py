@@ -40,8 +40,22 @@ def sniff(head: bytes) -> str:
     return "application/octet-stream"
 
 
+def is_textual(media_type: str) -> bool:
+    """Whether the type says its bytes are text: ``text/*``, JSON, XML, JavaScript."""
+    kind, _, sub = media_type.partition("/")
+    return (
+        kind == "text"
+        or sub in ("json", "xml", "javascript", "ecmascript", "x-ndjson")
+        or sub.endswith(("+json", "+xml"))
+    )
+
+
 def content_type_of(declared: str | None, head: bytes, *, generic: frozenset[str]) -> str:
-    """The declared type, unless it is absent or generic: then what the bytes show."""
-    if declared is not None and declared not in generic:
-        return declared
-    return sniff(head)
+    """The declared type, unless it is absent or generic, or says text (JSON, XML, ...) of
+    bytes that are not: then what the bytes show. A download is served with this type, and
+    a client reading ``application/json`` must not be handed binary bytes."""
+    if declared is None or declared in generic:
+        return sniff(head)
+    if is_textual(declared) and sniff(head) != "text/plain":
+        return sniff(head)
+    return declared

@@ -14,6 +14,7 @@ from tessera.domain.access.mailboxes import parse_email
 from tessera.domain.people.users import UserRole
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import USER_LINKS
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import ID_MAX, PathId
@@ -40,7 +41,7 @@ _AUTH = ("unauthenticated", "forbidden")
     status_code=201,
     response_model=UserResponse,
     responses={
-        201: response_headers("Location"),
+        201: {"links": USER_LINKS, **response_headers("Location")},
         **error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
     },
     summary="Create a user (409 when the e-mail address is taken)",
