@@ -399,3 +399,8 @@ async def test_a_declared_json_file_of_binary_bytes_is_served_as_what_they_are(
     assert got.headers["content-type"] == "application/octet-stream"
     kept = await upload(files, ADMIN, b'{"real": "json"}', content_type="application/json")
     assert kept["attachment"]["content_type"] == "application/json"
+
+
+async def test_a_short_text_file_with_a_bad_last_byte_is_not_served_as_text(files: Api) -> None:
+    made = await upload(files, ADMIN, b"a\x8c", content_type="text/yaml")
+    assert made["attachment"]["content_type"] == "application/octet-stream"

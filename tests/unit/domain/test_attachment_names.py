@@ -104,3 +104,14 @@ def test_a_declared_text_type_of_bytes_that_are_not_text_gives_way_to_the_bytes(
     assert content_type_of(declared, png, generic=GENERIC_TYPES) == "image/png"
     words = b'{"a": "text that is text"}'
     assert content_type_of(declared, words, generic=GENERIC_TYPES) == declared
+
+
+def test_a_whole_file_whose_last_character_is_cut_or_bad_is_not_text() -> None:
+    assert sniff(b"a\x8c", whole=True) == "application/octet-stream"
+    assert sniff(b"a\x8c") == "application/octet-stream"  # a lone continuation byte
+    assert sniff(b"words \xc3", whole=True) == "application/octet-stream"
+    assert sniff(b"words \xc3") == "text/plain"  # a head cut inside a character
+    short = b"a\x8c"
+    assert content_type_of("text/yaml", short, generic=GENERIC_TYPES, whole=True) == (
+        "application/octet-stream"
+    )

@@ -25,8 +25,10 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 )
 
 
-def sniff(head: bytes) -> str:
-    """The type the bytes show; text/plain for UTF-8 text, else application/octet-stream."""
+def sniff(head: bytes, *, whole: bool = False) -> str:
+    """The type the bytes show; text/plain for UTF-8 text, else application/octet-stream.
+    ``whole``: ``head`` is the entire file, so a character cut at its end is not the sniff
+    limit's doing but bytes that are not UTF-8."""
     for offset, signature, found in _SIGNATURES:
         if head[offset : offset + len(signature)] == signature:
             return found
@@ -34,7 +36,8 @@ def sniff(head: bytes) -> str:
         try:
             head.decode("utf-8")
         except UnicodeDecodeError as cut:
-            if cut.start < len(head) - 3:  # not merely a character cut at the sniff limit
+            merely_cut = cut.reason == "unexpected end of data" and cut.start >= len(head) - 3
+            if whole or not merely_cut:  # not a character cut at the sniff limit
                 return "application/octet-stream"
         return "text/plain"
     return "application/octet-stream"
@@ -50,12 +53,16 @@ def is_textual(media_type: str) -> bool:
     )
 
 
-def content_type_of(declared: str | None, head: bytes, *, generic: frozenset[str]) -> str:
+def content_type_of(
+    declared: str | None, head: bytes, *, generic: frozenset[str], whole: bool = False
+) -> str:
     """The declared type, unless it is absent or generic, or says text (JSON, XML, ...) of
-    bytes that are not: then what the bytes show. A download is served with this type, and
-    a client reading ``application/json`` must not be handed binary bytes."""
+    bytes that are not: then what the bytes show (``whole``: ``head`` is the entire file).
+    A download is served with this type: a client reading ``application/json`` or
+    ``text/*`` must not be handed bytes that are not text."""
+    shown = sniff(head, whole=whole)
     if declared is None or declared in generic:
-        return sniff(head)
-    if is_textual(declared) and sniff(head) != "text/plain":
-        return sniff(head)
+        return shown
+    if is_textual(declared) and shown != "text/plain":
+        return shown
     return declared
