@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
+from tessera.domain.events import GroupMemberAdded, UserDeactivated
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import Ticket, TicketChanges
 from tessera.domain.tickets.values import Title
@@ -106,3 +107,38 @@ async def test_overlapping_units_keep_each_others_tokens_tickets_and_events(
     assert titles == ["First"]
     assert await history(adapters, first) == [("ticket.created", 1)]
     assert await history(adapters, second) == [("ticket.created", 1)]
+
+
+async def test_people_events_commit_with_the_change_counted_per_subject(
+    adapters: Adapters,
+) -> None:
+    def member(group_id: int, user_id: int) -> GroupMemberAdded:
+        return GroupMemberAdded(
+            subject_id=group_id, actor="user:1", occurred_at=NOW, user_id=user_id
+        )
+
+    ticket = make_ticket()
+    async with adapters.uow() as uow:
+        uow.record(member(1, 10))
+        uow.record(member(2, 10))
+        await uow.tickets.add(ticket)
+        await uow.commit()
+    async with adapters.uow() as uow:
+        uow.record(member(1, 11))
+        uow.record(UserDeactivated(subject_id=1, actor="user:1", occurred_at=NOW))
+        await uow.commit()
+    async with adapters.uow() as uow:
+        uow.record(member(1, 12))  # left without commit: never written
+    await adapters.sequence()
+    people = await adapters.event_log.feed(
+        after=0, limit=100, types=("group.member_added", "user.deactivated")
+    )
+    assert [(e.event.subject, e.event.sequence, e.event.data) for e in people.entries] == [
+        ("groups/1", 1, {"user_id": 10}),
+        ("groups/2", 1, {"user_id": 10}),
+        ("groups/1", 2, {"user_id": 11}),
+        ("users/1", 1, {}),
+    ]
+    assert await history(adapters, ticket) == [("ticket.created", 1)]  # its own sequence
+    everything = await adapters.event_log.feed(after=0, limit=100, types=())
+    assert len(everything.entries) == 5

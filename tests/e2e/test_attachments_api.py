@@ -387,3 +387,20 @@ async def test_two_comments_racing_for_one_token_attach_it_once(files: Api) -> N
     assert sorted(a.status_code for a in answers) == [201, 422]
     listed = await files.client.get(f"/v1/tickets/{ticket['id']}/attachments", headers=files.admin)
     assert len(listed.json()["data"]) == 1
+
+
+async def test_a_declared_json_file_of_binary_bytes_is_served_as_what_they_are(
+    files: Api,
+) -> None:
+    made = await upload(files, ADMIN, b"\x93\x9f\xff\xfe binary", content_type="application/json")
+    assert made["attachment"]["content_type"] == "application/octet-stream"
+    got = await download(files, ADMIN, made["attachment"]["id"])
+    assert got.status_code == 200
+    assert got.headers["content-type"] == "application/octet-stream"
+    kept = await upload(files, ADMIN, b'{"real": "json"}', content_type="application/json")
+    assert kept["attachment"]["content_type"] == "application/json"
+
+
+async def test_a_short_text_file_with_a_bad_last_byte_is_not_served_as_text(files: Api) -> None:
+    made = await upload(files, ADMIN, b"a\x8c", content_type="text/yaml")
+    assert made["attachment"]["content_type"] == "application/octet-stream"

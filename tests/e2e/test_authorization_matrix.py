@@ -130,6 +130,7 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("POST", "/v1/groups/{group}/members", {"user_id": 0}, _row(401, 403, 403, 403, 204)),
     ("GET", "/v1/groups/{group}/members", None, _row(401, 403, 403, 200, 200)),
     ("DELETE", "/v1/groups/{group}/members/{member}", None, _row(401, 403, 403, 403, 204)),
+    ("PATCH", "/v1/users/me", {"time_zone": "Europe/Berlin"}, _row(401, 200, 200, 200, 200)),
     ("GET", "/livez", None, _row(200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, _row(200, 200, 200, 200, 200)),
     ("GET", "/metrics", None, _row(200, 200, 200, 200, 200)),

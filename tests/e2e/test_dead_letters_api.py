@@ -36,7 +36,8 @@ class Broken(Recorder):
 
 async def _events(api: Api) -> list[CloudEvent]:
     async with api.container.engine.connect() as conn:
-        rows = (await conn.execute(select(outbox).order_by(outbox.c.id))).mappings().all()
+        tickets = select(outbox).where(outbox.c.subject_kind == "ticket")  # no people events
+        rows = (await conn.execute(tickets.order_by(outbox.c.id))).mappings().all()
     return [cloud_event_from_row(row) for row in rows]
 
 
@@ -99,7 +100,8 @@ def test_the_cli_lists_and_replays_dead_letters(
         engine = create_engine(api_database)
         try:
             async with engine.connect() as conn:
-                event = cloud_event_from_row((await conn.execute(select(outbox))).mappings().one())
+                tickets = select(outbox).where(outbox.c.subject_kind == "ticket")
+                event = cloud_event_from_row((await conn.execute(tickets)).mappings().one())
             failures = FailureLog(engine, max_deliveries=2)
             for _ in range(2):  # the webhook consumer failed twice on it
                 await failures.record("webhooks", event, OSError("disk full"))

@@ -120,6 +120,32 @@ async def test_the_document_links_a_new_ticket_to_reading_changing_and_commentin
                     assert set(link["parameters"]) <= names
 
 
+async def test_the_document_links_new_people_to_their_reads_changes_and_members(
+    api: Api,
+) -> None:
+    document = (await api.client.get("/openapi.json")).json()
+
+    def followed(path: str) -> set[tuple[str, str]]:
+        links = document["paths"][path]["post"]["responses"]["201"]["links"]
+        return {_target(document, link) for link in links.values()}
+
+    assert followed("/v1/users") == {
+        ("/v1/users/{user_id}", "get"),
+        ("/v1/users/{user_id}", "patch"),
+    }
+    assert followed("/v1/organizations") == {
+        ("/v1/organizations/{organization_id}", "get"),
+        ("/v1/organizations/{organization_id}", "patch"),
+    }
+    assert followed("/v1/groups") == {
+        ("/v1/groups/{group_id}", "get"),
+        ("/v1/groups/{group_id}", "patch"),
+        ("/v1/groups/{group_id}/members", "post"),
+        ("/v1/groups/{group_id}/members", "get"),
+        ("/v1/groups/{group_id}/members/{user_id}", "delete"),
+    }
+
+
 def _target(document: dict[str, Any], link: dict[str, Any]) -> tuple[str, str]:
     pointer = link["operationRef"].removeprefix("#/paths/")
     raw_path, _, method = pointer.rpartition("/")

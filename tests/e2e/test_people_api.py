@@ -208,3 +208,52 @@ async def test_a_token_body_needs_either_a_user_or_a_role(api: Api) -> None:
         "/v1/tokens", json={"name": "x", "user_id": 999}, headers=api.admin
     )
     assert_envelope(unknown, 422, "validation_failed")
+
+
+async def test_users_change_their_own_name_and_time_zone_only(api: Api) -> None:
+    secret = await api.token("requester", email="ada@example.com")
+    me = api.auth(secret)
+    changed = await api.client.patch(
+        "/v1/users/me", json={"name": "Ada Lovelace", "time_zone": "Europe/London"}, headers=me
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["name"], changed.json()["time_zone"]) == (
+        "Ada Lovelace",
+        "Europe/London",
+    )
+    read = (await api.client.get("/v1/users/me", headers=me)).json()
+    assert (read["name"], read["time_zone"], read["role"]) == (
+        "Ada Lovelace",
+        "Europe/London",
+        "customer",
+    )
+    for field, value in (("role", "admin"), ("active", False), ("email", "eve@example.com")):
+        refused = await api.client.patch("/v1/users/me", json={field: value}, headers=me)
+        body = assert_envelope(refused, 422, "validation_failed")
+        assert [d["field"] for d in body["details"]] == [field]
+    bad = await api.client.patch(
+        "/v1/users/me", json={"name": " ", "time_zone": "Mars/Olympus"}, headers=me
+    )
+    body = assert_envelope(bad, 422, "validation_failed")
+    assert {d["field"] for d in body["details"]} == {"name", "time_zone"}
+    null = await api.client.patch("/v1/users/me", json={"name": None}, headers=me)
+    assert_envelope(null, 422, "validation_failed")
+    after = (await api.client.get(f"/v1/users/{read['id']}", headers=api.admin)).json()
+    assert (after["name"], after["role"], after["active"], after["email"]) == (
+        "Ada Lovelace",
+        "customer",
+        True,
+        "ada@example.com",
+    )
+    anonymous = await api.client.patch("/v1/users/me", json={"name": "X"})
+    assert_envelope(anonymous, 401, "unauthenticated")
+
+
+async def test_staff_edit_their_own_profile_too(api: Api) -> None:
+    agent = await create_user(api)
+    secret = await user_token(api, agent["id"])
+    changed = await api.client.patch(
+        "/v1/users/me", json={"time_zone": "Asia/Tokyo"}, headers=api.auth(secret)
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["time_zone"], changed.json()["name"]) == ("Asia/Tokyo", agent["name"])

@@ -158,3 +158,62 @@ async def test_followers_are_set_changed_and_must_be_users(api: Api) -> None:
     assert history.json()["data"][-1]["data"]["changes"] == {
         "follower_ids": {"old": [grace["id"]], "new": []}
     }
+
+
+def ticket_body(**fields: Any) -> dict[str, Any]:
+    return {"title": "Printer on fire", "description": "It is really on fire now.", **fields}
+
+
+async def test_staff_name_the_requester_by_id(api: Api) -> None:
+    ada = await create_user(api, name="Ada", email="ada@example.com", role="customer")
+    ticket = await api.create_ticket(customer_email=None, requester_id=ada["id"])
+    assert (ticket["requester_id"], ticket["customer_email"]) == (ada["id"], "ada@example.com")
+    both = await api.create_ticket(customer_email="ada@example.com", requester_id=ada["id"])
+    assert both["requester_id"] == ada["id"]
+    read = await api.client.get(f"/v1/tickets/{ticket['id']}", headers=api.admin)
+    assert read.json()["requester_id"] == ada["id"]
+
+
+async def test_a_requester_id_must_name_an_active_customer_who_owns_the_address(api: Api) -> None:
+    ada = await create_user(api, name="Ada", email="ada@example.com", role="customer")
+    agent = await create_user(api)
+    gone = await create_user(api, name="Gone", email="gone@example.com", role="customer")
+    off = await api.client.patch(
+        f"/v1/users/{gone['id']}", json={"active": False}, headers=api.admin
+    )
+    assert off.status_code == 200, off.text
+    for requester_id in (ada["id"] + 1000, agent["id"], gone["id"]):
+        refused = await api.client.post(
+            "/v1/tickets", json=ticket_body(requester_id=requester_id), headers=api.admin
+        )
+        body = assert_envelope(refused, 422, "validation_failed")
+        assert [d["field"] for d in body["details"]] == ["requester_id"]
+    disagreeing = await api.client.post(
+        "/v1/tickets",
+        json=ticket_body(requester_id=ada["id"], customer_email="bob@example.com"),
+        headers=api.admin,
+    )
+    assert_envelope(disagreeing, 422, "validation_failed")
+    neither = await api.client.post("/v1/tickets", json=ticket_body(), headers=api.admin)
+    body = assert_envelope(neither, 422, "validation_failed")
+    assert [d["field"] for d in body["details"]] == ["customer_email"]
+    listed = await api.client.get("/v1/tickets", headers=api.admin)
+    assert listed.json()["data"] == []  # nothing was filed by the refusals
+
+
+async def test_a_requester_names_only_themselves(api: Api) -> None:
+    secret = await api.token("requester", email="ada@example.com")
+    me = (await api.client.get("/v1/users/me", headers=api.auth(secret))).json()
+    bob = await create_user(api, name="Bob", email="bob@example.com", role="customer")
+    own = await api.create_ticket(secret, customer_email=None, requester_id=me["id"])
+    assert own["requester_id"] == me["id"]
+    other = await api.client.post(
+        "/v1/tickets", json=ticket_body(requester_id=bob["id"]), headers=api.auth(secret)
+    )
+    assert_envelope(other, 403, "forbidden")
+    mixed = await api.client.post(
+        "/v1/tickets",
+        json=ticket_body(requester_id=me["id"], customer_email="bob@example.com"),
+        headers=api.auth(secret),
+    )
+    assert_envelope(mixed, 403, "forbidden")

@@ -120,8 +120,9 @@ async def insert_synthetic_events(
 
 
 def in_ticket_order(events: list[CloudEvent]) -> dict[int, list[int]]:
-    """Each ticket's sequences in the order they were handled."""
+    """Each ticket's sequences in the order they were handled (people events left out)."""
     order: dict[int, list[int]] = {}
     for event in events:
-        order.setdefault(event.ticket_id, []).append(event.sequence)
+        if event.subject_kind == "ticket":
+            order.setdefault(event.ticket_id, []).append(event.sequence)
     return order

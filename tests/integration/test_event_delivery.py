@@ -61,7 +61,8 @@ async def test_events_written_while_the_broker_is_down_all_arrive_in_order_once(
             return (await services.create_ticket(command, principal=ADMIN)).id
 
         first = [await open_ticket(n) for n in range(3)]
-        await eventually(lambda: len(recorder.seen) == 3, within=20, what="the first events")
+        # The customer's user.created and the three tickets' creations.
+        await eventually(lambda: len(recorder.seen) == 4, within=20, what="the first events")
 
         await asyncio.to_thread(server.stop)
         later = [await open_ticket(n) for n in range(3, 5)]

@@ -187,7 +187,8 @@ def test_every_event_type_a_doc_names_is_registered(doc: Path) -> None:
 
 
 def test_every_event_type_is_described_in_the_events_doc() -> None:
-    described = set(re.findall(r"^### `(ticket\.[a-z_]+)`$", _events_doc(), re.MULTILINE))
+    kinds = "ticket|user|organization|group"
+    described = set(re.findall(rf"^### `((?:{kinds})\.[a-z_]+)`$", _events_doc(), re.MULTILINE))
     assert described == set(EVENTS_BY_TYPE)
 
 

@@ -40,6 +40,7 @@ from tessera.application.people.users import (
     CreateUserHandler,
     GetUserHandler,
     ListUsersHandler,
+    UpdateProfileHandler,
     UpdateUserHandler,
 )
 from tessera.application.ports.clock import Clock
@@ -161,6 +162,8 @@ class Services:
     # The customer portal: log in by a one-time e-mailed link.
     request_login_link: RequestLoginLinkHandler
     redeem_login_link: RedeemLoginLinkHandler
+    # People: anyone edits their own profile (PATCH /v1/users/me)
+    update_profile: UpdateProfileHandler
     health_checks: tuple[HealthCheck, ...] = ()
 
 
@@ -249,8 +252,8 @@ def build_services(
         update_group=UpdateGroupHandler(uow=uow, clock=clock),
         get_group=GetGroupHandler(uow=uow),
         list_groups=ListGroupsHandler(uow=uow),
-        add_member=AddMemberHandler(uow=uow),
-        remove_member=RemoveMemberHandler(uow=uow),
+        add_member=AddMemberHandler(uow=uow, clock=clock),
+        remove_member=RemoveMemberHandler(uow=uow, clock=clock),
         list_members=ListMembersHandler(uow=uow),
         side_load=SideLoadHandler(uow=uow),
         upload_file=UploadFileHandler(
@@ -290,5 +293,7 @@ def build_services(
         redeem_login_link=RedeemLoginLinkHandler(
             store=login_links, clock=clock, open_session=open_session
         ),
+        # People: anyone edits their own profile (PATCH /v1/users/me)
+        update_profile=UpdateProfileHandler(uow=uow, clock=clock),
         health_checks=health_checks,
     )

@@ -31,6 +31,7 @@ from tessera.infrastructure.cache.tokens import (
     InvalidatingRemoveMemberHandler,
     InvalidatingRevokeTokenHandler,
     InvalidatingUpdateOrganizationHandler,
+    InvalidatingUpdateProfileHandler,
     InvalidatingUpdateUserHandler,
 )
 from tessera.infrastructure.email.login_links import (
@@ -120,6 +121,10 @@ def build_use_cases(
         ),
         remove_member=InvalidatingRemoveMemberHandler(
             services.remove_member, invalidator=caches.invalidator
+        ),
+        # People: a profile edit changes the name a cached principal carries
+        update_profile=InvalidatingUpdateProfileHandler(
+            services.update_profile, invalidator=caches.invalidator
         ),
     )
     services = traced_services(services)

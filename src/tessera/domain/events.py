@@ -134,9 +134,142 @@ class TicketSlaBreached(DomainEvent):
         return {"target": self.target, "due_at": self.due_at}
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeopleEvent:
+    """A fact about a user, an organization or a group (SPEC §13). Its subject is
+    ``subject_kind`` and ``subject_id``; ``sequence`` counts the subject's events from 1 and
+    is assigned when the unit of work stores it (0 until then)."""
+
+    type: ClassVar[str] = "people"
+    subject_kind: ClassVar[str] = "people"
+
+    subject_id: int
+    actor: str
+    occurred_at: datetime
+    sequence: int = 0
+    event_id: str = field(default_factory=new_event_id)
+
+    def data(self) -> dict[str, Any]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserCreated(PeopleEvent):
+    type: ClassVar[str] = "user.created"
+    subject_kind: ClassVar[str] = "user"
+
+    user: dict[str, Any]  # as the API shows it: never a password
+
+    def data(self) -> dict[str, Any]:
+        return {"user": self.user}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserUpdated(PeopleEvent):
+    """``changes`` maps each changed field to ``{"old": ..., "new": ...}`` (a new password
+    shows as ``password`` with both null)."""
+
+    type: ClassVar[str] = "user.updated"
+    subject_kind: ClassVar[str] = "user"
+
+    changes: dict[str, dict[str, Any]]
+
+    def data(self) -> dict[str, Any]:
+        return {"changes": self.changes}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserDeactivated(PeopleEvent):
+    """Raised with ``user.updated`` when a user goes from active to inactive."""
+
+    type: ClassVar[str] = "user.deactivated"
+    subject_kind: ClassVar[str] = "user"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationCreated(PeopleEvent):
+    type: ClassVar[str] = "organization.created"
+    subject_kind: ClassVar[str] = "organization"
+
+    organization: dict[str, Any]
+
+    def data(self) -> dict[str, Any]:
+        return {"organization": self.organization}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrganizationUpdated(PeopleEvent):
+    type: ClassVar[str] = "organization.updated"
+    subject_kind: ClassVar[str] = "organization"
+
+    changes: dict[str, dict[str, Any]]
+
+    def data(self) -> dict[str, Any]:
+        return {"changes": self.changes}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupCreated(PeopleEvent):
+    type: ClassVar[str] = "group.created"
+    subject_kind: ClassVar[str] = "group"
+
+    group: dict[str, Any]
+
+    def data(self) -> dict[str, Any]:
+        return {"group": self.group}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupUpdated(PeopleEvent):
+    type: ClassVar[str] = "group.updated"
+    subject_kind: ClassVar[str] = "group"
+
+    changes: dict[str, dict[str, Any]]
+
+    def data(self) -> dict[str, Any]:
+        return {"changes": self.changes}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMemberAdded(PeopleEvent):
+    type: ClassVar[str] = "group.member_added"
+    subject_kind: ClassVar[str] = "group"
+
+    user_id: int
+
+    def data(self) -> dict[str, Any]:
+        return {"user_id": self.user_id}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupMemberRemoved(PeopleEvent):
+    type: ClassVar[str] = "group.member_removed"
+    subject_kind: ClassVar[str] = "group"
+
+    user_id: int
+
+    def data(self) -> dict[str, Any]:
+        return {"user_id": self.user_id}
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"field": {"old": ..., "new": ...}}`` for every field whose value differs."""
+    return {
+        name: {"old": old.get(name), "new": value}
+        for name, value in new.items()
+        if old.get(name) != value
+    }
+
+
+# What the outbox stores: a ticket's events and people events.
+StoredEvent = DomainEvent | PeopleEvent
+
+# A ticket event's subject kind; people events name theirs (``PeopleEvent.subject_kind``).
+TICKET_SUBJECT = "ticket"
+
 # Every event type by its name on the wire: the one list that webhooks filter by and the
 # docs are checked against.
-EVENTS_BY_TYPE: dict[str, type[DomainEvent]] = {
+EVENTS_BY_TYPE: dict[str, type[DomainEvent] | type[PeopleEvent]] = {
     event.type: event
     for event in (
         TicketCreated,
@@ -147,5 +280,27 @@ EVENTS_BY_TYPE: dict[str, type[DomainEvent]] = {
         TicketMerged,
         TicketDeleted,
         TicketSlaBreached,
+        # People (SPEC §13)
+        UserCreated,
+        UserUpdated,
+        UserDeactivated,
+        OrganizationCreated,
+        OrganizationUpdated,
+        GroupCreated,
+        GroupUpdated,
+        GroupMemberAdded,
+        GroupMemberRemoved,
     )
 }
+
+# What a reader gets when it names no type (the changes feed, its live stream, a webhook
+# with no filter): a ticket's events. People events are delivered to those who name them,
+# so integrations written before them see exactly what they saw.
+TICKET_EVENT_TYPES: tuple[str, ...] = tuple(
+    name for name, event in EVENTS_BY_TYPE.items() if issubclass(event, DomainEvent)
+)
+
+
+def wanted_types(types: tuple[str, ...]) -> tuple[str, ...]:
+    """The types a reader asked for, or, when it named none, a ticket's events."""
+    return types or TICKET_EVENT_TYPES

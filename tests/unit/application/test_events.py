@@ -43,13 +43,24 @@ async def test_history_refuses_requesters_and_unknown_tickets(app: App) -> None:
 
 async def test_the_feed_filters_by_type_and_resumes_from_its_position(app: App) -> None:
     admin = await app.principal("admin")
+    # People events (the admin's and the customer's user.created) hold positions too, but
+    # the feed without types reads a ticket's events only.
     first = await app.services.create_ticket(NEW, principal=admin)
     await app.services.update_ticket(
         UpdateTicket(ticket_id=first.id, status="in_progress"), principal=admin
     )
     end = await app.services.event_feed(principal=admin, after=None, limit=10)
     assert end.entries == []
-    assert end.next_position == 2
+    assert end.next_position == 4
+    everything = await app.services.event_feed(principal=admin, after=0, limit=10)
+    assert [e.event.type for e in everything.entries] == ["ticket.created", "ticket.status_changed"]
+    people = await app.services.event_feed(
+        principal=admin, after=0, limit=10, types=("user.created",)
+    )
+    assert [e.event.subject for e in people.entries] == [
+        f"users/{admin.user_id}",
+        f"users/{first.requester_id}",
+    ]
 
     second = await app.services.create_ticket(NEW, principal=admin)
     since = await app.services.event_feed(principal=admin, after=end.next_position, limit=10)
@@ -57,6 +68,6 @@ async def test_the_feed_filters_by_type_and_resumes_from_its_position(app: App) 
         principal=admin, after=0, limit=10, types=("ticket.created",)
     )
 
-    assert [(e.position, e.event.ticket_id) for e in since.entries] == [(3, second.id)]
+    assert [(e.position, e.event.ticket_id) for e in since.entries] == [(5, second.id)]
     assert [e.event.ticket_id for e in created.entries] == [first.id, second.id]
-    assert created.next_position == 3  # past the filtered-out event, at the end
+    assert created.next_position == 5  # past the filtered-out event, at the end

@@ -13,7 +13,7 @@ from tessera.application.errors import (
 from tessera.application.queries import ListTickets
 from tessera.application.tickets.commands import CreateTicket, DeleteTicket, UpdateTicket
 from tessera.domain.errors import DomainValidationError
-from tessera.domain.events import TicketCreated, TicketDeleted, TicketStatusChanged
+from tessera.domain.events import TicketCreated, TicketDeleted, TicketStatusChanged, UserCreated
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import TicketChanges
 from tessera.domain.tickets.values import Title
@@ -37,10 +37,15 @@ async def test_an_agent_opens_a_ticket_and_the_creation_event_is_committed(app: 
         "high",
         "Bob@example.com",
     )
-    [event] = app.store.events
+    agent_created, customer_created, event = app.store.events
     assert isinstance(event, TicketCreated)
     assert event.ticket_id == 1
     assert event.actor == agent.actor
+    # The new customer is recorded too, as created by the agent who filed the ticket.
+    assert isinstance(agent_created, UserCreated) and agent_created.subject_id == agent.user_id
+    assert isinstance(customer_created, UserCreated)
+    assert (customer_created.subject_id, customer_created.actor) == (view.requester_id, agent.actor)
+    assert customer_created.user["email"] == "Bob@example.com"
 
 
 async def test_every_bad_field_is_reported_at_once(app: App) -> None:

@@ -10,7 +10,7 @@ from tessera.application.ports.unit_of_work import UnitOfWork
 from tessera.bootstrap.overrides import Overrides
 from tessera.bootstrap.persistence import build_persistence
 from tessera.bootstrap.settings import DatabaseSettings
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import StoredEvent
 from tessera.infrastructure.memory.event_log import InMemoryEventLog
 from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
@@ -20,7 +20,7 @@ from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tests.support import FrozenClock
 
 
-async def _ignore(events: list[DomainEvent]) -> None:
+async def _ignore(events: list[StoredEvent]) -> None:
     return None
 
 

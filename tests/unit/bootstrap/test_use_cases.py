@@ -20,7 +20,7 @@ from tessera.bootstrap.settings import (
 )
 from tessera.bootstrap.storage import build_storage
 from tessera.bootstrap.use_cases import build_use_cases, sla_policy
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import StoredEvent
 from tessera.domain.tickets.calendar import AlwaysOpen, BusinessHours
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.values import Priority
@@ -28,7 +28,7 @@ from tessera.infrastructure.memory.dead_letters import InMemoryDeadLetterStore
 from tests.support import FrozenClock
 
 
-async def _ignore(events: list[DomainEvent]) -> None:
+async def _ignore(events: list[StoredEvent]) -> None:
     return None
 
 

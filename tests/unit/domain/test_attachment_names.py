@@ -90,3 +90,28 @@ def test_the_declared_type_wins_unless_it_is_absent_or_generic() -> None:
     assert content_type_of("image/x-icon", png, generic=GENERIC_TYPES) == "image/x-icon"
     assert content_type_of("application/octet-stream", png, generic=GENERIC_TYPES) == "image/png"
     assert content_type_of(None, png, generic=GENERIC_TYPES) == "image/png"
+
+
+@pytest.mark.parametrize(
+    "declared", ["application/json", "text/html", "text/csv", "application/xml", "image/svg+xml"]
+)
+def test_a_declared_text_type_of_bytes_that_are_not_text_gives_way_to_the_bytes(
+    declared: str,
+) -> None:
+    binary = b"\x93\x9f\xff\xfe\x00 not text"
+    assert content_type_of(declared, binary, generic=GENERIC_TYPES) == "application/octet-stream"
+    png = b"\x89PNG\r\n\x1a\n"
+    assert content_type_of(declared, png, generic=GENERIC_TYPES) == "image/png"
+    words = b'{"a": "text that is text"}'
+    assert content_type_of(declared, words, generic=GENERIC_TYPES) == declared
+
+
+def test_a_whole_file_whose_last_character_is_cut_or_bad_is_not_text() -> None:
+    assert sniff(b"a\x8c", whole=True) == "application/octet-stream"
+    assert sniff(b"a\x8c") == "application/octet-stream"  # a lone continuation byte
+    assert sniff(b"words \xc3", whole=True) == "application/octet-stream"
+    assert sniff(b"words \xc3") == "text/plain"  # a head cut inside a character
+    short = b"a\x8c"
+    assert content_type_of("text/yaml", short, generic=GENERIC_TYPES, whole=True) == (
+        "application/octet-stream"
+    )

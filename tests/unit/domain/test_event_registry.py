@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tessera.domain import events
-from tessera.domain.events import EVENTS_BY_TYPE, DomainEvent
+from tessera.domain.events import EVENTS_BY_TYPE, DomainEvent, PeopleEvent
 from tessera.domain.webhooks.webhook import EVENT_TYPES
 
 
@@ -11,7 +11,9 @@ def test_every_domain_event_is_registered_under_its_wire_name() -> None:
     defined = {
         value
         for value in vars(events).values()
-        if isinstance(value, type) and issubclass(value, DomainEvent) and value is not DomainEvent
+        if isinstance(value, type)
+        and issubclass(value, DomainEvent | PeopleEvent)
+        and value not in (DomainEvent, PeopleEvent)
     }
     assert set(EVENTS_BY_TYPE.values()) == defined
     assert all(name == event.type for name, event in EVENTS_BY_TYPE.items())
@@ -19,3 +21,15 @@ def test_every_domain_event_is_registered_under_its_wire_name() -> None:
 
 def test_webhooks_may_subscribe_to_exactly_the_registered_types() -> None:
     assert frozenset(EVENTS_BY_TYPE) == EVENT_TYPES
+
+
+def test_every_people_event_names_its_subject_kind() -> None:
+    kinds = {
+        event.subject_kind for event in EVENTS_BY_TYPE.values() if issubclass(event, PeopleEvent)
+    }
+    assert kinds == {"user", "organization", "group"}
+    assert all(
+        event.type.startswith(f"{event.subject_kind}.")
+        for event in EVENTS_BY_TYPE.values()
+        if issubclass(event, PeopleEvent)
+    )

@@ -14,7 +14,7 @@ from tessera.application.people.groups import CreateGroup
 from tessera.application.people.organizations import CreateOrganization
 from tessera.application.ports.inbound_mail import LeaseLostError, MessageResult
 from tessera.domain.errors import DomainValidationError
-from tessera.domain.events import TicketCommented, TicketCreated
+from tessera.domain.events import DomainEvent, TicketCommented, TicketCreated
 from tessera.domain.mail.message import Outcome
 from tessera.domain.people.users import UserRole
 from tessera.domain.tickets.values import Channel as TicketChannel
@@ -103,7 +103,11 @@ async def test_people_a_reply_copies_in_follow_the_ticket(channel: Channel) -> N
         u for u in channel.store.users.values() if u.email == "charles@analytical.example"
     )
     assert channel.store.tickets[7].follower_ids == {charles.id}
-    updated = [e for e in channel.store.events if e.ticket_id == 7 and e.type == "ticket.updated"]
+    updated = [
+        e
+        for e in channel.store.events
+        if isinstance(e, DomainEvent) and e.ticket_id == 7 and e.type == "ticket.updated"
+    ]
     assert [e.actor for e in updated] == [f"user:{ada.id}"]
 
 

@@ -47,7 +47,12 @@ class UploadFileHandler:
         blob = await self._storage.put(
             _keeping_head(command.chunks, head), max_bytes=self._limits.max_bytes
         )
-        content_type = content_type_of(declared, bytes(head), generic=self._limits.generic_types)
+        content_type = content_type_of(
+            declared,
+            bytes(head),
+            generic=self._limits.generic_types,
+            whole=blob.size == len(head),
+        )
         try:
             self._check_type(content_type)
         except RefusedTypeError:

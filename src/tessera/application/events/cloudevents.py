@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import TICKET_SUBJECT, DomainEvent, PeopleEvent
 
 SPEC_VERSION = "1.0"
 DEFAULT_SOURCE = "/tessera"
@@ -18,6 +18,12 @@ SEQUENCE_WIDTH = 10
 
 def sequence_text(sequence: int) -> str:
     return f"{sequence:0{SEQUENCE_WIDTH}d}"
+
+
+def subject_text(kind: str, subject_id: int) -> str:
+    """A ticket's events have its id as their subject (``"42"``); people events a path of
+    their kind (``"users/7"``, ``"organizations/3"``, ``"groups/2"``)."""
+    return str(subject_id) if kind == TICKET_SUBJECT else f"{kind}s/{subject_id}"
 
 
 def source_for(namespace: str) -> str:
@@ -46,7 +52,18 @@ class CloudEvent:
 
     @property
     def ticket_id(self) -> int:
+        """The ticket of a ticket event (see ``subject_kind``)."""
         return int(self.subject)
+
+    @property
+    def subject_kind(self) -> str:
+        """``ticket``, or the kind of person or team a people event is about."""
+        kind, slash, _ = self.subject.partition("/")
+        return kind.removesuffix("s") if slash else TICKET_SUBJECT
+
+    @property
+    def subject_id(self) -> int:
+        return int(self.subject.rpartition("/")[2])
 
     def to_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -84,13 +101,22 @@ class CloudEvent:
 
     @classmethod
     def of(
-        cls, event: DomainEvent, *, source: str = DEFAULT_SOURCE, traceparent: str | None = None
+        cls,
+        event: DomainEvent | PeopleEvent,
+        *,
+        source: str = DEFAULT_SOURCE,
+        traceparent: str | None = None,
     ) -> CloudEvent:
+        subject = (
+            subject_text(event.subject_kind, event.subject_id)
+            if isinstance(event, PeopleEvent)
+            else str(event.ticket_id)
+        )
         return cls(
             id=event.event_id,
             type=event.type,
             source=source,
-            subject=str(event.ticket_id),
+            subject=subject,
             time=event.occurred_at,
             sequence=event.sequence,
             actor=event.actor,

@@ -7,6 +7,7 @@ from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.events import EventLog, FeedPage
 from tessera.application.ports.tickets import TicketReader
 from tessera.domain.access.principal import Principal, may_see_ticket
+from tessera.domain.events import wanted_types
 
 MAX_PAGE = 1000
 
@@ -40,7 +41,8 @@ class GetHistoryHandler:
 
 class ReadFeedHandler:
     """``after=None`` asks for the end of the feed: no entries, ``next_position`` = the last
-    position so far (where a live reader starts). Raises ForbiddenError (requesters, and
+    position so far (where a live reader starts). No ``types`` reads a ticket's events
+    (people events are read by naming their types). Raises ForbiddenError (requesters, and
     agents scoped to groups: the feed exports every ticket's events)."""
 
     def __init__(self, *, log: EventLog) -> None:
@@ -54,4 +56,6 @@ class ReadFeedHandler:
             raise ForbiddenError("Agents scoped to groups read ticket histories, not the feed")
         if after is None:
             return FeedPage(entries=[], next_position=await self._log.end())
-        return await self._log.feed(after=after, limit=min(limit, MAX_PAGE), types=types)
+        return await self._log.feed(
+            after=after, limit=min(limit, MAX_PAGE), types=wanted_types(types)
+        )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from tessera.application.people.events import SYSTEM_ACTOR, user_fields
 from tessera.application.ports.unit_of_work import UnitOfWork
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
+from tessera.domain.events import UserCreated
 from tessera.domain.people.names import NAME_MAX
 from tessera.domain.people.organizations import domain_of
 from tessera.domain.people.users import User, UserRole
@@ -21,11 +23,18 @@ def placeholder_address() -> EmailAddress:
 
 
 async def find_or_create(
-    uow: UnitOfWork, *, email: EmailAddress, name: str | None, role: UserRole, now: datetime
+    uow: UnitOfWork,
+    *,
+    email: EmailAddress,
+    name: str | None,
+    role: UserRole,
+    now: datetime,
+    actor: str = SYSTEM_ACTOR,
 ) -> User:
     """The user with this address, or a new one with ``role`` (a new customer joins the
-    organization whose domain the address is on). Claims the address first: a look-alike
-    of a known spelling raises LookalikeAddressError."""
+    organization whose domain the address is on), recorded as ``user.created`` by
+    ``actor``. Claims the address first: a look-alike of a known spelling raises
+    LookalikeAddressError."""
     await uow.mailboxes.claim(email, field="email")
     found = await uow.users.get_by_email(email)
     if found is not None:
@@ -43,4 +52,7 @@ async def find_or_create(
         organization_id=organization.id if organization else None,
     )
     await uow.users.add(user)
+    uow.record(
+        UserCreated(subject_id=user.id, actor=actor, occurred_at=now, user=user_fields(user))
+    )
     return user

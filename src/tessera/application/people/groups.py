@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.application.errors import GroupNotFoundError, UserNotFoundError
+from tessera.application.people.events import field_changes, group_fields
 from tessera.application.people.users import ensure_admin, ensure_staff
 from tessera.application.people.views import GroupView, Page, UserView, id_page
 from tessera.application.ports.clock import Clock
@@ -14,6 +15,12 @@ from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.validation import FieldErrors
 from tessera.domain.access.principal import Principal
 from tessera.domain.errors import DomainValidationError
+from tessera.domain.events import (
+    GroupCreated,
+    GroupMemberAdded,
+    GroupMemberRemoved,
+    GroupUpdated,
+)
 from tessera.domain.people.groups import GROUP_NAME_MAX, Group, parse_description
 from tessera.domain.people.names import parse_name
 from tessera.domain.tickets.ticket import UNSET, Unset
@@ -52,6 +59,14 @@ class CreateGroupHandler:
         )
         async with self._uow() as uow:
             await uow.groups.add(group)
+            uow.record(
+                GroupCreated(
+                    subject_id=group.id,
+                    actor=principal.actor,
+                    occurred_at=group.created_at,
+                    group=group_fields(group),
+                )
+            )
             await uow.commit()
         return GroupView.of(group)
 
@@ -69,6 +84,7 @@ class UpdateGroupHandler:
         ensure_admin(principal)
         async with self._uow() as uow:
             group = await _group(uow, group_id)
+            before = group_fields(group)
             fields = FieldErrors()
             if not isinstance(command.name, Unset):
                 name = command.name
@@ -81,6 +97,15 @@ class UpdateGroupHandler:
             fields.raise_any()
             group.updated_at = self._clock.now()
             await uow.groups.save(group)
+            if changes := field_changes(before, group_fields(group)):
+                uow.record(
+                    GroupUpdated(
+                        subject_id=group.id,
+                        actor=principal.actor,
+                        occurred_at=group.updated_at,
+                        changes=changes,
+                    )
+                )
             await uow.commit()
         return GroupView.of(group)
 
@@ -114,8 +139,9 @@ class AddMemberHandler:
     """Raises ForbiddenError, GroupNotFoundError and DomainValidationError (``user_id``
     names no active agent or admin). Adding a member twice changes nothing."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
 
     async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
         ensure_admin(principal)
@@ -127,14 +153,23 @@ class AddMemberHandler:
                     "user_id", f"{user_id} is not an active agent or admin"
                 )
             if await uow.groups.add_member(group_id, user_id):
+                uow.record(
+                    GroupMemberAdded(
+                        subject_id=group_id,
+                        actor=principal.actor,
+                        occurred_at=self._clock.now(),
+                        user_id=user_id,
+                    )
+                )
                 await uow.commit()
 
 
 class RemoveMemberHandler:
     """Raises ForbiddenError, GroupNotFoundError and UserNotFoundError (not a member)."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
 
     async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
         ensure_admin(principal)
@@ -142,6 +177,14 @@ class RemoveMemberHandler:
             await _group(uow, group_id)
             if not await uow.groups.remove_member(group_id, user_id):
                 raise UserNotFoundError(user_id)
+            uow.record(
+                GroupMemberRemoved(
+                    subject_id=group_id,
+                    actor=principal.actor,
+                    occurred_at=self._clock.now(),
+                    user_id=user_id,
+                )
+            )
             await uow.commit()
 
 

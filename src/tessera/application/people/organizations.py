@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tessera.application.errors import OrganizationNotFoundError
+from tessera.application.people.events import field_changes, organization_fields
 from tessera.application.people.users import ensure_admin, ensure_staff
 from tessera.application.people.views import OrganizationView, Page, id_page
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.validation import FieldErrors
 from tessera.domain.access.principal import Principal
+from tessera.domain.events import OrganizationCreated, OrganizationUpdated
 from tessera.domain.people.names import parse_name
 from tessera.domain.people.organizations import Organization, parse_domains
 from tessera.domain.tickets.ticket import UNSET, Unset
@@ -51,6 +53,14 @@ class CreateOrganizationHandler:
         )
         async with self._uow() as uow:
             await uow.organizations.add(organization)
+            uow.record(
+                OrganizationCreated(
+                    subject_id=organization.id,
+                    actor=principal.actor,
+                    occurred_at=organization.created_at,
+                    organization=organization_fields(organization),
+                )
+            )
             await uow.commit()
         return OrganizationView.of(organization)
 
@@ -71,6 +81,7 @@ class UpdateOrganizationHandler:
             organization = await uow.organizations.get(organization_id)
             if organization is None:
                 raise OrganizationNotFoundError(organization_id)
+            before = organization_fields(organization)
             fields = FieldErrors()
             if not isinstance(command.name, Unset):
                 name = command.name
@@ -85,6 +96,15 @@ class UpdateOrganizationHandler:
                 organization.shared_tickets = command.shared_tickets
             organization.updated_at = self._clock.now()
             await uow.organizations.save(organization)
+            if changes := field_changes(before, organization_fields(organization)):
+                uow.record(
+                    OrganizationUpdated(
+                        subject_id=organization.id,
+                        actor=principal.actor,
+                        occurred_at=organization.updated_at,
+                        changes=changes,
+                    )
+                )
             await uow.commit()
         return OrganizationView.of(organization)
 

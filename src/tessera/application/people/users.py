@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tessera.application.errors import ConflictError, ForbiddenError, UserNotFoundError
+from tessera.application.people.events import actor_of, field_changes, user_fields
 from tessera.application.people.views import Page, UserView, id_page
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.passwords import PasswordHasher
@@ -17,6 +19,7 @@ from tessera.application.validation import FieldErrors
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.access.principal import Principal, can_administer
 from tessera.domain.errors import DomainValidationError
+from tessera.domain.events import UserCreated, UserDeactivated, UserUpdated
 from tessera.domain.people.names import parse_name
 from tessera.domain.people.users import (
     DEFAULT_TIME_ZONE,
@@ -104,6 +107,14 @@ class CreateUserHandler:
             await _organization(uow, command.organization_id)
             await uow.mailboxes.claim(email, field="email")
             await uow.users.add(user)
+            uow.record(
+                UserCreated(
+                    subject_id=user.id,
+                    actor=actor_of(principal),
+                    occurred_at=user.created_at,
+                    user=user_fields(user),
+                )
+            )
             await uow.commit()
         return UserView.of(user)
 
@@ -138,9 +149,14 @@ class UpdateUserHandler:
             user = await uow.users.get(user_id)
             if user is None:
                 raise UserNotFoundError(user_id)
+            before = user_fields(user)
             await self._apply(uow, user, command)
             user.updated_at = self._clock.now()
             await uow.users.save(user)
+            changes = field_changes(before, user_fields(user))
+            if not isinstance(command.password, Unset):
+                changes["password"] = {"old": None, "new": None}  # changed; never shown
+            record_user_changes(uow, user, changes, actor=actor_of(principal))
             await uow.commit()
         if not user.active and self._sessions is not None:
             await self._sessions.delete_for_user(user.id)
@@ -162,6 +178,20 @@ class UpdateUserHandler:
             user.password_hash = None  # a customer has none, also after a demotion
         if not isinstance(command.email, Unset):
             await uow.mailboxes.claim(user.email, field="email")
+
+
+def record_user_changes(
+    uow: UnitOfWork, user: User, changes: dict[str, dict[str, Any]], *, actor: str
+) -> None:
+    """``user.updated`` when anything changed, and ``user.deactivated`` when the user went
+    from active to inactive."""
+    if not changes:
+        return
+    uow.record(
+        UserUpdated(subject_id=user.id, actor=actor, occurred_at=user.updated_at, changes=changes)
+    )
+    if changes.get("active", {}).get("new") is False:
+        uow.record(UserDeactivated(subject_id=user.id, actor=actor, occurred_at=user.updated_at))
 
 
 def _apply_plain(user: User, command: UpdateUser) -> None:
@@ -213,3 +243,35 @@ class ListUsersHandler:
         async with self._uow() as uow:
             users = await uow.users.list(where, after_id=after_id, limit=limit + 1)
         return id_page([UserView.of(u) for u in users], limit=limit)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateProfile:
+    """What anyone may change of themselves; every field left UNSET is kept."""
+
+    name: str | Unset = UNSET
+    time_zone: str | Unset = UNSET
+
+
+class UpdateProfileHandler:
+    """``PATCH /v1/users/me``: the acting user changes their own name and time zone (their
+    role, active state, address and organization stay an admin's business). Raises
+    DomainValidationError and UserNotFoundError (a user removed since the token was read)."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def __call__(self, command: UpdateProfile, *, principal: Principal) -> UserView:
+        async with self._uow() as uow:
+            user = await uow.users.get(principal.user_id)
+            if user is None:
+                raise UserNotFoundError(principal.user_id)
+            before = user_fields(user)
+            _apply_plain(user, UpdateUser(name=command.name, time_zone=command.time_zone))
+            user.updated_at = self._clock.now()
+            await uow.users.save(user)
+            changes = field_changes(before, user_fields(user))
+            record_user_changes(uow, user, changes, actor=principal.actor)
+            await uow.commit()
+        return UserView.of(user)

@@ -66,7 +66,8 @@ class EventLog(Protocol):
         ...
 
     async def feed(self, *, after: int, limit: int, types: tuple[str, ...]) -> FeedPage:
-        """Events in feed order after position ``after``; ``next_position`` resumes it."""
+        """Events in feed order after position ``after`` (only ``types``, when given: the
+        log itself holds every event, people events too); ``next_position`` resumes it."""
         ...
 
     async def end(self) -> int:

@@ -18,7 +18,7 @@ class LiveFeed(Protocol):
     def follow(self, *, after: int, types: tuple[str, ...] = ()) -> AsyncIterator[FeedEntry]:
         """Entries after position ``after`` in feed order, first those already stored, then
         each new one as it lands; runs until the caller stops iterating. ``types`` keeps only
-        those event types (empty: all)."""
+        those event types (empty: a ticket's events; people events only by name)."""
         ...
 
 

@@ -17,13 +17,15 @@ from tessera.application.ports.people import (
 )
 from tessera.application.ports.tickets import TicketRepository
 from tessera.application.ports.tokens import TokenRepository
+from tessera.domain.events import PeopleEvent
 
 
 class UnitOfWork(Protocol):
     """``async with uow: ... await uow.commit()``; leaving the block without commit rolls back.
 
-    ``commit`` writes the events recorded by every ticket the unit of work has seen into the
-    outbox, in the same transaction as the change. Raises ConflictError on a lost race.
+    ``commit`` writes the events recorded by every ticket the unit of work has seen, and the
+    people events given to ``record``, into the outbox, in the same transaction as the
+    change. Raises ConflictError on a lost race.
     """
 
     @property
@@ -62,6 +64,11 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def record(self, event: PeopleEvent) -> None:
+        """Write ``event`` (about a user, an organization or a group) into the outbox with
+        the change, at commit; its subject's next sequence is assigned then."""
+        ...
 
     async def commit(self) -> None: ...
 

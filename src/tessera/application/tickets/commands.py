@@ -11,13 +11,15 @@ from tessera.domain.tickets.ticket import UNSET, Unset
 class CreateTicket:
     title: str
     description: str
-    customer_email: str
+    customer_email: str | None = None  # the requester by address (or requester_id)
     priority: str | None = None
     tags: tuple[str, ...] = ()
     group_id: int | None = None
     channel: str | None = None  # api unless said
     follower_ids: tuple[int, ...] = ()
     uploads: tuple[str, ...] = ()  # upload tokens, attached to the ticket
+    # People: the requester by id (staff; an active customer), instead of or with the address
+    requester_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

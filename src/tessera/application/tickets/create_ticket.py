@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tessera.application.attachments.claim import attach_all, claim_uploads
 from tessera.application.errors import ForbiddenError
 from tessera.application.people.directory import find_or_create
 from tessera.application.ports.clock import Clock
-from tessera.application.ports.unit_of_work import UnitOfWorkFactory
+from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.retry import retrying_conflicts
 from tessera.application.tickets.commands import CreateTicket
 from tessera.application.tickets.update_ticket import ensure_group, ensure_users
@@ -14,7 +16,8 @@ from tessera.application.validation import FieldErrors
 from tessera.application.views import TicketView
 from tessera.domain.access.mailboxes import EmailAddress, parse_email
 from tessera.domain.access.principal import Principal, same_mailbox
-from tessera.domain.people.users import UserRole
+from tessera.domain.errors import DomainValidationError
+from tessera.domain.people.users import User, UserRole
 from tessera.domain.tickets.sla import SlaPolicy
 from tessera.domain.tickets.ticket import Ticket
 from tessera.domain.tickets.values import (
@@ -35,7 +38,8 @@ class CreateTicketHandler:
     """Validate, open the ticket, store it with its ``ticket.created`` event.
 
     The address names the requester: the user with that address, or a new customer (who
-    joins the organization whose domain the address is on).
+    joins the organization whose domain the address is on); or ``requester_id`` names an
+    active customer (a requester may name only themselves).
 
     Raises DomainValidationError (every bad field, an unknown group), ForbiddenError when a
     requester files a ticket for another customer's address, LookalikeAddressError when the
@@ -54,14 +58,20 @@ class CreateTicketHandler:
         fields = FieldErrors()
         title = fields.take(lambda: parse_title(command.title), Title(""))
         description = fields.take(lambda: parse_description(command.description), Description(""))
-        email = fields.take(lambda: parse_email(command.customer_email), EmailAddress(""))
+        email = _address(fields, command)
         priority = fields.take(
             lambda: parse_priority(command.priority or "medium"), Priority.MEDIUM
         )
         tags = fields.take(lambda: parse_tags(command.tags), frozenset[Tag]())
         channel = fields.take(lambda: parse_channel(command.channel or "api"), Channel.API)
         fields.raise_any()
-        if not principal.is_staff and not same_mailbox(email, principal.email):
+        if not principal.is_staff and command.requester_id not in (None, principal.user_id):
+            raise ForbiddenError("Requesters may only file tickets for themselves")
+        if (
+            not principal.is_staff
+            and email is not None
+            and not same_mailbox(email, principal.email)
+        ):
             raise ForbiddenError("Requesters may only file tickets for their own address")
 
         async def attempt() -> TicketView:
@@ -70,9 +80,8 @@ class CreateTicketHandler:
                 files = await claim_uploads(
                     uow, command.uploads, principal=principal, now=now, limit=self._max_files
                 )
-                await uow.mailboxes.claim(email, field="customer_email")
-                requester = await find_or_create(
-                    uow, email=email, name=None, role=UserRole.CUSTOMER, now=now
+                requester = await _requester(
+                    uow, command.requester_id, email, now=now, actor=principal.actor
                 )
                 if command.group_id is not None:
                     await ensure_group(uow, command.group_id)
@@ -80,7 +89,7 @@ class CreateTicketHandler:
                 ticket = Ticket.open(
                     title=title,
                     description=description,
-                    customer_email=email,
+                    customer_email=requester.email,
                     priority=priority,
                     tags=tags,
                     requester_id=requester.id,
@@ -100,3 +109,41 @@ class CreateTicketHandler:
 
         # Only SQLite's one-writer lock can make a plain insert conflict; it is worth a retry.
         return await retrying_conflicts(attempt)
+
+
+def _address(fields: FieldErrors, command: CreateTicket) -> EmailAddress | None:
+    """The address given, parsed; one of it and ``requester_id`` is required."""
+    if command.customer_email is None:
+        if command.requester_id is None:
+            fields.take(_no_requester, None)
+        return None
+    raw = command.customer_email
+    return fields.take(lambda: parse_email(raw), EmailAddress(""))
+
+
+def _no_requester() -> None:
+    raise DomainValidationError.single("customer_email", "required unless requester_id is given")
+
+
+async def _requester(
+    uow: UnitOfWork,
+    requester_id: int | None,
+    email: EmailAddress | None,
+    *,
+    now: datetime,
+    actor: str,
+) -> User:
+    """The customer ``requester_id`` names (active, and the owner of ``email`` when both are
+    given), else the user with the address, found or created."""
+    if requester_id is None:
+        assert email is not None  # _address required one of them
+        await uow.mailboxes.claim(email, field="customer_email")
+        return await find_or_create(
+            uow, email=email, name=None, role=UserRole.CUSTOMER, now=now, actor=actor
+        )
+    user = await uow.users.get(requester_id)
+    if user is None or not user.active or user.role is not UserRole.CUSTOMER:
+        raise DomainValidationError.single("requester_id", "no such active customer")
+    if email is not None and not same_mailbox(email, user.email):
+        raise DomainValidationError.single("requester_id", "is not the user of customer_email")
+    return user

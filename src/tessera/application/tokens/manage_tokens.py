@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tessera.application.errors import ConflictError, ForbiddenError, TokenNotFoundError
 from tessera.application.people.directory import find_or_create, placeholder_address
+from tessera.application.people.events import actor_of
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tessera.application.tokens.secret import hash_secret, new_secret
@@ -51,7 +52,7 @@ class IssueTokenHandler:
         secret = command.secret or new_secret()
         now = self._clock.now()
         async with self._uow() as uow:
-            user = await _holder(uow, command, now=now)
+            user = await _holder(uow, command, now=now, actor=actor_of(principal))
             token = ApiToken.issue(
                 user_id=user.id,
                 name=command.name,
@@ -65,7 +66,7 @@ class IssueTokenHandler:
         return IssuedToken(token=TokenView.of(token), secret=secret)
 
 
-async def _holder(uow: UnitOfWork, command: IssueToken, *, now: datetime) -> User:
+async def _holder(uow: UnitOfWork, command: IssueToken, *, now: datetime, actor: str) -> User:
     if command.user_id is not None:
         user = await uow.users.get(command.user_id)
         if user is None or not user.active:
@@ -84,7 +85,9 @@ async def _holder(uow: UnitOfWork, command: IssueToken, *, now: datetime) -> Use
             raise DomainValidationError.single("email", "is required for requester tokens")
         email = placeholder_address()
     wanted = UserRole.of_access(role)
-    user = await find_or_create(uow, email=email, name=command.name, role=wanted, now=now)
+    user = await find_or_create(
+        uow, email=email, name=command.name, role=wanted, now=now, actor=actor
+    )
     if user.role is not wanted:
         raise DomainValidationError.single("role", f"the user with this e-mail is {user.role}")
     return user

@@ -25,8 +25,10 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
 )
 
 
-def sniff(head: bytes) -> str:
-    """The type the bytes show; text/plain for UTF-8 text, else application/octet-stream."""
+def sniff(head: bytes, *, whole: bool = False) -> str:
+    """The type the bytes show; text/plain for UTF-8 text, else application/octet-stream.
+    ``whole``: ``head`` is the entire file, so a character cut at its end is not the sniff
+    limit's doing but bytes that are not UTF-8."""
     for offset, signature, found in _SIGNATURES:
         if head[offset : offset + len(signature)] == signature:
             return found
@@ -34,14 +36,33 @@ def sniff(head: bytes) -> str:
         try:
             head.decode("utf-8")
         except UnicodeDecodeError as cut:
-            if cut.start < len(head) - 3:  # not merely a character cut at the sniff limit
+            merely_cut = cut.reason == "unexpected end of data" and cut.start >= len(head) - 3
+            if whole or not merely_cut:  # not a character cut at the sniff limit
                 return "application/octet-stream"
         return "text/plain"
     return "application/octet-stream"
 
 
-def content_type_of(declared: str | None, head: bytes, *, generic: frozenset[str]) -> str:
-    """The declared type, unless it is absent or generic: then what the bytes show."""
-    if declared is not None and declared not in generic:
-        return declared
-    return sniff(head)
+def is_textual(media_type: str) -> bool:
+    """Whether the type says its bytes are text: ``text/*``, JSON, XML, JavaScript."""
+    kind, _, sub = media_type.partition("/")
+    return (
+        kind == "text"
+        or sub in ("json", "xml", "javascript", "ecmascript", "x-ndjson")
+        or sub.endswith(("+json", "+xml"))
+    )
+
+
+def content_type_of(
+    declared: str | None, head: bytes, *, generic: frozenset[str], whole: bool = False
+) -> str:
+    """The declared type, unless it is absent or generic, or says text (JSON, XML, ...) of
+    bytes that are not: then what the bytes show (``whole``: ``head`` is the entire file).
+    A download is served with this type: a client reading ``application/json`` or
+    ``text/*`` must not be handed bytes that are not text."""
+    shown = sniff(head, whole=whole)
+    if declared is None or declared in generic:
+        return shown
+    if is_textual(declared) and shown != "text/plain":
+        return shown
+    return declared

@@ -12,7 +12,7 @@ from enum import StrEnum
 from urllib.parse import SplitResult, urlsplit
 
 from tessera.domain.errors import DomainValidationError
-from tessera.domain.events import EVENTS_BY_TYPE
+from tessera.domain.events import EVENTS_BY_TYPE, TICKET_EVENT_TYPES
 
 URL_MAX = 2000
 EVENT_TYPES = frozenset(EVENTS_BY_TYPE)
@@ -31,7 +31,7 @@ class DeliveryState(StrEnum):
 class Webhook:
     id: int
     url: str
-    event_types: frozenset[str]  # empty: every type
+    event_types: frozenset[str]  # empty: every ticket event (people events by name)
     secret: str
     description: str | None
     created_at: datetime
@@ -43,7 +43,9 @@ class Webhook:
     disabled_at: datetime | None = None
 
     def wants(self, event_type: str) -> bool:
-        return self.active and (not self.event_types or event_type in self.event_types)
+        """A webhook with no filter gets a ticket's events; people events only by name."""
+        wanted = self.event_types or TICKET_EVENT_TYPES
+        return self.active and event_type in wanted
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The current secret, then the previous one while its overlap lasts."""

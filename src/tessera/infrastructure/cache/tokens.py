@@ -14,7 +14,12 @@ from tessera.application.people.organizations import (
     UpdateOrganization,
     UpdateOrganizationHandler,
 )
-from tessera.application.people.users import UpdateUser, UpdateUserHandler
+from tessera.application.people.users import (
+    UpdateProfile,
+    UpdateProfileHandler,
+    UpdateUser,
+    UpdateUserHandler,
+)
 from tessera.application.people.views import OrganizationView, UserView
 from tessera.application.tokens.authenticate import AuthenticateHandler
 from tessera.application.tokens.manage_tokens import RevokeTokenHandler
@@ -107,3 +112,16 @@ class InvalidatingRemoveMemberHandler(RemoveMemberHandler):
     async def __call__(self, group_id: int, user_id: int, *, principal: Principal) -> None:
         await self._inner(group_id, user_id, principal=principal)
         await self._invalidator.tokens_changed()
+
+
+class InvalidatingUpdateProfileHandler(UpdateProfileHandler):
+    """A cached principal carries the user's name."""
+
+    def __init__(self, inner: UpdateProfileHandler, *, invalidator: CacheInvalidator) -> None:
+        self._inner = inner
+        self._invalidator = invalidator
+
+    async def __call__(self, command: UpdateProfile, *, principal: Principal) -> UserView:
+        view = await self._inner(command, principal=principal)
+        await self._invalidator.tokens_changed()
+        return view

@@ -25,6 +25,7 @@ from typing import Any
 
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import EventLog, FeedEntry
+from tessera.domain.events import wanted_types
 from tessera.infrastructure.waiting import wait_any
 
 logger = logging.getLogger("tessera.live")
@@ -102,6 +103,7 @@ class FeedFollower:
         self._wake.set()
 
     async def follow(self, *, after: int, types: tuple[str, ...] = ()) -> AsyncIterator[FeedEntry]:
+        types = wanted_types(types)  # none named: a ticket's events, as the feed
         await self._start()
         subscriber = _Subscriber(frozenset(types), self._queue_size)
         self._subscribers.add(subscriber)

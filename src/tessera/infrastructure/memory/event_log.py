@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
 from tessera.application.ports.events import FeedEntry, FeedPage
+from tessera.domain.events import DomainEvent
 from tessera.infrastructure.memory.store import MemoryStore
 
 
@@ -18,7 +19,9 @@ class InMemoryEventLog:
         events = [
             CloudEvent.of(e, source=self._source)
             for e in self._store.events
-            if e.ticket_id == ticket_id and e.sequence > after_sequence
+            if isinstance(e, DomainEvent)
+            and e.ticket_id == ticket_id
+            and e.sequence > after_sequence
         ]
         return sorted(events, key=lambda e: e.sequence)[:limit]
 

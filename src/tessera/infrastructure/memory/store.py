@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.attachments.attachment import Attachment
 from tessera.domain.comments.comment import Comment
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import PeopleEvent, StoredEvent
 from tessera.domain.people.groups import Group
 from tessera.domain.people.organizations import Organization
 from tessera.domain.people.users import User
@@ -21,7 +21,7 @@ from tessera.infrastructure.memory.inbound_mail import InMemoryInboundMessageSto
 class MemoryStore:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     tokens: dict[int, ApiToken] = field(default_factory=dict)
-    events: list[DomainEvent] = field(default_factory=list)
+    events: list[StoredEvent] = field(default_factory=list)
     comments: dict[int, Comment] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)  # look-alike key -> address
     users: dict[int, User] = field(default_factory=dict)
@@ -46,6 +46,15 @@ class MemoryStore:
     inbound_messages: InMemoryInboundMessageStore = field(
         default_factory=InMemoryInboundMessageStore, repr=False, compare=False
     )
+
+    def next_sequence(self, event: PeopleEvent) -> int:
+        """The sequence the people event's subject is at next (its events so far, plus 1)."""
+        return 1 + sum(
+            1
+            for e in self.events
+            if isinstance(e, PeopleEvent)
+            and (e.subject_kind, e.subject_id) == (event.subject_kind, event.subject_id)
+        )
 
 
 @dataclass

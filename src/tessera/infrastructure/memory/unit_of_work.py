@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from types import TracebackType
 from typing import Self
 
+from tessera.domain.events import PeopleEvent
 from tessera.infrastructure.memory.attachments import InMemoryAttachmentRepository
 from tessera.infrastructure.memory.inbound_mail import InMemoryInboundOutcomes
 from tessera.infrastructure.memory.mailboxes import InMemoryMailboxRegistry
@@ -41,6 +43,10 @@ class InMemoryUnitOfWork:
         # the e-mail channel: a message's outcome commits with what it made
         self.inbound_messages = InMemoryInboundOutcomes(store.inbound_messages)
         self.committed = False
+        self._people_events: list[PeopleEvent] = []
+
+    def record(self, event: PeopleEvent) -> None:
+        self._people_events.append(event)
 
     async def __aenter__(self) -> Self:
         return self
@@ -54,6 +60,7 @@ class InMemoryUnitOfWork:
         """Uncommitted writes are simply dropped; row locks are let go."""
         self._pending.clear()
         self.inbound_messages.clear()
+        self._people_events.clear()
         self.tickets.release()
 
     async def commit(self) -> None:
@@ -79,6 +86,12 @@ class InMemoryUnitOfWork:
         self._store.attachments.update(copy.deepcopy(pending.attachments))
         for attachment_id in pending.removed_attachments:
             self._store.attachments.pop(attachment_id, None)
+        # People events first: a customer created on the way exists before their ticket.
+        for event in self._people_events:
+            self._store.events.append(
+                dataclasses.replace(event, sequence=self._store.next_sequence(event))
+            )
+        self._people_events.clear()
         self._store.events.extend(events)
         self.inbound_messages.committed()
         self.tickets.committed()

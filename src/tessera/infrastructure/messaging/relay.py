@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tessera.application.events.cloudevents import DEFAULT_SOURCE
 from tessera.application.ports.clock import Clock
 from tessera.application.ports.events import EventPublisher
+from tessera.domain.events import TICKET_SUBJECT
 from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.persistence.engine import writer
-from tessera.infrastructure.persistence.mappers import cloud_event_from_row
+from tessera.infrastructure.persistence.mappers import cloud_event_from_row, outbox_subject_id
 from tessera.infrastructure.persistence.tables import outbox
 from tessera.infrastructure.waiting import wait_any
 
@@ -214,27 +215,35 @@ class OutboxRelay:
         return (await conn.execute(statement)).mappings().all()
 
 
+def _subject(row: RowMapping) -> tuple[str, int]:
+    return row["subject_kind"], outbox_subject_id(row)
+
+
 async def _next_in_line(conn: AsyncConnection, claimed: Sequence[RowMapping]) -> list[RowMapping]:
-    """Keep, per ticket, only the claimed rows with no unpublished event of that ticket before
-    them (another relay may hold an earlier one): per-ticket order survives several relays."""
+    """Keep, per subject (a ticket, or a user, organization or group), only the claimed rows
+    with no unpublished event of that subject before them (another relay may hold an earlier
+    one): per-subject order survives several relays."""
     if not claimed:
         return []
     highest = max(int(row["position"]) for row in claimed)
+    subjects = {_subject(row) for row in claimed}
+    tickets = {ident for kind, ident in subjects if kind == TICKET_SUBJECT}
+    people = {ident for kind, ident in subjects if kind != TICKET_SUBJECT}
     pending = await conn.execute(
-        select(outbox.c.ticket_id, outbox.c.position)
+        select(outbox.c.subject_kind, outbox.c.subject_id, outbox.c.ticket_id, outbox.c.position)
         .where(
             outbox.c.published_at.is_(None),
             outbox.c.position <= highest,
-            outbox.c.ticket_id.in_({row["ticket_id"] for row in claimed}),
+            or_(outbox.c.ticket_id.in_(tickets), outbox.c.subject_id.in_(people)),
         )
         .order_by(outbox.c.position)
     )
     queue: dict[Any, list[int]] = defaultdict(list)
-    for ticket_id, position in pending:
-        queue[ticket_id].append(int(position))
+    for row in pending.mappings():
+        queue[_subject(row)].append(int(row["position"]))
     ready = []
     for row in claimed:
-        line = queue[row["ticket_id"]]
+        line = queue[_subject(row)]
         if line and line[0] == row["position"]:
             line.pop(0)
             ready.append(row)

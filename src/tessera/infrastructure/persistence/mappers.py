@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent
+from tessera.application.events.cloudevents import DEFAULT_SOURCE, CloudEvent, subject_text
 from tessera.application.views import TicketView
 from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.access.principal import Role
 from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment, CommentBody
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import TICKET_SUBJECT, DomainEvent, PeopleEvent
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
 from tessera.domain.tickets.values import Channel, Description, Priority, Tag, Title
@@ -174,7 +174,34 @@ def outbox_row(event: DomainEvent, *, traceparent: str | None) -> dict[str, Any]
         "occurred_at": event.occurred_at,
         "data": event.data(),
         "traceparent": traceparent,
+        "subject_kind": TICKET_SUBJECT,
+        "subject_id": event.ticket_id,
     }
+
+
+def people_outbox_row(
+    event: PeopleEvent, *, sequence: int, traceparent: str | None
+) -> dict[str, Any]:
+    """A people event's row: no ticket; its subject and the subject's next ``sequence``."""
+    return {
+        "event_id": event.event_id,
+        "event_type": event.type,
+        "ticket_id": None,
+        "sequence": sequence,
+        "actor": event.actor,
+        "occurred_at": event.occurred_at,
+        "data": event.data(),
+        "traceparent": traceparent,
+        "subject_kind": event.subject_kind,
+        "subject_id": event.subject_id,
+    }
+
+
+def outbox_subject_id(row: RowMapping) -> int:
+    """A ticket's events are keyed by ``ticket_id`` (``subject_id`` repeats it, or is NULL
+    in rows written without it); people events by ``subject_id``."""
+    kind = row["subject_kind"]
+    return int(row["ticket_id"] if kind == TICKET_SUBJECT else row["subject_id"])
 
 
 def cloud_event_from_row(row: Row, *, source: str = DEFAULT_SOURCE) -> CloudEvent:
@@ -182,7 +209,7 @@ def cloud_event_from_row(row: Row, *, source: str = DEFAULT_SOURCE) -> CloudEven
         id=row["event_id"],
         type=row["event_type"],
         source=source,
-        subject=str(row["ticket_id"]),
+        subject=subject_text(row["subject_kind"], outbox_subject_id(row)),
         time=row["occurred_at"],
         sequence=row["sequence"],
         actor=row["actor"],

@@ -233,7 +233,8 @@ outbox = Table(
     Column("id", BigId, Identity(), primary_key=True),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("event_type", String(50), nullable=False),
-    Column("ticket_id", BigId, nullable=False),
+    # NULL for people events: their subject is a user, an organization or a group.
+    Column("ticket_id", BigId, nullable=True),
     Column("sequence", Integer, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
@@ -246,7 +247,13 @@ outbox = Table(
     Column("position", BigId, nullable=True),
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    # What the event is about: a ticket's events are "ticket" and keyed by ticket_id (which
+    # subject_id repeats when written); people events name their user, organization or
+    # group here. ``sequence`` counts per subject; the relay publishes in that order.
+    Column("subject_kind", String(20), nullable=False, server_default=text("'ticket'")),
+    Column("subject_id", BigId, nullable=True),
     Index("ix_outbox_ticket_id_sequence", "ticket_id", "sequence", unique=True),
+    Index("ix_outbox_subject_sequence", "subject_kind", "subject_id", "sequence", unique=True),
     Index("ix_outbox_position", "position", unique=True),
     # The relay's two queues: events not yet positioned (in id order), and positioned events
     # not yet published (in feed order). Both stay small: partial indexes.
@@ -263,6 +270,16 @@ outbox = Table(
         sqlite_where=text("published_at IS NULL"),
     ),
     sqlite_autoincrement=True,
+)
+
+# The last sequence of each people subject (a user, an organization, a group): the next
+# event of that subject takes the one after it, under the row's lock.
+event_subjects = Table(
+    "event_subjects",
+    metadata,
+    Column("subject_kind", String(20), primary_key=True),
+    Column("subject_id", BigId, primary_key=True, autoincrement=False),
+    Column("last_sequence", Integer, nullable=False),
 )
 
 # Consumer deduplication (at-least-once delivery): one row per (group, event) handled.

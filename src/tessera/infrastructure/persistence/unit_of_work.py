@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.errors import ConflictError, ServiceUnavailableError
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import PeopleEvent, StoredEvent
 from tessera.infrastructure.persistence.attachments import SqlAlchemyAttachmentRepository
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.errors import (
@@ -22,7 +22,7 @@ from tessera.infrastructure.persistence.errors import (
 )
 from tessera.infrastructure.persistence.inbound_outcomes import SqlAlchemyInboundOutcomes
 from tessera.infrastructure.persistence.mailboxes import SqlAlchemyMailboxRegistry
-from tessera.infrastructure.persistence.mappers import outbox_row
+from tessera.infrastructure.persistence.mappers import outbox_row, people_outbox_row
 from tessera.infrastructure.persistence.people import (
     SqlAlchemyGroupRepository,
     SqlAlchemyOrganizationRepository,
@@ -33,11 +33,12 @@ from tessera.infrastructure.persistence.repositories import (
     SqlAlchemyTicketRepository,
     SqlAlchemyTokenRepository,
 )
-from tessera.infrastructure.persistence.tables import outbox
+from tessera.infrastructure.persistence.tables import event_subjects, outbox
+from tessera.infrastructure.persistence.upserts import insert_or_increment
 
 TraceparentSource = Callable[[], str | None]
 # Runs after a successful commit; a failing listener is logged, the commit stands.
-CommitListener = Callable[[list[DomainEvent]], Awaitable[None]]
+CommitListener = Callable[[list[StoredEvent]], Awaitable[None]]
 
 logger = logging.getLogger("tessera.uow")
 
@@ -73,6 +74,7 @@ class SqlAlchemyUnitOfWork:
         self.attachments = SqlAlchemyAttachmentRepository(self._connection)
         # the e-mail channel: a message's outcome commits with what it made
         self.inbound_messages = SqlAlchemyInboundOutcomes(self._connection)
+        self._people_events: list[PeopleEvent] = []
 
     async def __aenter__(self) -> Self:
         return self
@@ -101,16 +103,27 @@ class SqlAlchemyUnitOfWork:
         if exc is not None and is_unavailable(exc):
             raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
 
+    def record(self, event: PeopleEvent) -> None:
+        self._people_events.append(event)
+
     async def commit(self) -> None:
-        events = [event for ticket in self.tickets.seen() for event in ticket.pull_events()]
+        ticket_events = [e for ticket in self.tickets.seen() for e in ticket.pull_events()]
+        people_events, self._people_events = self._people_events, []
+        events: list[StoredEvent] = [*ticket_events, *people_events]
         if self._conn is None and not events:
             return
         conn = await self._connection()
         if events:
             traceparent = self._traceparent()
-            await conn.execute(
-                insert(outbox), [outbox_row(e, traceparent=traceparent) for e in events]
-            )
+            # People events first: a customer created on the way exists before their ticket.
+            rows = [
+                people_outbox_row(
+                    event, sequence=await _next_sequence(conn, event), traceparent=traceparent
+                )
+                for event in people_events
+            ]
+            rows += [outbox_row(e, traceparent=traceparent) for e in ticket_events]
+            await conn.execute(insert(outbox), rows)
         await conn.commit()
         for listener in self._on_commit:
             try:
@@ -127,3 +140,15 @@ class SqlAlchemyUnitOfWork:
             self._conn = await writer(self._engine).connect()
             await self._conn.begin()
         return self._conn
+
+
+async def _next_sequence(conn: AsyncConnection, event: PeopleEvent) -> int:
+    """The subject's next sequence: its counter row, locked until this transaction ends, so
+    concurrent writers about one subject take their numbers one after another."""
+    statement = insert_or_increment(
+        event_subjects,
+        dialect=conn.dialect.name,
+        keys=("subject_kind", "subject_id"),
+        counter="last_sequence",
+    ).values(subject_kind=event.subject_kind, subject_id=event.subject_id, last_sequence=1)
+    return int((await conn.execute(statement)).scalar_one())

@@ -174,7 +174,8 @@ def consumer_span(event: CloudEvent, *, group: str) -> Iterator[None]:
         attributes={
             "messaging.consumer.group.name": group,
             "messaging.message.id": event.id,
-            "tessera.ticket_id": event.ticket_id,
+            "tessera.subject": event.subject,
+            **({"tessera.ticket_id": event.ticket_id} if event.subject_kind == "ticket" else {}),
         },
     ):
         yield

@@ -75,3 +75,30 @@ UPLOAD_LINKS: Final = {
         fill=("attachment_id", "$response.body#/attachment/id"),
     ),
 }
+
+# People (SPEC §13): a created user, organization or group leads to its reads and changes.
+_USER = "/v1/users/{user_id}"
+_ORGANIZATION = "/v1/organizations/{organization_id}"
+_GROUP = "/v1/groups/{group_id}"
+_ID = "$response.body#/id"
+USER_LINKS: Final = {
+    "GetUser": link(_USER, "get", "Read the user", fill=("user_id", _ID)),
+    "UpdateUser": link(_USER, "patch", "Change the user", fill=("user_id", _ID)),
+}
+ORGANIZATION_LINKS: Final = {
+    "GetOrganization": link(
+        _ORGANIZATION, "get", "Read the organization", fill=("organization_id", _ID)
+    ),
+    "UpdateOrganization": link(
+        _ORGANIZATION, "patch", "Change the organization", fill=("organization_id", _ID)
+    ),
+}
+GROUP_LINKS: Final = {
+    "GetGroup": link(_GROUP, "get", "Read the group", fill=("group_id", _ID)),
+    "UpdateGroup": link(_GROUP, "patch", "Change the group", fill=("group_id", _ID)),
+    "AddMember": link(f"{_GROUP}/members", "post", "Add an agent", fill=("group_id", _ID)),
+    "ListMembers": link(f"{_GROUP}/members", "get", "Its members", fill=("group_id", _ID)),
+    "RemoveMember": link(
+        f"{_GROUP}/members/{{user_id}}", "delete", "Remove a member", fill=("group_id", _ID)
+    ),
+}

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from tessera.application.people.groups import CreateGroup, UpdateGroup
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import GROUP_LINKS
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
@@ -35,7 +36,7 @@ _AUTH = ("unauthenticated", "forbidden")
     status_code=201,
     response_model=GroupResponse,
     responses={
-        201: response_headers("Location"),
+        201: {"links": GROUP_LINKS, **response_headers("Location")},
         **error_responses(*_AUTH, "invalid_json", "validation_failed"),
     },
     summary="Create a group of agents",

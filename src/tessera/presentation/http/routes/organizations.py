@@ -11,6 +11,7 @@ from starlette.responses import Response
 from tessera.application.people.organizations import CreateOrganization, UpdateOrganization
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import ORGANIZATION_LINKS
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import ID_MAX, IdCursor
@@ -32,7 +33,7 @@ _AUTH = ("unauthenticated", "forbidden")
     status_code=201,
     response_model=OrganizationResponse,
     responses={
-        201: response_headers("Location"),
+        201: {"links": ORGANIZATION_LINKS, **response_headers("Location")},
         **error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
     },
     summary="Create an organization (409 when one of its domains belongs to another)",

@@ -104,6 +104,7 @@ async def create_ticket(
             channel=body.channel.value if body.channel else None,
             follower_ids=tuple(body.follower_ids),
             uploads=tuple(body.uploads),
+            requester_id=body.requester_id,
         ),
         principal=principal,
     )

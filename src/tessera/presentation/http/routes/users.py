@@ -8,18 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from tessera.application.people.users import CreateUser, UpdateUser
+from tessera.application.people.users import CreateUser, UpdateProfile, UpdateUser
 from tessera.application.ports.people import UserFilter
 from tessera.domain.access.mailboxes import parse_email
 from tessera.domain.people.users import UserRole
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
 from tessera.presentation.http.errors import error_responses
+from tessera.presentation.http.links import USER_LINKS
 from tessera.presentation.http.openapi import response_headers
 from tessera.presentation.http.rendering import json_response, page
 from tessera.presentation.http.schemas.parameters import ID_MAX, PathId
 from tessera.presentation.http.schemas.parameters import PageCursor as Cursor
 from tessera.presentation.http.schemas.parameters import PageLimit as Limit
 from tessera.presentation.http.schemas.people import (
+    ProfileUpdateRequest,
     UserCreateRequest,
     UserListResponse,
     UserResponse,
@@ -39,7 +41,7 @@ _AUTH = ("unauthenticated", "forbidden")
     status_code=201,
     response_model=UserResponse,
     responses={
-        201: response_headers("Location"),
+        201: {"links": USER_LINKS, **response_headers("Location")},
         **error_responses(*_AUTH, "invalid_json", "validation_failed", "conflict"),
     },
     summary="Create a user (409 when the e-mail address is taken)",
@@ -98,6 +100,19 @@ async def list_users(
 )
 async def current_user(principal: CurrentPrincipal, services: AppServices) -> Response:
     return json_response(await services.get_user(principal.user_id, principal=principal))
+
+
+@router.patch(
+    "/me",
+    response_model=UserResponse,
+    responses=error_responses("unauthenticated", "invalid_json", "validation_failed"),
+    summary="Change your own name and time zone (role, active and e-mail are an admin's)",
+)
+async def update_current_user(
+    body: ProfileUpdateRequest, principal: CurrentPrincipal, services: AppServices
+) -> Response:
+    sent = body.model_dump(exclude_unset=True, mode="json")
+    return json_response(await services.update_profile(UpdateProfile(**sent), principal=principal))
 
 
 @router.get(

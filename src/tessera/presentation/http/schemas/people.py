@@ -79,6 +79,24 @@ class UserUpdateRequest(RequestModel):
         return not_null(value)
 
 
+class ProfileUpdateRequest(RequestModel):
+    """What a user changes of themselves; role, active state, e-mail address and
+    organization are not here (an admin changes them through ``PATCH /v1/users/{id}``)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"time_zone": "Europe/Berlin"}]}
+    )
+
+    # May be left out, never null: the schema shows no null (SkipJsonSchema) for these.
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    time_zone: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("name", "time_zone", mode="before")
+    @classmethod
+    def _present_means_not_null(cls, value: object) -> object:
+        return not_null(value)
+
+
 class UserResponse(BaseModel):
     id: int
     name: str

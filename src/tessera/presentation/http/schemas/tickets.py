@@ -73,14 +73,21 @@ class TicketCreateRequest(RequestModel):
     title: TitleText
     description: DescriptionText
     priority: Priority | None = None
-    customer_email: EmailStr = Field(
-        description="The requester: the user with this address, or a new customer"
+    customer_email: EmailStr | None = Field(
+        default=None,
+        description="The requester: the user with this address, or a new customer "
+        "(required unless requester_id is given)",
     )
     tags: TagList = Field(default_factory=list)
     group_id: Identifier | None = Field(default=None, description="The group it is routed to")
     channel: Channel | None = Field(default=None, description="Where it came from; api if left out")
     follower_ids: FollowerList = Field(default_factory=list)
     uploads: UploadTokens
+    requester_id: Identifier | None = Field(
+        default=None,
+        description="The requester by id: an active customer (staff; a requester may name "
+        "only themselves); with customer_email, both must name the same user",
+    )
 
 
 _NOT_NULL = ("title", "description", "priority", "status", "tags", "follower_ids")

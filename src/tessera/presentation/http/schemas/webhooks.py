@@ -26,7 +26,10 @@ class WebhookCreateRequest(RequestModel):
 
     url: str = Field(min_length=1, max_length=2000, description="http(s) endpoint")
     event_types: list[str] = Field(
-        default_factory=list, max_length=20, description="Only these types; empty for all"
+        default_factory=list,
+        max_length=20,
+        description="Only these types; empty for every ticket event (people events "
+        "such as user.created only by name)",
     )
     secret: str | None = Field(
         default=None,
