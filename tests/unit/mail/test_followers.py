@@ -124,3 +124,18 @@ async def test_people_a_follower_copies_in_follow_but_not_the_requester(
     assert channel.messages.rows[message or 0].view.outcome == "added_comment"
     byron = next(u for u in channel.store.users.values() if u.email == "byron@poetry.example")
     assert channel.store.tickets[7].follower_ids == {charles.id, byron.id}
+
+
+@pytest.mark.parametrize(("follows_target", "lands_on_8"), [(True, True), (False, False)])
+async def test_a_followers_reply_to_a_merged_ticket_goes_on_only_where_they_follow(
+    channel: Channel, follows_target: bool, lands_on_8: bool
+) -> None:
+    charles = await follow_ticket_7(channel)
+    channel.store.tickets[7].merged_into_id = 8
+    if follows_target:
+        channel.store.tickets[8].follower_ids = frozenset({charles.id})
+    message = await channel.deliver(reply(CHARLES, "message_id"))
+    await channel.drain()
+    stored = channel.messages.rows[message or 0].view
+    assert (stored.outcome == "added_comment", stored.ticket_id == 8) == (lands_on_8, lands_on_8)
+    assert stored.ticket_id != 7
