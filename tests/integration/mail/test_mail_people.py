@@ -254,3 +254,97 @@ async def test_a_worker_dying_before_its_commit_leaves_one_ticket_after_the_leas
         assert await state() == (1, "created_ticket", ticket_id)
     finally:
         await container.close()
+
+
+CHARLES = "charles@analytical.example"
+
+
+async def _copy_charles_in(desk: Desk) -> tuple[int, str]:
+    """Ada's ticket, with a mail Tessera sent for it, and Ada's reply copying Charles in."""
+    ticket_id = await desk.ticket(ADA)
+    token = await desk.mailed(ticket_id, "<sent-2@support.example.com>")
+    raw = mail(
+        to=f"support+{token}@support.example.com",
+        message_id="<ada-copies-charles@example.org>",
+        headers=f"Cc: Charles <{CHARLES}>\r\n",
+        body="Charles sees the same.",
+    )
+    assert await desk.lmtp(raw, HELP) == {}
+    (message,) = await desk.processed(1, mailbox_id=desk.lmtp_box)
+    assert (message.outcome, message.ticket_id) == ("added_comment", ticket_id)
+    return ticket_id, token
+
+
+async def test_a_followers_reply_all_is_their_comment_and_a_strangers_a_new_ticket(
+    lmtp_desk: Desk,
+) -> None:
+    desk = lmtp_desk
+    ticket_id, token = await _copy_charles_in(desk)
+    follower = mail(
+        sender=f"Charles <{CHARLES}>",
+        to=f"support+{token}@support.example.com",
+        subject=f"Re: [#{ticket_id}] Printer trouble",
+        message_id="<charles-reply@analytical.example>",
+        headers="In-Reply-To: <sent-2@support.example.com>\r\n",
+        body="Here too, since this morning.",
+    )
+    stranger = mail(
+        sender="mallory@evil.example",
+        to=f"support+{token}@support.example.com",
+        subject=f"Re: [#{ticket_id}] Printer trouble",
+        message_id="<mallory@evil.example>",
+        headers="In-Reply-To: <sent-2@support.example.com>\r\n",
+        body="Let me in on this one.",
+    )
+    assert await desk.lmtp(follower, HELP) == {}
+    assert await desk.lmtp(stranger, HELP) == {}
+    _, by_charles, by_mallory = await desk.processed(3, mailbox_id=desk.lmtp_box)
+    assert (by_charles.outcome, by_charles.ticket_id) == ("added_comment", ticket_id)
+    assert by_mallory.outcome == "created_ticket"
+    assert by_mallory.ticket_id not in (None, ticket_id)
+    ada, charles = await _user_id(desk, ADA), await _user_id(desk, CHARLES)
+    async with desk.container.engine.connect() as conn:
+        written = (
+            await conn.execute(
+                select(comments.c.author_id, comments.c.public, comments.c.body)
+                .where(comments.c.ticket_id == ticket_id)
+                .order_by(comments.c.id)
+            )
+        ).all()
+        actors = (
+            await conn.scalars(
+                select(outbox.c.actor)
+                .where(outbox.c.ticket_id == ticket_id, outbox.c.event_type == "ticket.commented")
+                .order_by(outbox.c.id)
+            )
+        ).all()
+    assert written == [
+        (ada, True, "Charles sees the same."),
+        (charles, True, "Here too, since this morning."),
+    ]
+    assert actors == [f"user:{ada}", f"user:{charles}"]
+    ticket = await desk.container.services.get_ticket(ticket_id, principal=ADMIN)
+    assert ticket.follower_ids == (charles,)
+
+
+async def test_a_followers_reply_to_a_closed_ticket_opens_their_follow_up(
+    lmtp_desk: Desk,
+) -> None:
+    desk = lmtp_desk
+    ticket_id, token = await _copy_charles_in(desk)
+    async with desk.container.engine.begin() as conn:
+        await conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(status="closed"))
+    raw = mail(
+        sender=CHARLES,
+        to=f"support+{token}@support.example.com",
+        message_id="<charles-again@analytical.example>",
+        body="It is on fire again.",
+    )
+    assert await desk.lmtp(raw, HELP) == {}
+    _, message = await desk.processed(2, mailbox_id=desk.lmtp_box)
+    assert message.outcome == "created_ticket"
+    assert message.ticket_id not in (None, ticket_id)
+    follow_up = await desk.container.services.get_ticket(message.ticket_id or 0, principal=ADMIN)
+    charles = await _user_id(desk, CHARLES)
+    assert (follow_up.requester_id, follow_up.customer_email) == (charles, CHARLES)
+    assert follow_up.description.startswith(f"Follow-up to ticket #{ticket_id}")

@@ -98,12 +98,12 @@ class ProcessMailHandler:
 
     The sender is a user (found, or created as a customer who joins the organization of
     their domain); a new ticket is theirs (channel ``email``, the mailbox's group, CC'd
-    people as followers), a reply is their public comment (and the people it copies in
-    follow the ticket from then on). The mail's parts are attached as
-    uploads are (their limits and refused types); a part that is refused is left out and
-    named in the outcome. The outcome commits in the transaction that makes the ticket or
-    comment: a worker that stops before the commit leaves neither, and the message is
-    processed again once its lease runs out."""
+    people as followers), a reply (by the ticket's requester or one of its followers) is
+    their public comment (and the people it copies in follow the ticket from then on). The
+    mail's parts are attached as uploads are (their limits and refused types); a part that is
+    refused is left out and named in the outcome. The outcome commits in the transaction
+    that makes the ticket or comment: a worker that stops before the commit leaves neither,
+    and the message is processed again once its lease runs out."""
 
     def __init__(
         self,
@@ -194,6 +194,7 @@ class ProcessMailHandler:
             details["dropped_attachments"] = list(files.dropped)
         if match is not None and not match.closed:
             details["threaded_by"] = match.clue
+            details["threaded_as"] = "follower" if match.follower else "requester"
             result = MessageResult(
                 outcome=Outcome.ADDED_COMMENT,
                 ticket_id=match.ticket_id,
@@ -203,7 +204,7 @@ class ProcessMailHandler:
             await self._comment(mail, people, files, result, message=message, holder=holder)
             return result
         preface = ""
-        if match is not None:  # a reply to a closed ticket opens its follow-up
+        if match is not None:  # a reply to a closed ticket opens its follow-up, the sender's
             details["follow_up_of"] = match.ticket_id
             preface = f"Follow-up to ticket #{match.ticket_id}, which is closed.\n\n"
         ticket_id = await self._ticket(
@@ -303,7 +304,7 @@ class ProcessMailHandler:
         async def attempt() -> None:
             async with self._uow() as uow:
                 ticket = await uow.tickets.get(ticket_id)
-                if ticket is None or not ticket.visible_to(author):
+                if ticket is None or not _takes_part(ticket, author):
                     raise TicketNotFoundError(ticket_id)
                 now = self._clock.now()
                 claimed = await claim_uploads(
@@ -323,8 +324,12 @@ class ProcessMailHandler:
                     sla=self._sla,
                     attachments=tuple(f.metadata() for f in claimed),
                 )
-                joining = people.follower_ids - {people.requester.id} - ticket.follower_ids
-                if joining:  # the requester copied them in: they follow from now on
+                joining = (
+                    people.follower_ids
+                    - {i for i in (people.requester.id, ticket.requester_id) if i is not None}
+                    - ticket.follower_ids
+                )
+                if joining:  # the sender copied them in: they follow from now on
                     ticket.apply(
                         TicketChanges(follower_ids=ticket.follower_ids | joining),
                         actor=author.actor,
@@ -393,6 +398,12 @@ class ProcessMailHandler:
                 return ticket.id
 
         return await retrying_conflicts(attempt)
+
+
+def _takes_part(ticket: Ticket, author: Principal) -> bool:
+    """The mail's sender may add to the ticket: one who sees it (its requester, staff), or
+    one of its followers (copied in on the conversation, SPEC §15)."""
+    return ticket.visible_to(author) or author.user_id in ticket.follower_ids
 
 
 async def _chunks(content: bytes) -> AsyncIterator[bytes]:

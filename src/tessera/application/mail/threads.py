@@ -2,10 +2,11 @@
 answers (mail Tessera sent, or received for a ticket), the plus tag of the reply address it
 was sent to, a reference token in its text, and the subject's ``[#123]``.
 
-Only the ticket's requester can add to it by mail (a follower's reply opens their own): a clue
-that leads to somebody else's ticket opens a new ticket for the sender, so that nobody's
-mail lands in a conversation they are not part of. The subject's number in particular is
-anybody's to type, which is why it never counts for a stranger.
+The people of a ticket, its requester and its followers (those copied in), add to it by
+mail, by any of the clues: a follower who answers to all is part of the conversation. A
+clue that leads to a ticket the sender is not part of opens a new ticket for the sender, so
+that nobody's mail lands in a conversation they are not part of. The subject's number in
+particular is anybody's to type, which is why it never counts for a stranger.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ThreadMatch:
     ticket_id: int
     clue: str  # message_id, reply_address, body_token or subject
     closed: bool
+    follower: bool = False  # the sender follows the ticket (else they are its requester)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,9 +55,10 @@ class MailThreader:
         self._reply = reply_address
 
     async def find(self, mail: InboundMail) -> ThreadMatch | None:
-        """The requester's ticket the mail answers, or None for a new ticket."""
+        """The ticket of the sender's (as requester or follower) the mail answers, or None
+        for a new ticket."""
         for clue, ticket_id in await self._candidates(mail):
-            match = await self._requesters(ticket_id, sender=mail.sender, clue=clue)
+            match = await self._participants(ticket_id, sender=mail.sender, clue=clue)
             if match is not None:
                 return match
         return None
@@ -88,11 +91,22 @@ class MailThreader:
         ticket_id = await self._sent.ticket_for_token(token)
         return [] if ticket_id is None else [(clue, ticket_id)]
 
-    async def _requesters(self, ticket_id: int, *, sender: str, clue: str) -> ThreadMatch | None:
+    async def _participants(self, ticket_id: int, *, sender: str, clue: str) -> ThreadMatch | None:
         async with self._uow() as uow:
             ticket = await uow.tickets.get(ticket_id)
-        if ticket is None or ticket.customer_email != sender:
-            return None
-        if ticket.merged_into_id is not None:  # a merged ticket continues in its target
-            return await self._requesters(ticket.merged_into_id, sender=sender, clue=clue)
-        return ThreadMatch(ticket_id=ticket.id, clue=clue, closed=ticket.status is Status.CLOSED)
+            if ticket is None:
+                return None
+            follower = ticket.customer_email != sender
+            if follower:
+                followers = await uow.users.get_many(ticket.follower_ids)
+                if not any(user.email == sender for user in followers):
+                    return None
+        if ticket.merged_into_id is not None:
+            # a merged ticket continues in its target, for those who take part in it too
+            return await self._participants(ticket.merged_into_id, sender=sender, clue=clue)
+        return ThreadMatch(
+            ticket_id=ticket.id,
+            clue=clue,
+            closed=ticket.status is Status.CLOSED,
+            follower=follower,
+        )
