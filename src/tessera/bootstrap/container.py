@@ -22,7 +22,7 @@ from tessera.bootstrap.settings import Settings
 from tessera.bootstrap.storage import build_storage
 from tessera.bootstrap.telemetry import build_telemetry
 from tessera.bootstrap.use_cases import build_use_cases, sla_policy
-from tessera.domain.events import DomainEvent
+from tessera.domain.events import DomainEvent, TicketCreated
 from tessera.infrastructure.clock import SystemClock
 
 __all__ = ["Container", "Overrides", "build_container"]
@@ -44,7 +44,12 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     async def after_commit(events: list[DomainEvent]) -> None:
         if events:
             relay_wake.set()
-            await caches.invalidator.tickets_changed({e.ticket_id for e in events})
+            # A ticket opened by this commit was in no cache before it: a new ticket costs
+            # no invalidation (ids are never handed out twice while one is cached).
+            opened = {e.ticket_id for e in events if isinstance(e, TicketCreated)}
+            changed = {e.ticket_id for e in events} - opened
+            if changed:
+                await caches.invalidator.tickets_changed(changed)
 
     persistence = build_persistence(
         settings.database,
