@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import event
 
 from tessera.domain.access.mailboxes import LookalikeAddressError, parse_email
 from tessera.infrastructure.persistence.engine import create_engine
@@ -60,3 +61,26 @@ async def test_two_look_alikes_claimed_at_once_only_the_first_committed_wins(
             await racing
     finally:
         await engine.dispose()
+
+
+async def test_a_second_claim_in_one_unit_of_work_reads_nothing_and_still_refuses(
+    adapters: Adapters,
+) -> None:
+    await claim(adapters, "straße@example.com")
+    statements: list[str] = []
+    if adapters.engine is not None:
+        event.listen(
+            adapters.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: statements.append(sql),
+        )
+    async with adapters.uow() as uow:
+        await uow.mailboxes.claim(parse_email("straße@example.com"), field="customer_email")
+        read = len(statements)
+        await uow.mailboxes.claim(parse_email("straße@example.com"), field="email")
+        assert len(statements) == read  # the holder of the key is known already
+        with pytest.raises(LookalikeAddressError) as refused:
+            await uow.mailboxes.claim(parse_email("Straße@example.com"), field="email")
+    assert refused.value.field == "email"
+    if adapters.engine is not None:
+        assert read >= 1

@@ -16,6 +16,7 @@ from tessera.application.queries import ListTickets
 from tessera.application.views import TicketPage, TicketView
 from tessera.bootstrap.container import Container, Overrides, build_container
 from tessera.bootstrap.settings import DatabaseSettings, Environment, Settings
+from tessera.infrastructure.cache.keys import CacheKeys
 from tessera.infrastructure.cache.local import LocalCache
 from tessera.infrastructure.cache.redis_cache import RedisTicketCache
 from tessera.infrastructure.cache.stats import CacheStats
@@ -155,3 +156,23 @@ async def test_redis_stopping_mid_traffic_costs_no_request_and_hits_come_back(
         for ticket_id in ids:
             assert (await client.get(f"/v1/tickets/{ticket_id}")).status_code == 200
     assert stats.hits("l2") - hits_before == len(ids)
+
+
+async def test_a_new_ticket_costs_no_invalidation_and_a_change_does(
+    client_and_container: tuple[httpx.AsyncClient, Container],
+) -> None:
+    client, container = client_and_container
+    assert container.settings.redis_url is not None
+    redis = Redis.from_url(container.settings.redis_url)
+    keys = CacheKeys(container.settings.namespace)
+    try:
+        ticket = (await client.post("/v1/tickets", json=NEW)).json()
+        assert await redis.get(keys.generation(ticket["id"])) is None
+        first = await client.get(f"/v1/tickets/{ticket['id']}")
+        assert first.json()["version"] == 1
+        await client.patch(f"/v1/tickets/{ticket['id']}", json={"title": "Renamed"})
+        assert await redis.get(keys.generation(ticket["id"])) == b"1"
+        second = await client.get(f"/v1/tickets/{ticket['id']}")
+        assert second.json()["title"] == "Renamed"
+    finally:
+        await redis.aclose()

@@ -22,7 +22,7 @@ from tessera.bootstrap.settings import Settings
 from tessera.bootstrap.storage import build_storage
 from tessera.bootstrap.telemetry import build_telemetry
 from tessera.bootstrap.use_cases import build_use_cases, sla_policy
-from tessera.domain.events import DomainEvent, StoredEvent
+from tessera.domain.events import DomainEvent, StoredEvent, TicketCreated
 from tessera.infrastructure.clock import SystemClock
 
 __all__ = ["Container", "Overrides", "build_container"]
@@ -44,7 +44,10 @@ def build_container(settings: Settings, *, overrides: Overrides | None = None) -
     async def after_commit(events: list[StoredEvent]) -> None:
         if events:
             relay_wake.set()
-            changed = {e.ticket_id for e in events if isinstance(e, DomainEvent)}
+            # A ticket opened by this commit was in no cache before it: a new ticket costs
+            # no invalidation (ids are never handed out twice while one is cached).
+            opened = {e.ticket_id for e in events if isinstance(e, TicketCreated)}
+            changed = {e.ticket_id for e in events if isinstance(e, DomainEvent)} - opened
             if changed:
                 await caches.invalidator.tickets_changed(changed)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
@@ -17,6 +17,7 @@ from tessera.application.ports.storage import BlobStorage
 from tessera.application.ports.tickets import TicketReader
 from tessera.application.ports.unit_of_work import UnitOfWorkFactory
 from tessera.application.ports.webhooks import WebhookStore
+from tessera.infrastructure.cache.connection import connection_class
 from tessera.infrastructure.cache.redis_cache import RedisTicketCache
 
 # Called once on shutdown for each client the container opened.
@@ -32,8 +33,11 @@ class RedisOpener(Protocol):
 
 
 def open_redis(url: str, *, socket_timeout: float, socket_connect_timeout: float) -> Redis:
+    options: dict[str, Any] = {}
+    if (timed := connection_class(url)) is not None:
+        options["connection_class"] = timed
     return Redis.from_url(
-        url, socket_timeout=socket_timeout, socket_connect_timeout=socket_connect_timeout
+        url, socket_timeout=socket_timeout, socket_connect_timeout=socket_connect_timeout, **options
     )
 
 

@@ -19,6 +19,7 @@ from tessera.infrastructure.telemetry.tracing import (
     Exporter,
     configure_tracing,
     instrument_engine,
+    tracing_enabled,
 )
 
 
@@ -37,7 +38,8 @@ def build_telemetry(
         endpoint=telemetry.otlp_endpoint,
         sample_ratio=telemetry.sample_ratio,
     )
-    instrument_engine(engine)
+    if tracing_enabled():  # else a span per statement would be made only to be dropped
+        instrument_engine(engine)
     watch_pool(engine)
     cache_stats.listen(record_cache)
     return Telemetry(tasks=(OutboxGauges(engine, clock=clock),))

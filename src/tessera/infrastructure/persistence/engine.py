@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -36,15 +37,31 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         url,
         echo=echo,
         hide_parameters=True,
-        pool_size=pool_size,
+        # Twice the configured size kept open: a connection opened for a burst and closed
+        # when it ends (overflow) costs more than the statements it served.
+        pool_size=2 * pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,  # a restarted database costs one failed ping, not a failed request
+        # No ping per checkout (a round trip before every statement): a connection the
+        # server closed is noticed by the driver without one (see _skip_closed), and one
+        # that fails mid-statement is invalidated with the rest of the pool.
+        pool_pre_ping=False,
         pool_recycle=1800,
         json_serializer=json_dumps,
         json_deserializer=orjson.loads,
     )
     _hide_row_values(engine)
+    _skip_closed(engine)
     return engine
+
+
+def _skip_closed(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def _check(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # asyncpg reads its socket all the time, so a connection the server ended (a restart,
+        # pg_terminate_backend) is already marked closed here: the pool replaces it, at no
+        # cost to the request (DisconnectionError makes it open another).
+        if record.driver_connection is not None and record.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
 
 
 def _hide_row_values(engine: AsyncEngine) -> None:

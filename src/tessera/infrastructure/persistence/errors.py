@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -22,14 +23,25 @@ def is_unavailable(error: BaseException) -> bool:
     """Connection-level failures (as opposed to bad SQL or broken constraints)."""
     if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | OSError):
         return not is_sqlite_lock(error)
+    if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError):
+        # Raised by reads that use the driver directly (see readers.py).
+        return _unavailable_driver_error(error)
     if not isinstance(error, DBAPIError):
         return False
     if error.connection_invalidated:
         return True
-    state = _sqlstate(error.orig)
+    return _unavailable_driver_error(error.orig)
+
+
+def _unavailable_driver_error(error: BaseException | None) -> bool:
+    if isinstance(error, asyncpg.ConnectionDoesNotExistError):
+        return True
+    if isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
+        return True
+    state = _sqlstate(error)
     if state is not None and state.startswith(_UNAVAILABLE_STATES):
         return True
-    return "not currently accepting connections" in str(error.orig)
+    return "not currently accepting connections" in str(error)
 
 
 def _sqlstate(original: BaseException | None) -> str | None:

@@ -1,19 +1,29 @@
-"""Read side: list queries answered straight into views, with keyset pagination."""
+"""Read side: list queries answered straight into views, with keyset pagination.
+
+On PostgreSQL the two hot reads (one ticket, a page of tickets) go to the driver itself:
+each statement is compiled once per shape (which filters a query has, not their values) and
+asyncpg prepares it once per connection, so a read is one round trip with no ORM or Core
+work per row. The other reads, and every read on SQLite, run through SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import builtins
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
+    Integer,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     exists,
     false,
@@ -24,15 +34,20 @@ from sqlalchemy import (
     table,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.queries import ListTickets, SlaView, TicketSort
 from tessera.application.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
-from tessera.infrastructure.persistence.errors import database_errors
+from tessera.infrastructure.persistence.errors import database_errors, is_unavailable
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
-from tessera.infrastructure.persistence.tables import ticket_followers, ticket_tags, tickets
+from tessera.infrastructure.persistence.tables import (
+    BigId,
+    ticket_followers,
+    ticket_tags,
+    tickets,
+)
 from tessera.infrastructure.persistence.view_counts import count_in_one_statement
 
 # Control characters (NUL above all: it ends a C string, inside an FTS5 string too, and
@@ -74,6 +89,9 @@ class SqlAlchemyTicketReader:
             _members_column(ticket_tags, "tag", dialect),
             _members_column(ticket_followers, "user_id", dialect),
         )
+        self._direct = dialect == "postgresql"
+        # shape -> (SQL text with $n parameters, the parameters' names in order)
+        self._compiled: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
         statement = (
@@ -99,17 +117,32 @@ class SqlAlchemyTicketReader:
             return list(await conn.scalars(statement))
 
     async def get(self, ticket_id: int) -> TicketView | None:
-        async with database_errors(), self._reads.connect() as conn:
-            statement = select(*_VIEW_COLUMNS, *self._members).where(tickets.c.id == ticket_id)
-            row = (await conn.execute(statement)).mappings().first()
+        row: Any
+        if self._direct:
+            rows = await self._fetch(("get",), self._by_id, {"id": ticket_id})
+            row = rows[0] if rows else None
+        else:
+            async with database_errors(), self._reads.connect() as conn:
+                statement = select(*_VIEW_COLUMNS, *self._members).where(tickets.c.id == ticket_id)
+                row = (await conn.execute(statement)).mappings().first()
         if row is None:
             return None
         return ticket_view_from_row(row, _gathered(row["tags"]), _gathered(row["followers"]))
 
     async def list(self, query: ListTickets) -> TicketPage:
-        statement = list_statement(query, dialect=self._engine.dialect.name)
-        async with database_errors(), self._reads.connect() as conn:
-            rows = (await conn.execute(statement.add_columns(*self._members))).mappings().all()
+        rows: Sequence[Any]
+        dialect = self._engine.dialect.name
+        if self._direct:
+            binds = Binds(named=True)
+            statement = list_statement(query, dialect=dialect, binds=binds)
+            shape = ("list", query.sort, *binds.shape)
+            statement = statement.add_columns(*self._members)
+            rows = await self._fetch(shape, lambda: statement, binds.values)
+        else:
+            statement = list_statement(query, dialect=dialect)
+            async with database_errors(), self._reads.connect() as conn:
+                result = await conn.execute(statement.add_columns(*self._members))
+                rows = result.mappings().all()
         items = [
             ticket_view_from_row(row, _gathered(row["tags"]), _gathered(row["followers"]))
             for row in rows[: query.limit]
@@ -134,75 +167,180 @@ class SqlAlchemyTicketReader:
         async with database_errors():
             return await count_in_one_statement(self._engine, counts)
 
+    def _by_id(self) -> Select[Any]:
+        return select(*_VIEW_COLUMNS, *self._members).where(
+            tickets.c.id == bindparam("id", type_=BigId)
+        )
 
-def list_statement(query: ListTickets, *, dialect: str) -> Select[Any]:
+    async def _fetch(
+        self,
+        shape: tuple[Any, ...],
+        statement: Callable[[], Select[Any]],
+        values: dict[str, Any],
+    ) -> builtins.list[Any]:
+        """The rows of ``statement`` (whose SQL depends only on ``shape``: it is compiled once
+        per shape, and is built only for that), read by asyncpg on a pooled connection outside
+        a transaction; the driver prepares each statement once per connection."""
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            sql = statement().compile(dialect=self._engine.dialect)
+            # Every value is a named parameter of Binds: none is part of the statement.
+            assert set(sql.positiontup or ()) <= set(values), sql.positiontup
+            compiled = (str(sql), tuple(sql.positiontup or ()))
+            self._compiled[shape] = compiled
+        text, names = compiled
+        async with database_errors(), self._engine.connect() as conn:
+            driver = await _driver(conn)
+            try:
+                return list(await driver.fetch(text, *[values[name] for name in names]))
+            except Exception as error:
+                if is_unavailable(error):  # the pool must not hand this connection out again
+                    await conn.invalidate()
+                raise
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under a pooled SQLAlchemy one."""
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+class Binds:
+    """How a statement takes the values of a query.
+
+    Inline (the default): as literals of the statement, which SQLAlchemy compiles and runs.
+    Named: as parameters named after what they hold, collected in ``values``; the SQL then
+    depends only on which parameters (and value-less conditions, in ``shape``) a query has,
+    never on their values, and is compiled once per shape. Lists become one array parameter
+    (``= ANY($n)``, PostgreSQL only), so that their length is no part of the shape either.
+    """
+
+    def __init__(self, *, named: bool = False) -> None:
+        self.named = named
+        self.values: dict[str, Any] = {}
+        self.shape: builtins.list[str] = []
+
+    def __call__(self, name: str, value: Any, type_: Any) -> Any:
+        if value is None:  # "= NULL" matches nothing, "IS NULL" is another statement
+            if self.named:
+                self.mark(f"{name}:null")
+            return None
+        if not self.named:
+            return bindparam(None, value, type_=type_)
+        self.values[name] = value
+        self.shape.append(name)
+        return bindparam(name, type_=type_)
+
+    def members(self, column: Any, name: str, values: Sequence[Any]) -> ColumnElement[bool]:
+        """``column`` is one of ``values`` (ids, any number of them)."""
+        if not self.named:
+            return column.in_(values)  # type: ignore[no-any-return]
+        return column == any_(self(name, builtins.list(values), ARRAY(column.type)))  # type: ignore[no-any-return]
+
+    def each(self, column: Any, name: str, values: Sequence[Any]) -> ColumnElement[bool]:
+        """``column`` is one of a few ``values`` (statuses): one parameter each, so that the
+        planner sees ``IN ($1)`` as ``= $1`` and walks the (column, sort key) index in order,
+        which it does not for ``= ANY($1)``."""
+        if not self.named:
+            return column.in_(values)  # type: ignore[no-any-return]
+        distinct = builtins.list(dict.fromkeys(values))
+        return column.in_(  # type: ignore[no-any-return]
+            [self(f"{name}_{n}", value, column.type) for n, value in enumerate(distinct)]
+        )
+
+    def mark(self, condition: str) -> None:
+        """A condition without a value that changes the statement."""
+        self.shape.append(condition)
+
+
+def list_statement(query: ListTickets, *, dialect: str, binds: Binds | None = None) -> Select[Any]:
     """The SELECT for one page (plus one row, to know whether another page follows).
 
     Raises DomainValidationError for a cursor this reader did not issue."""
+    binds = binds or Binds()
     cursor = decode_cursor(query.cursor, sort=query.sort) if query.cursor else None
-    statement = _conditioned(select(*_VIEW_COLUMNS), query, dialect=dialect)
-    return _paged(statement, query.sort, cursor, query.limit + 1)
+    statement = _conditioned(select(*_VIEW_COLUMNS), query, dialect=dialect, binds=binds)
+    return _paged(statement, query.sort, cursor, query.limit + 1, binds)
 
 
 def _count(query: ListTickets, *, dialect: str, up_to: int | None) -> Any:
     """A scalar subquery; with ``up_to`` it reads at most that many matching rows."""
     if up_to is None:
         counted = select(func.count()).select_from(tickets)
-        return _conditioned(counted, query, dialect=dialect).scalar_subquery()
-    matching = _conditioned(select(tickets.c.id), query, dialect=dialect).limit(up_to)
+        return _conditioned(counted, query, dialect=dialect, binds=Binds()).scalar_subquery()
+    matching = _conditioned(select(tickets.c.id), query, dialect=dialect, binds=Binds())
+    matching = matching.limit(up_to)
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
-def _conditioned(statement: Select[Any], query: ListTickets, *, dialect: str) -> Select[Any]:
+def _conditioned(
+    statement: Select[Any], query: ListTickets, *, dialect: str, binds: Binds
+) -> Select[Any]:
     """Every condition of the query: the list and its count agree by construction."""
-    statement = _filtered(statement, query)
+    statement = _filtered(statement, query, binds)
     if query.group_ids is not None:
         groups = sorted(query.group_ids)
-        statement = statement.where(tickets.c.group_id.in_(groups) if groups else false())
+        if groups:
+            statement = statement.where(binds.members(tickets.c.group_id, "group_ids", groups))
+        else:
+            binds.mark("no_groups")
+            statement = statement.where(false())
     if query.updated_after is not None:
-        statement = statement.where(tickets.c.updated_at > query.updated_after)
+        after = binds("updated_after", query.updated_after, tickets.c.updated_at.type)
+        statement = statement.where(tickets.c.updated_at > after)
     if query.q:
         public = query.requester_email is not None
-        statement = statement.where(_text_search(query.q, dialect, public=public))
+        statement = statement.where(_text_search(query.q, dialect, binds, public=public))
     if query.sla is not None and query.now is not None:
-        statement = statement.where(_sla_condition(query.sla, query.now, query.at_risk_window))
+        statement = statement.where(
+            _sla_condition(query.sla, query.now, query.at_risk_window, binds)
+        )
     return statement
 
 
-def _filtered(statement: Select[Any], query: ListTickets) -> Select[Any]:
+def _filtered(statement: Select[Any], query: ListTickets, binds: Binds) -> Select[Any]:
     conditions: list[ColumnElement[bool]] = []
     if query.statuses:
-        conditions.append(tickets.c.status.in_([s.value for s in query.statuses]))
+        statuses = [s.value for s in query.statuses]
+        conditions.append(binds.each(tickets.c.status, "statuses", statuses))
     if query.priority is not None:
-        conditions.append(tickets.c.priority == query.priority.value)
+        priority = binds("priority", query.priority.value, tickets.c.priority.type)
+        conditions.append(tickets.c.priority == priority)
     if query.unassigned:
+        binds.mark("unassigned")
         conditions.append(tickets.c.assignee_id.is_(None))
     elif query.assignee_id is not None:
-        conditions.append(tickets.c.assignee_id == query.assignee_id)
+        conditions.append(tickets.c.assignee_id == binds("assignee_id", query.assignee_id, BigId))
     if query.customer_email is not None:
-        conditions.append(func.lower(tickets.c.customer_email) == query.customer_email.lower())
+        email = binds("customer_email", query.customer_email.lower(), tickets.c.customer_email.type)
+        conditions.append(func.lower(tickets.c.customer_email) == email)
     if query.requester_email is not None:
-        own = tickets.c.customer_email == query.requester_email
+        requester = binds("requester_email", query.requester_email, tickets.c.customer_email.type)
+        own = tickets.c.customer_email == requester
         shared = query.requester_organization_id
+        if shared is not None:
+            shared = binds("requester_organization_id", shared, BigId)
         conditions.append(own if shared is None else or_(own, tickets.c.organization_id == shared))
     if query.group_scope is not None:
         conditions.append(
             or_(
-                tickets.c.group_id.in_(sorted(query.group_scope)),
-                tickets.c.assignee_id == query.scope_user_id,
+                binds.members(tickets.c.group_id, "group_scope", sorted(query.group_scope)),
+                tickets.c.assignee_id == binds("scope_user_id", query.scope_user_id, BigId),
             )
         )
     if query.tag is not None:
+        tag = binds("tag", query.tag, ticket_tags.c.tag.type)
         conditions.append(
-            exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == query.tag)
+            exists().where(ticket_tags.c.ticket_id == tickets.c.id, ticket_tags.c.tag == tag)
         )
     return statement.where(*conditions)
 
 
-def _text_search(q: str, dialect: str, *, public: bool) -> ColumnElement[bool]:
+def _text_search(q: str, dialect: str, binds: Binds, *, public: bool) -> ColumnElement[bool]:
     """``public``: search the customer's document (no internal notes) instead of staff's."""
     terms = _CONTROL.sub(" ", q).split()
     if not terms:
+        binds.mark("no_terms")
         return false()  # nothing searchable left: as an empty query, it matches nothing
     if dialect == "postgresql":
         # websearch_to_tsquery accepts any input (quotes, "or", -word) without syntax errors;
@@ -210,7 +348,8 @@ def _text_search(q: str, dialect: str, *, public: bool) -> ColumnElement[bool]:
         # The configuration is a constant, as in the trigger that builds the vector.
         config: ColumnElement[Any] = literal_column("'english'::regconfig")
         vector = tickets.c.public_search_vector if public else tickets.c.search_vector
-        return vector.op("@@")(func.websearch_to_tsquery(config, " ".join(terms)))
+        words = binds("public_q" if public else "q", " ".join(terms), String())
+        return vector.op("@@")(func.websearch_to_tsquery(config, words))
     # FTS5: every word, each a quoted string so that no input is read as query syntax (in a
     # string only '"' is special, and it is doubled).
     words = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
@@ -219,17 +358,22 @@ def _text_search(q: str, dialect: str, *, public: bool) -> ColumnElement[bool]:
     return tickets.c.id.in_(matching.where(literal_column(index).op("MATCH")(words)))
 
 
-def _sla_condition(view: SlaView, now: datetime, window: timedelta) -> ColumnElement[bool]:
-    def due_by(moment: datetime) -> ColumnElement[bool]:
+def _sla_condition(
+    view: SlaView, at: datetime, window: timedelta, binds: Binds
+) -> ColumnElement[bool]:
+    moment_type = tickets.c.resolution_due_at.type
+
+    def due_by(moment: Any) -> ColumnElement[bool]:
         return or_(
             and_(tickets.c.first_responded_at.is_(None), tickets.c.first_response_due_at <= moment),
             tickets.c.resolution_due_at <= moment,
         )
 
-    running = tickets.c.status.in_([Status.OPEN.value, Status.IN_PROGRESS.value])
+    running = binds.each(tickets.c.status, "running", [Status.OPEN.value, Status.IN_PROGRESS.value])
     if view is SlaView.BREACHED:
-        return and_(running, due_by(now))
-    soon = now + window
+        return and_(running, due_by(binds("breached_at", at, moment_type)))
+    now = binds("at_risk_now", at, moment_type)
+    soon = binds("at_risk_until", at + window, moment_type)
     # At risk: nothing due yet, something due within the window. The second clause says
     # again, as ranges the partial due-date indexes serve, that a due date falls in
     # (now, soon]; it changes no answer.
@@ -245,30 +389,30 @@ def _sla_condition(view: SlaView, now: datetime, window: timedelta) -> ColumnEle
 
 
 def _paged(
-    statement: Select[Any], sort: TicketSort, cursor: Cursor | None, limit: int
+    statement: Select[Any], sort: TicketSort, cursor: Cursor | None, limit: int, binds: Binds
 ) -> Select[Any]:
     column, key_desc, id_desc = _ORDER[sort]
     if cursor is not None:
-        statement = statement.where(_after(column, key_desc, id_desc, cursor))
+        statement = statement.where(_after(column, key_desc, id_desc, cursor, binds))
     return statement.order_by(
         column.desc() if key_desc else column.asc(),
         tickets.c.id.desc() if id_desc else tickets.c.id.asc(),
-    ).limit(limit)
+    ).limit(binds("limit", limit, Integer()))
 
 
-def _after(column: Any, key_desc: bool, id_desc: bool, cursor: Cursor) -> ColumnElement[bool]:
+def _after(
+    column: Any, key_desc: bool, id_desc: bool, cursor: Cursor, binds: Binds
+) -> ColumnElement[bool]:
     """Rows strictly after the cursor in the sort order."""
+    key = binds("cursor_key", cursor.key, column.type)
+    last_id = binds("cursor_id", cursor.id, BigId)
     if key_desc == id_desc:
         # One row-value comparison: the (key, id) index serves it as a single range scan.
-        row, last = tuple_(column, tickets.c.id), tuple_(_typed(column, cursor.key), cursor.id)
+        row, last = tuple_(column, tickets.c.id), tuple_(key, last_id)
         return row < last if key_desc else row > last
-    key_after = column < cursor.key if key_desc else column > cursor.key
-    id_after = tickets.c.id < cursor.id if id_desc else tickets.c.id > cursor.id
-    return or_(key_after, and_(column == cursor.key, id_after))
-
-
-def _typed(column: Any, value: Any) -> Any:
-    return bindparam(None, value, type_=column.type)
+    key_after = column < key if key_desc else column > key
+    id_after = tickets.c.id < last_id if id_desc else tickets.c.id > last_id
+    return or_(key_after, and_(column == key, id_after))
 
 
 def _members_column(table: Any, column: str, dialect: str) -> Any:

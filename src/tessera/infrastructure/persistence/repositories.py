@@ -75,7 +75,9 @@ class SqlAlchemyTicketRepository:
 
     async def add(self, ticket: Ticket) -> None:
         conn = await self._connection()
-        result = await conn.execute(insert(tickets).values(**ticket_to_row(ticket)))
+        # The row as parameters of one statement (compiled once), not as values built into
+        # a new statement per ticket.
+        result = await conn.execute(insert(tickets), ticket_to_row(ticket))
         ticket.id = new_id(result)
         await _write_set(conn, ticket_tags, "tag", ticket.id, old=frozenset(), new=ticket.tags)
         await _write_set(

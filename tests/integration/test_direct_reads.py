@@ -1,0 +1,78 @@
+"""The pool without a ping per checkout, and the reads that use asyncpg directly: a connection
+the server ended is replaced without a failed request, and connection-level driver errors are
+the same 503 as SQLAlchemy's."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from tessera.application.errors import ServiceUnavailableError
+from tessera.application.queries import ListTickets
+from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.errors import database_errors, is_unavailable
+from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
+from tests.support import POSTGRES_URL
+
+pytestmark = pytest.mark.postgres
+
+
+async def _end_every_connection(database_url: str) -> int:
+    admin = create_engine(POSTGRES_URL)
+    try:
+        async with admin.connect() as conn:
+            ended = await conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database_url.rsplit("/", 1)[1]},
+            )
+            return int(ended.scalar_one())
+    finally:
+        await admin.dispose()
+
+
+async def test_reads_go_on_after_the_server_ended_every_pooled_connection(
+    postgres_url: str,
+) -> None:
+    engine = create_engine(postgres_url, pool_size=2)
+    reader = SqlAlchemyTicketReader(engine)
+    try:
+        await asyncio.gather(*(reader.list(ListTickets()) for _ in range(4)))
+        assert engine.pool.checkedin() >= 2  # type: ignore[attr-defined]
+        assert await _end_every_connection(postgres_url) >= 2
+        await asyncio.sleep(0.2)  # the driver reads the end of each connection meanwhile
+        # No ping, and yet no failed read: the pool replaces each closed connection.
+        for _ in range(4):
+            assert (await reader.list(ListTickets())).items == []
+            assert await reader.get(1) is None
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
+
+
+def test_the_pool_keeps_twice_the_configured_connections_and_pings_none() -> None:
+    engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none", pool_size=3)
+    assert engine.pool.size() == 6  # type: ignore[attr-defined]
+    assert engine.pool._pre_ping is False
+
+
+async def test_connection_level_driver_errors_are_service_unavailable() -> None:
+    for error in (
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed"),
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.TooManyConnectionsError("sorry, too many clients already"),
+    ):
+        assert is_unavailable(error), error
+        with pytest.raises(ServiceUnavailableError):
+            async with database_errors():
+                raise error
+    assert not is_unavailable(asyncpg.PostgresSyntaxError("syntax error"))
+    assert not is_unavailable(asyncpg.InterfaceError("another operation is in progress"))
