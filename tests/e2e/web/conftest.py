@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -77,23 +78,25 @@ class WebServer:
         return ticket
 
 
+def server_environment(workdir: Path) -> dict[str, str]:
+    """An embedded `tessera serve` for the browser tests, its files in ``workdir``."""
+    return {
+        "TESSERA_ENV": "development",
+        "TESSERA_DATABASE_URL": f"sqlite:///{workdir / 'tessera.db'}",
+        "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
+        "TESSERA_LOG_LEVEL": "WARNING",
+        "TESSERA_STORAGE_DIRECTORY": str(workdir / "attachments"),
+        # Every test logs in from 127.0.0.1: the per-client login limit and the anonymous
+        # page limit would otherwise throttle the suite (the per-address login limit stays).
+        "TESSERA_WEB_LOGIN_ATTEMPTS_PER_CLIENT": "10000",
+        "TESSERA_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "10000",
+    }
+
+
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
     workdir = tmp_path_factory.mktemp("web")
-    process = TesseraProcess(
-        {
-            "TESSERA_ENV": "development",
-            "TESSERA_DATABASE_URL": f"sqlite:///{workdir / 'tessera.db'}",
-            "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
-            "TESSERA_LOG_LEVEL": "WARNING",
-            "TESSERA_STORAGE_DIRECTORY": str(workdir / "attachments"),
-            # Every test logs in from 127.0.0.1: the per-client login limit and the anonymous
-            # page limit would otherwise throttle the suite (the per-address login limit stays).
-            "TESSERA_WEB_LOGIN_ATTEMPTS_PER_CLIENT": "10000",
-            "TESSERA_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "10000",
-        },
-        workdir,
-    )
+    process = TesseraProcess(server_environment(workdir), workdir)
     process.start()
     try:
         yield WebServer(process)

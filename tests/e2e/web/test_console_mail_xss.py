@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN_SECRET
-from tests.e2e.web.conftest import WebServer, login
+from tests.e2e.web.conftest import WebServer, login, server_environment
 from tests.servers import TesseraProcess, free_port
 
 MAILBOX = "help@support.example.com"
@@ -30,20 +29,12 @@ def lmtp_port() -> int:
 def web_server(tmp_path_factory: pytest.TempPathFactory, lmtp_port: int) -> Iterator[WebServer]:
     """This module's server listens for mail too (the browser fixtures reach only it)."""
     workdir: Path = tmp_path_factory.mktemp("web-mail")
-    process = TesseraProcess(
-        {
-            "TESSERA_ENV": "development",
-            "TESSERA_DATABASE_URL": f"sqlite:///{workdir / 'tessera.db'}",
-            "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
-            "TESSERA_LOG_LEVEL": "WARNING",
-            "TESSERA_STORAGE_DIRECTORY": str(workdir / "attachments"),
-            "TESSERA_MAIL_LMTP_PORT": str(lmtp_port),
-            "TESSERA_MAIL_INTAKE_REFRESH_SECONDS": "0.2",
-            "TESSERA_WEB_LOGIN_ATTEMPTS_PER_CLIENT": "10000",
-            "TESSERA_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "10000",
-        },
-        workdir,
-    )
+    environment = {
+        **server_environment(workdir),
+        "TESSERA_MAIL_LMTP_PORT": str(lmtp_port),
+        "TESSERA_MAIL_INTAKE_REFRESH_SECONDS": "0.2",
+    }
+    process = TesseraProcess(environment, workdir)
     process.start()
     try:
         yield WebServer(process)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN_SECRET
-from tests.e2e.web.conftest import WebServer
+from tests.e2e.web.conftest import WebServer, server_environment
 from tests.servers import TesseraProcess, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -76,15 +76,9 @@ def inbox() -> Iterator[Inbox]:
         controller.stop()
 
 
-def _server_env(workdir: Any, smtp_port: int, **extra: str) -> dict[str, str]:
+def _server_env(workdir: Path, smtp_port: int, **extra: str) -> dict[str, str]:
     return {
-        "TESSERA_ENV": "development",
-        "TESSERA_DATABASE_URL": f"sqlite:///{workdir / 'tessera.db'}",
-        "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN_SECRET,
-        "TESSERA_LOG_LEVEL": "WARNING",
-        "TESSERA_STORAGE_DIRECTORY": str(workdir / "attachments"),
-        "TESSERA_WEB_LOGIN_ATTEMPTS_PER_CLIENT": "10000",
-        "TESSERA_RATE_LIMIT_ANONYMOUS_PER_MINUTE": "10000",
+        **server_environment(workdir),
         "TESSERA_MAIL_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "TESSERA_MAIL_TLS": "none",
         "TESSERA_MAIL_SENDER": "Acme Support <support@acme.example>",
