@@ -9,6 +9,8 @@ from tessera.presentation.web.errors import install_page_errors
 from tessera.presentation.web.options import WebOptions
 from tessera.presentation.web.paths import STATIC
 from tessera.presentation.web.routes import (
+    console_admin_people,
+    console_admin_tokens,
     console_files,
     console_live,
     console_ticket,
@@ -31,6 +33,8 @@ def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
         console_files,
         console_ticket_live,
         console_live,
+        console_admin_people,
+        console_admin_tokens,
     ):
         app.include_router(module.router)
     install_page_errors(app)

@@ -1,0 +1,180 @@
+"""The console's admin pages in a real browser: people, groups, tokens and webhooks made by
+an admin through the same use cases as the API; agents refused; errors beside the field;
+user text inert; every form refused without its CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.web.conftest import AGENT_PASSWORD, Browserless, Person, WebServer, login
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def admin(web_server: WebServer) -> Person:
+    return web_server.create_user(role="admin")
+
+
+def _as_admin(page: Page, web_server: WebServer, admin: Person, path: str) -> None:
+    login(page, web_server.base_url, admin.email, admin.password)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto(web_server.url(path))
+
+
+def test_an_admin_creates_an_agent_who_can_then_log_in(
+    web_server: WebServer, admin: Person, page: Page, browser: Browser
+) -> None:
+    login(page, web_server.base_url, admin.email, admin.password)
+    page.get_by_role("link", name="Admin").click()
+    expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
+    form = page.get_by_role("form", name="New user")
+    form.get_by_label("Name").fill("Nadia New")
+    form.get_by_label("Email").fill("nadia.new@support.example.com")
+    form.get_by_label("Role").select_option("agent")
+    form.get_by_label("Password").fill(AGENT_PASSWORD)
+    form.get_by_role("button", name="Create user").click()
+
+    expect(page.get_by_role("heading", name="Nadia New", level=1)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("User created.")
+    found = web_server.api("GET", "/v1/users", params={"email": "nadia.new@support.example.com"})
+    assert [u["role"] for u in found.json()["data"]] == ["agent"]
+
+    other = browser.new_context()
+    try:
+        agent_page = other.new_page()
+        login(agent_page, web_server.base_url, "nadia.new@support.example.com", AGENT_PASSWORD)
+        expect(agent_page).to_have_url(re.compile(r"/console/views/"))
+        expect(agent_page.get_by_role("link", name="Admin")).to_have_count(0)
+    finally:
+        other.close()
+
+
+def test_an_admin_creates_a_group_and_adds_an_agent(
+    web_server: WebServer, admin: Person, agent: Person, page: Page
+) -> None:
+    _as_admin(page, web_server, admin, "/console/admin/groups")
+    form = page.get_by_role("form", name="New group")
+    form.get_by_label("Name").fill("Billing")
+    form.get_by_role("button", name="Create group").click()
+    expect(page.get_by_role("heading", name="Billing", level=1)).to_be_visible()
+
+    page.get_by_label("Add member").select_option(label=f"{agent.name} ({agent.email})")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Group members changed.")
+    expect(page.get_by_role("button", name=f"Remove {agent.name}")).to_be_visible()
+    group_id = int(page.url.split("/groups/")[1].split("?")[0])
+    members = web_server.api("GET", f"/v1/groups/{group_id}/members").json()["data"]
+    assert [m["id"] for m in members] == [agent.id]
+
+
+def test_a_new_token_secret_is_shown_once_and_works(
+    web_server: WebServer, admin: Person, agent: Person, page: Page
+) -> None:
+    _as_admin(page, web_server, admin, "/console/admin/tokens")
+    form = page.get_by_role("form", name="New token")
+    form.get_by_label("Name").fill("Reporting script")
+    form.get_by_label("Acts as").select_option(label=f"{agent.name} (agent)")
+    form.get_by_role("button", name="Create token").click()
+
+    secret = page.get_by_label("Token secret").input_value()
+    assert len(secret) >= 32
+    me = web_server.api("GET", "/v1/users/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200 and me.json()["id"] == agent.id
+    page.goto(web_server.url("/console/admin/tokens"))
+    expect(page.get_by_label("Token secret")).to_have_count(0)
+    assert secret not in page.content()
+
+    page.get_by_role("button", name="Revoke Reporting script").first.click()
+    gone = web_server.api("GET", "/v1/users/me", headers={"Authorization": f"Bearer {secret}"})
+    assert gone.status_code == 401
+
+
+def test_an_admin_creates_a_webhook_and_sees_its_secret_once(
+    web_server: WebServer, admin: Person, page: Page
+) -> None:
+    _as_admin(page, web_server, admin, "/console/admin/webhooks")
+    form = page.get_by_role("form", name="New webhook")
+    form.get_by_label("URL").fill("https://hooks.example.com/tessera")
+    form.get_by_label("ticket.created").check()
+    form.get_by_role("button", name="Create webhook").click()
+
+    assert page.get_by_label("Webhook secret").input_value().startswith("whsec_")
+    hooks = web_server.api("GET", "/v1/webhooks").json()["data"]
+    made = [h for h in hooks if h["url"] == "https://hooks.example.com/tessera"]
+    assert len(made) == 1 and made[0]["event_types"] == ["ticket.created"]
+    page.get_by_label("Active").uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Webhook saved.")
+    assert web_server.api("GET", f"/v1/webhooks/{made[0]['id']}").json()["active"] is False
+
+
+def test_an_agent_is_refused_the_admin_pages(
+    web_server: WebServer, agent: Person, page: Page
+) -> None:
+    login(page, web_server.base_url, agent.email, agent.password)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for path in ("/console/admin/users", "/console/admin/tokens", "/console/admin/webhooks"):
+        answer = page.goto(web_server.url(path))
+        assert answer is not None and answer.status == 403
+        expect(page.get_by_role("heading", name="Forbidden", level=1)).to_be_visible()
+
+
+def test_a_taken_email_is_said_beside_the_field(
+    web_server: WebServer, admin: Person, agent: Person, page: Page
+) -> None:
+    _as_admin(page, web_server, admin, "/console/admin/users")
+    form = page.get_by_role("form", name="New user")
+    form.get_by_label("Name").fill("Copy Cat")
+    form.get_by_label("Email").fill(agent.email)
+    form.get_by_role("button", name="Create user").click()
+
+    email = page.get_by_role("form", name="New user").get_by_label("Email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#e-email")).to_have_text("is taken")
+    expect(email).to_have_value(agent.email)
+
+
+def test_an_xss_payload_in_a_user_name_renders_inert(
+    web_server: WebServer, admin: Person, page: Page
+) -> None:
+    payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+    web_server.create_user(role="agent", name=payload)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    _as_admin(page, web_server, admin, "/console/admin/users")
+    expect(page.get_by_role("link", name=payload).first).to_be_visible()
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.locator("main img").count() == 0
+    assert dialogs == []
+
+
+def test_admin_forms_are_refused_without_their_csrf_token(
+    http: Browserless, admin: Person, web_server: WebServer
+) -> None:
+    assert http.log_in(admin.email, admin.password).status_code == 303
+    forms = [
+        (
+            "/console/admin/users",
+            {"name": "Forged", "email": "forged@example.com", "role": "admin"},
+        ),
+        ("/console/admin/groups", {"name": "Forged group"}),
+        ("/console/admin/tokens", {"name": "Forged", "user_id": str(admin.id)}),
+        ("/console/admin/webhooks", {"url": "https://forged.example.com/"}),
+    ]
+    for path, data in forms:
+        for refused in (
+            http.client.post(path, data=data),
+            http.client.post(path, data={**data, "csrf_token": "forged"}),
+        ):
+            assert refused.status_code == 403, path
+            assert "<h1>Forbidden</h1>" in refused.text
+    users = web_server.api("GET", "/v1/users", params={"email": "forged@example.com"})
+    assert users.json()["data"] == []
+
+    token = http.csrf_of("/console/admin/groups")
+    made = http.client.post("/console/admin/groups", data={"name": "Real", "csrf_token": token})
+    assert made.status_code == 303
