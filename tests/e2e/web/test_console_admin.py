@@ -178,3 +178,50 @@ def test_admin_forms_are_refused_without_their_csrf_token(
     token = http.csrf_of("/console/admin/groups")
     made = http.client.post("/console/admin/groups", data={"name": "Real", "csrf_token": token})
     assert made.status_code == 303
+
+
+def test_an_admin_creates_an_organization_with_domains_and_sharing(
+    web_server: WebServer, admin: Person, page: Page
+) -> None:
+    _as_admin(page, web_server, admin, "/console/admin/organizations")
+    form = page.get_by_role("form", name="New organization")
+    form.get_by_label("Name").fill("Acme")
+    form.get_by_label("Domains").fill("acme.example\nacme-corp.example")
+    form.get_by_label("Members see each other's tickets").check()
+    form.get_by_role("button", name="Create organization").click()
+    expect(page.get_by_role("heading", name="Acme", level=1)).to_be_visible()
+    found = web_server.api("GET", "/v1/organizations").json()["data"]
+    acme = [o for o in found if o["name"] == "Acme"]
+    assert acme and acme[0]["shared_tickets"] is True
+    assert sorted(acme[0]["domains"]) == ["acme-corp.example", "acme.example"]
+
+
+def test_a_mailbox_password_is_write_only_and_bad_fields_are_named(
+    http: Browserless, admin: Person, web_server: WebServer
+) -> None:
+    assert http.log_in(admin.email, admin.password).status_code == 303
+    token = http.csrf_of("/console/admin/mailboxes")
+    mailbox = {
+        "csrf_token": token,
+        "address": "help@support.example.com",
+        "kind": "imap",
+        "host": "127.0.0.1",
+        "port": "99999",
+        "tls": "tls",
+        "user": "help",
+        "password": "Never-Shown-Pa55",
+        "folder": "INBOX",
+    }
+    bad = http.client.post("/console/admin/mailboxes", data=mailbox)
+    assert bad.status_code == 422
+    assert 'id="e-port"' in bad.text and "Never-Shown-Pa55" not in bad.text
+
+    made = http.client.post("/console/admin/mailboxes", data={**mailbox, "port": "1"})
+    assert made.status_code == 303, made.text
+    page = http.client.get(made.headers["location"])
+    assert page.status_code == 200 and "help@support.example.com" in page.text
+    assert "Never-Shown-Pa55" not in page.text
+    taken = http.client.post("/console/admin/mailboxes", data={**mailbox, "port": "1"})
+    assert taken.status_code == 409 and 'id="e-address"' in taken.text
+    refused = http.client.post("/console/admin/mailboxes", data={**mailbox, "csrf_token": "x"})
+    assert refused.status_code == 403

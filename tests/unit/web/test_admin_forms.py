@@ -16,6 +16,7 @@ from tessera.presentation.web.admin_forms import (
     secret_text,
     text,
 )
+from tessera.presentation.web.routes.console_admin_setup import domains_of, mailbox_command
 
 
 def test_each_invalid_field_gets_its_own_message() -> None:
@@ -69,3 +70,33 @@ def test_form_values_are_read_as_text_and_passwords_as_typed() -> None:
     assert secret_text(form, "password") == " spaced "
     assert secret_text(form, "missing") is None
     assert ids(form, "groups") == frozenset({3, 5})
+
+
+def test_domains_are_read_one_a_line_or_comma_separated() -> None:
+    assert domains_of(" a.example\n\nb.example, c.example ,") == (
+        "a.example",
+        "b.example",
+        "c.example",
+    )
+
+
+def test_a_mailbox_form_becomes_the_command_and_an_empty_password_keeps_the_stored_one() -> None:
+    form = FormData(
+        [
+            ("address", "help@example.com"),
+            ("group_id", "4"),
+            ("kind", "imap"),
+            ("host", "h"),
+            ("port", "143"),
+            ("tls", "starttls"),
+            ("user", "u"),
+            ("password", ""),
+            ("folder", ""),
+        ]
+    )
+    command = mailbox_command(form)
+    assert command.address == "help@example.com" and command.group_id == 4
+    assert command.intake.port == 143 and command.intake.tls == "starttls"
+    assert command.intake.password is None and command.intake.folder == "INBOX"
+    assert mailbox_command(FormData([("port", "1234567")])).intake.port == 0
+    assert mailbox_command(FormData([("group_id", "x")])).group_id is None

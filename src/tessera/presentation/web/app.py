@@ -10,6 +10,7 @@ from tessera.presentation.web.options import WebOptions
 from tessera.presentation.web.paths import STATIC
 from tessera.presentation.web.routes import (
     console_admin_people,
+    console_admin_setup,
     console_admin_tokens,
     console_files,
     console_live,
@@ -35,6 +36,7 @@ def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
         console_live,
         console_admin_people,
         console_admin_tokens,
+        console_admin_setup,
     ):
         app.include_router(module.router)
     install_page_errors(app)
