@@ -225,3 +225,67 @@ def test_a_mailbox_password_is_write_only_and_bad_fields_are_named(
     assert taken.status_code == 409 and 'id="e-address"' in taken.text
     refused = http.client.post("/console/admin/mailboxes", data={**mailbox, "csrf_token": "x"})
     assert refused.status_code == 403
+
+
+def test_deactivating_a_user_ends_their_sessions_and_stops_their_tokens(
+    web_server: WebServer, admin: Person, agent: Person, page: Page, browser: Browser
+) -> None:
+    issued = web_server.api("POST", "/v1/tokens", json={"name": "theirs", "user_id": agent.id})
+    assert issued.status_code == 201, issued.text
+    secret = issued.json()["token"]
+    theirs = browser.new_context()
+    try:
+        agent_page = theirs.new_page()
+        login(agent_page, web_server.base_url, agent.email, agent.password)
+        expect(agent_page).to_have_url(re.compile(r"/console/views/"))
+
+        _as_admin(page, web_server, admin, f"/console/admin/users/{agent.id}")
+        page.get_by_role("button", name="Deactivate").click()
+        expect(page.get_by_role("status")).to_have_text("User deactivated.")
+
+        agent_page.reload()
+        expect(agent_page).to_have_url(re.compile(r"/console/login"))
+        me = web_server.api("GET", "/v1/users/me", headers={"Authorization": f"Bearer {secret}"})
+        assert me.status_code == 401
+    finally:
+        theirs.close()
+
+
+def test_an_agent_with_a_valid_token_still_cannot_post_admin_forms(
+    http: Browserless, agent: Person, web_server: WebServer
+) -> None:
+    assert http.log_in(agent.email, agent.password).status_code == 303
+    token = http.csrf_of("/console/views/all-open")
+    refused = http.client.post(
+        "/console/admin/users",
+        data={
+            "csrf_token": token,
+            "name": "Sneaky",
+            "email": "sneaky@example.com",
+            "role": "admin",
+        },
+    )
+    assert refused.status_code == 403 and "<h1>Forbidden</h1>" in refused.text
+    assert (
+        web_server.api("GET", "/v1/users", params={"email": "sneaky@example.com"}).json()["data"]
+        == []
+    )
+
+
+def test_the_admin_pages_fit_a_phone_and_every_control_has_a_name(
+    web_server: WebServer, admin: Person, page: Page
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    login(page, web_server.base_url, admin.email, admin.password)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for path in ("users", "groups", "organizations", "mailboxes", "webhooks", "tokens"):
+        page.goto(web_server.url(f"/console/admin/{path}"))
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+        controls = "main input:not([type=hidden]), main select, main textarea"
+        unnamed = page.evaluate(
+            "s => [...document.querySelectorAll(s)]"
+            ".filter(e => !e.labels || e.labels.length === 0).map(e => e.name)",
+            controls,
+        )
+        assert unnamed == [], (path, unnamed)
