@@ -289,3 +289,32 @@ def test_the_admin_pages_fit_a_phone_and_every_control_has_a_name(
             controls,
         )
         assert unnamed == [], (path, unnamed)
+
+
+def test_editing_a_user_changes_their_fields_and_groups_through_the_api_rules(
+    web_server: WebServer, admin: Person, agent: Person, page: Page
+) -> None:
+    first = web_server.api("POST", "/v1/groups", json={"name": "Tier one"}).json()["id"]
+    second = web_server.api("POST", "/v1/groups", json={"name": "Tier two"}).json()["id"]
+    web_server.api("POST", f"/v1/groups/{first}/members", json={"user_id": agent.id})
+    _as_admin(page, web_server, admin, f"/console/admin/users/{agent.id}")
+    form = page.get_by_role("form", name="Edit user")
+    expect(form.get_by_label("Tier one")).to_be_checked()
+    form.get_by_label("Name").fill("Renamed Agent")
+    form.get_by_label("Time zone").fill("Europe/Paris")
+    form.get_by_label("Tier one").uncheck()
+    form.get_by_label("Tier two").check()
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("User saved.")
+
+    user = web_server.api("GET", f"/v1/users/{agent.id}").json()
+    assert (user["name"], user["time_zone"]) == ("Renamed Agent", "Europe/Paris")
+    for group, members in ((first, []), (second, [agent.id])):
+        found = web_server.api("GET", f"/v1/groups/{group}/members").json()["data"]
+        assert [m["id"] for m in found] == members
+
+    form = page.get_by_role("form", name="Edit user")
+    form.get_by_label("Time zone").fill("Mars/Olympus")
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator("#e-time_zone")).to_have_text("must be an IANA time zone name")
+    assert web_server.api("GET", f"/v1/users/{agent.id}").json()["time_zone"] == "Europe/Paris"
