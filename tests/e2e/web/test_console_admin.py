@@ -98,8 +98,13 @@ def test_an_admin_creates_a_webhook_and_sees_its_secret_once(
 ) -> None:
     _as_admin(page, web_server, admin, "/console/admin/webhooks")
     form = page.get_by_role("form", name="New webhook")
-    form.get_by_label("URL").fill("https://hooks.example.com/tessera")
+    form.get_by_label("URL").fill("http://127.0.0.1:9/private")
     form.get_by_label("ticket.created").check()
+    form.get_by_role("button", name="Create webhook").click()
+    form = page.get_by_role("form", name="New webhook")
+    expect(form.get_by_label("URL")).to_have_attribute("aria-invalid", "true")
+    expect(form.get_by_label("ticket.created")).to_be_checked()
+    form.get_by_label("URL").fill("https://hooks.example.com/tessera")
     form.get_by_role("button", name="Create webhook").click()
 
     assert page.get_by_label("Webhook secret").input_value().startswith("whsec_")

@@ -95,7 +95,12 @@ def _event_types(form: FormData) -> tuple[str, ...]:
 
 
 async def _webhooks_page(
-    request: Request, user: PageUser, *, form: dict[str, str], error: TesseraError | None = None
+    request: Request,
+    user: PageUser,
+    *,
+    form: dict[str, str],
+    error: TesseraError | None = None,
+    chosen: tuple[str, ...] = (),
 ) -> Response:
     found = await services_of(request).list_webhooks(
         principal=user.principal, after_id=after(request.query_params.get("after")), limit=PAGE
@@ -105,7 +110,7 @@ async def _webhooks_page(
         webhooks=found,
         event_types=sorted(EVENT_TYPES),
         form=form,
-        chosen=(),
+        chosen=chosen,
         errors=FormErrors.of(error) if error else FormErrors(),
     )
     status = status_of(error) if error else 200
@@ -131,7 +136,9 @@ async def create_webhook(request: Request, user: AdminUser) -> Response:
             principal=user.principal,
         )
     except FORM_ERRORS as error:
-        return await _webhooks_page(request, user, form=sent, error=error)
+        return await _webhooks_page(
+            request, user, form=sent, error=error, chosen=_event_types(form)
+        )
     return await _webhook_page(request, user, webhook.id, secret=webhook.secret, status=201)
 
 
