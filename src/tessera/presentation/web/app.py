@@ -9,6 +9,9 @@ from tessera.presentation.web.errors import install_page_errors
 from tessera.presentation.web.options import WebOptions
 from tessera.presentation.web.paths import STATIC
 from tessera.presentation.web.routes import (
+    console_admin_people,
+    console_admin_setup,
+    console_admin_tokens,
     console_files,
     console_live,
     console_ticket,
@@ -35,6 +38,9 @@ def install_web(app: FastAPI, *, secure_cookies: bool = True) -> None:
         console_live,
         portal_login,
         portal_tickets,
+        console_admin_people,
+        console_admin_tokens,
+        console_admin_setup,
     ):
         app.include_router(module.router)
     install_page_errors(app)
