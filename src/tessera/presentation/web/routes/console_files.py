@@ -3,18 +3,17 @@ composer sends with the reply, and a download of any file the agent may see."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from tessera.application.attachments.commands import UploadFile
 from tessera.application.attachments.errors import RefusedTypeError
 from tessera.application.ports.storage import BlobTooLargeError
 from tessera.domain.errors import DomainValidationError
-from tessera.presentation.files.disposition import content_disposition
+from tessera.presentation.files.disposition import page_download
 from tessera.presentation.files.multipart import file_part
 from tessera.presentation.web.auth import ConsoleUser, PageUser, console_user, services_of
 from tessera.presentation.web.csrf import CsrfRefusedError
@@ -60,15 +59,4 @@ async def download(attachment_id: str, request: Request, user: ConsoleUser) -> R
     content = await services_of(request).attachment_content(
         path_id(attachment_id), principal=user.principal
     )
-    file = content.attachment
-    body: AsyncIterator[bytes] = content.read(0, None)
-    return StreamingResponse(
-        body,
-        media_type=file.content_type,
-        headers={
-            "Content-Disposition": content_disposition(file.filename),
-            "Content-Length": str(file.size),
-            "ETag": f'"{file.sha256}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return page_download(content)

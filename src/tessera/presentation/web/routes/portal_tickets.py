@@ -4,12 +4,11 @@ Every read and change goes through the API's use cases with the customer's princ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response
 
 from tessera.application.attachments.errors import RefusedTypeError
 from tessera.application.comments.commands import AddComment
@@ -18,7 +17,7 @@ from tessera.application.ports.storage import BlobTooLargeError
 from tessera.application.queries import ListTickets, TicketSort
 from tessera.application.tickets.commands import CreateTicket
 from tessera.domain.errors import DomainValidationError, TicketClosedError
-from tessera.presentation.files.disposition import content_disposition
+from tessera.presentation.files.disposition import page_download
 from tessera.presentation.web import portal_page
 from tessera.presentation.web.auth import PageUser, PortalUser, services_of
 from tessera.presentation.web.paths import PORTAL
@@ -137,15 +136,4 @@ async def download(attachment_id: str, request: Request, user: PortalUser) -> Re
     content = await services_of(request).attachment_content(
         path_id(attachment_id), principal=user.principal
     )
-    file = content.attachment
-    body: AsyncIterator[bytes] = content.read(0, None)
-    return StreamingResponse(
-        body,
-        media_type=file.content_type,
-        headers={
-            "Content-Disposition": content_disposition(file.filename),
-            "Content-Length": str(file.size),
-            "ETag": f'"{file.sha256}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return page_download(content)
