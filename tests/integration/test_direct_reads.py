@@ -1,10 +1,13 @@
-"""The pool without a ping per checkout, and the reads that use asyncpg directly: a connection
-the server ended is replaced without a failed request, and connection-level driver errors are
-the same 503 as SQLAlchemy's."""
+"""The pool without a ping per checkout, and the reads that use asyncpg directly (on the
+engine's direct pool): a connection the server ended is replaced without a failed request,
+connection-level driver errors are the same 503 as SQLAlchemy's, and the direct pool closes
+with the engine."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import pytest
@@ -12,6 +15,9 @@ from sqlalchemy import text
 
 from tessera.application.errors import ServiceUnavailableError
 from tessera.application.queries import ListTickets
+from tessera.domain.tickets.status import Status
+from tessera.infrastructure.persistence import readers
+from tessera.infrastructure.persistence.direct import close_direct_reads, direct_reads
 from tessera.infrastructure.persistence.engine import create_engine
 from tessera.infrastructure.persistence.errors import database_errors, is_unavailable
 from tessera.infrastructure.persistence.readers import SqlAlchemyTicketReader
@@ -43,8 +49,11 @@ async def test_reads_go_on_after_the_server_ended_every_pooled_connection(
     reader = SqlAlchemyTicketReader(engine)
     try:
         await asyncio.gather(*(reader.list(ListTickets()) for _ in range(4)))
-        assert engine.pool.checkedin() >= 2  # type: ignore[attr-defined]
-        assert await _end_every_connection(postgres_url) >= 2
+        assert direct_reads(engine).connections() == (0, 2, 2)  # both kept, none in use
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        assert engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+        assert await _end_every_connection(postgres_url) == 3
         await asyncio.sleep(0.2)  # the driver reads the end of each connection meanwhile
         # No ping, and yet no failed read: the pool replaces each closed connection.
         for _ in range(4):
@@ -54,6 +63,21 @@ async def test_reads_go_on_after_the_server_ended_every_pooled_connection(
             assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+async def test_the_direct_pool_closes_with_the_engine(postgres_url: str) -> None:
+    engine = create_engine(postgres_url, pool_size=2)
+    reader = SqlAlchemyTicketReader(engine)
+    await asyncio.gather(*(reader.get(n) for n in range(1, 5)))
+    assert direct_reads(engine).connections()[1] == 2
+    await engine.dispose()  # an engine that is only disposed ends its direct pool too
+    assert direct_reads(engine).connections() == (0, 0, 2)
+    await asyncio.sleep(0.2)
+    assert await _end_every_connection(postgres_url) == 0
+    assert await reader.get(1) is None  # and a read after it opens the pool again
+    await close_direct_reads(engine)
+    assert direct_reads(engine).connections() == (0, 0, 2)
+    await engine.dispose()
 
 
 def test_the_pool_keeps_twice_the_configured_connections_and_pings_none() -> None:
@@ -76,3 +100,35 @@ async def test_connection_level_driver_errors_are_service_unavailable() -> None:
                 raise error
     assert not is_unavailable(asyncpg.PostgresSyntaxError("syntax error"))
     assert not is_unavailable(asyncpg.InterfaceError("another operation is in progress"))
+
+
+async def test_a_list_query_asked_again_builds_no_statement(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[ListTickets] = []
+    build = readers.list_statement
+
+    def counted(query: ListTickets, **kwargs: Any) -> Any:
+        built.append(query)
+        return build(query, **kwargs)
+
+    monkeypatch.setattr(readers, "list_statement", counted)
+    engine = create_engine(postgres_url, pool_size=2)
+    reader = SqlAlchemyTicketReader(engine)
+    try:
+        query = ListTickets(statuses=(Status.OPEN,), limit=5)
+        await reader.list(query)
+        first = len(built)
+        assert first >= 1
+        await reader.list(ListTickets(statuses=(Status.OPEN,), limit=5))  # an equal query
+        assert len(built) == first
+        # Another value of the same shape: planned anew (its values), compiled SQL reused.
+        await reader.list(ListTickets(statuses=(Status.PENDING,), limit=5))
+        assert len(built) == first + 1
+        # A query that names a moment is never asked again: not kept.
+        moment = datetime(2026, 1, 1, tzinfo=UTC)
+        for _ in range(2):
+            await reader.list(ListTickets(updated_after=moment))
+        assert len(built) == first + 1 + 2 + 1  # planned twice, compiled once
+    finally:
+        await engine.dispose()

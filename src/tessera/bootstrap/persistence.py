@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +18,7 @@ from tessera.application.ports.webhooks import WebhookStore
 from tessera.bootstrap.overrides import Closer, Overrides
 from tessera.bootstrap.schema_gate import SchemaGate
 from tessera.bootstrap.settings import DatabaseSettings
-from tessera.infrastructure.persistence.engine import create_engine
+from tessera.infrastructure.persistence.engine import create_engine, dispose_engine
 from tessera.infrastructure.persistence.event_log import SqlAlchemyEventLog
 from tessera.infrastructure.persistence.health import DatabaseHealthCheck
 from tessera.infrastructure.persistence.idempotency import SqlAlchemyIdempotencyStore
@@ -66,5 +67,5 @@ def build_persistence(
         idempotency=overrides.idempotency or SqlAlchemyIdempotencyStore(engine),
         schema_gate=schema_gate,
         health_checks=(DatabaseHealthCheck(engine), schema_gate),
-        closers=(engine.dispose,),
+        closers=(partial(dispose_engine, engine),),
     )

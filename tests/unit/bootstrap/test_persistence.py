@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -16,6 +17,7 @@ from tessera.infrastructure.memory.readers import InMemoryTicketReader
 from tessera.infrastructure.memory.store import MemoryStore
 from tessera.infrastructure.memory.unit_of_work import InMemoryUnitOfWork
 from tessera.infrastructure.memory.webhooks import InMemoryWebhookStore
+from tessera.infrastructure.persistence.engine import dispose_engine
 from tessera.infrastructure.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from tests.support import FrozenClock
 
@@ -36,8 +38,10 @@ async def test_the_sql_shape_shares_one_engine_and_closes_it(tmp_path: Path) -> 
     assert isinstance(built.uow(), SqlAlchemyUnitOfWork)
     assert built.schema_gate in built.health_checks
     assert built.schema_gate.clock is clock  # its polls wait on the container's clock
-    assert built.closers == (built.engine.dispose,)
-    await built.engine.dispose()
+    (close,) = built.closers
+    assert isinstance(close, partial)
+    assert (close.func, close.args) == (dispose_engine, (built.engine,))
+    await close()
 
 
 async def test_every_store_can_be_overridden(tmp_path: Path) -> None:

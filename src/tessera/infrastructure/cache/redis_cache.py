@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from tessera.application.ports.clock import Clock
 from tessera.infrastructure.cache.keys import CacheKeys
+from tessera.infrastructure.cache.pipelining import CommandBatches
 from tessera.infrastructure.clock import SystemClock
 from tessera.infrastructure.waiting import sleep_unless, wait_any
 
@@ -110,6 +111,8 @@ class RedisTicketCache:
         self._pending: set[int] = set()  # invalidations Redis has not taken yet
         self.has_pending = asyncio.Event()
         self._fill = client.register_script(_FILL)
+        # Lookups and fills of one turn of the event loop share one round trip.
+        self._batches = CommandBatches(client)
 
     @property
     def pending(self) -> frozenset[int]:
@@ -120,8 +123,10 @@ class RedisTicketCache:
         await self._flush_pending()
         keys = self.keys
         found = await self.breaker.call(
-            lambda: self._client.mget(
-                keys.ticket(ticket_id), keys.generation(ticket_id), keys.epoch
+            lambda: self._batches.run(
+                lambda pipe: pipe.mget(
+                    keys.ticket(ticket_id), keys.generation(ticket_id), keys.epoch
+                )
             )
         )
         if found is None:
@@ -133,7 +138,17 @@ class RedisTicketCache:
 
     async def put_if(self, ticket_id: int, value: bytes, stamp: str) -> None:
         keys = [self.keys.ticket(ticket_id), self.keys.generation(ticket_id), self.keys.epoch]
-        await self.breaker.call(lambda: self._fill(keys=keys, args=[value, stamp, self._ttl]))
+        args: list[bytes | str | int] = [value, stamp, self._ttl]
+
+        async def fill() -> object:
+            try:
+                return await self._batches.run(
+                    lambda pipe: pipe.evalsha(self._fill.sha, len(keys), *keys, *args)
+                )
+            except NoScriptError:  # a Redis that restarted: load the script and fill
+                return await self._fill(keys=keys, args=args)
+
+        await self.breaker.call(fill)
 
     async def invalidate(self, ticket_ids: set[int]) -> bool:
         """Drop the values and move the generations on; publish for the other replicas.

@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tessera.infrastructure.persistence.direct import attach_direct_reads, close_direct_reads
+
 
 def json_dumps(value: Any) -> str:
     """JSON for JSON columns: RFC 3339 timestamps with ``Z``, as on the wire."""
@@ -51,7 +53,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     )
     _hide_row_values(engine)
     _skip_closed(engine)
+    attach_direct_reads(engine, size=pool_size)
     return engine
+
+
+async def dispose_engine(engine: AsyncEngine) -> None:
+    """Close the engine's connections: its direct pool's (PostgreSQL), then its own."""
+    await close_direct_reads(engine)
+    await engine.dispose()
 
 
 def _skip_closed(engine: AsyncEngine) -> None:

@@ -34,13 +34,14 @@ from sqlalchemy import (
     table,
     tuple_,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.queries import ListTickets, SlaView, TicketSort
 from tessera.application.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
-from tessera.infrastructure.persistence.errors import database_errors, is_unavailable
+from tessera.infrastructure.persistence.direct import direct_reads
+from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
 from tessera.infrastructure.persistence.tables import (
     BigId,
@@ -68,6 +69,9 @@ _VIEW_COLUMNS = tuple(
     )
 )
 
+# How many list queries' values are kept (see SqlAlchemyTicketReader._planned).
+_PLANS = 1024
+
 # sort -> (key column, key descending, id descending)
 _ORDER: dict[TicketSort, tuple[Any, bool, bool]] = {
     TicketSort.CREATED_AT: (tickets.c.created_at, False, False),
@@ -92,6 +96,8 @@ class SqlAlchemyTicketReader:
         self._direct = dialect == "postgresql"
         # shape -> (SQL text with $n parameters, the parameters' names in order)
         self._compiled: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        # list query -> (its shape, its values)
+        self._plans: dict[ListTickets, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 
     async def breach_candidates(self, *, now: datetime, limit: int) -> list[int]:
         statement = (
@@ -133,11 +139,8 @@ class SqlAlchemyTicketReader:
         rows: Sequence[Any]
         dialect = self._engine.dialect.name
         if self._direct:
-            binds = Binds(named=True)
-            statement = list_statement(query, dialect=dialect, binds=binds)
-            shape = ("list", query.sort, *binds.shape)
-            statement = statement.add_columns(*self._members)
-            rows = await self._fetch(shape, lambda: statement, binds.values)
+            shape, values = self._planned(query)
+            rows = await self._fetch(shape, lambda: self._list_statement(query), values)
         else:
             statement = list_statement(query, dialect=dialect)
             async with database_errors(), self._reads.connect() as conn:
@@ -167,6 +170,24 @@ class SqlAlchemyTicketReader:
         async with database_errors():
             return await count_in_one_statement(self._engine, counts)
 
+    def _planned(self, query: ListTickets) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """(shape, values) of a list query's statement. The statement is built to find them
+        once per distinct query (the same view asked again, by anyone, builds nothing)."""
+        planned = self._plans.get(query)
+        if planned is None:
+            binds = Binds(named=True)
+            list_statement(query, dialect="postgresql", binds=binds)
+            planned = (("list", query.sort, *binds.shape), binds.values)
+            if query.now is None and query.updated_after is None:  # else never asked again
+                if len(self._plans) >= _PLANS:  # bounded: the oldest goes first
+                    del self._plans[next(iter(self._plans))]
+                self._plans[query] = planned
+        return planned
+
+    def _list_statement(self, query: ListTickets) -> Select[Any]:
+        binds = Binds(named=True)
+        return list_statement(query, dialect="postgresql", binds=binds).add_columns(*self._members)
+
     def _by_id(self) -> Select[Any]:
         return select(*_VIEW_COLUMNS, *self._members).where(
             tickets.c.id == bindparam("id", type_=BigId)
@@ -179,8 +200,8 @@ class SqlAlchemyTicketReader:
         values: dict[str, Any],
     ) -> builtins.list[Any]:
         """The rows of ``statement`` (whose SQL depends only on ``shape``: it is compiled once
-        per shape, and is built only for that), read by asyncpg on a pooled connection outside
-        a transaction; the driver prepares each statement once per connection."""
+        per shape, and is built only for that), read by asyncpg on a connection of the direct
+        pool, outside a transaction; the driver prepares each statement once per connection."""
         compiled = self._compiled.get(shape)
         if compiled is None:
             sql = statement().compile(dialect=self._engine.dialect)
@@ -189,20 +210,7 @@ class SqlAlchemyTicketReader:
             compiled = (str(sql), tuple(sql.positiontup or ()))
             self._compiled[shape] = compiled
         text, names = compiled
-        async with database_errors(), self._engine.connect() as conn:
-            driver = await _driver(conn)
-            try:
-                return list(await driver.fetch(text, *[values[name] for name in names]))
-            except Exception as error:
-                if is_unavailable(error):  # the pool must not hand this connection out again
-                    await conn.invalidate()
-                raise
-
-
-async def _driver(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under a pooled SQLAlchemy one."""
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
+        return await direct_reads(self._engine).fetch(text, *[values[name] for name in names])
 
 
 class Binds:

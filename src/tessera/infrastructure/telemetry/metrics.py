@@ -19,6 +19,7 @@ from sqlalchemy.pool import QueuePool
 
 from tessera.application.ports.clock import Clock
 from tessera.infrastructure.clock import SystemClock
+from tessera.infrastructure.persistence.direct import every_direct_pool
 from tessera.infrastructure.persistence.tables import outbox
 from tessera.infrastructure.waiting import sleep_unless
 
@@ -64,6 +65,11 @@ class PoolCollector(Collector):
                 totals["checked_out"] += pool.checkedout()
                 totals["idle"] += pool.checkedin()
                 totals["size"] += pool.size()
+        for reads in every_direct_pool():  # the hot reads' own connections
+            checked_out, idle, size = reads.connections()
+            totals["checked_out"] += checked_out
+            totals["idle"] += idle
+            totals["size"] += size
         family = GaugeMetricFamily(
             "tessera_db_pool_connections", "Database connections by state", labels=["state"]
         )
