@@ -3,10 +3,13 @@ cost, and silent when the access logger is off."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import structlog
@@ -59,3 +62,61 @@ def test_no_line_when_the_access_logger_is_above_info() -> None:
     finally:
         access.setLevel(saved)
     assert stream.getvalue() == ""
+
+
+class _Writes(io.BytesIO):
+    """A byte stream that counts the writes that reach it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, data: Any) -> int:
+        self.writes += 1
+        return super().write(data)
+
+
+def _stderr_like() -> tuple[io.TextIOWrapper, _Writes]:
+    raw = _Writes()
+    return io.TextIOWrapper(io.BufferedWriter(raw), line_buffering=True), raw
+
+
+@pytest.fixture(autouse=True)
+def _access_at_info() -> Iterator[None]:
+    access = logging.getLogger("tessera.access")
+    saved = access.level
+    access.setLevel(logging.INFO)
+    yield
+    access.setLevel(saved)
+
+
+async def test_the_lines_of_one_loop_turn_go_out_in_one_write_by_its_end() -> None:
+    text, raw = _stderr_like()
+    access = JsonAccessLog(text)
+    for n in range(5):
+        access({**FIELDS, "request_id": f"req-{n}"})
+    assert raw.writes == 0  # held for the rest of this turn only
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert raw.writes == 1
+    lines = [json.loads(line) for line in raw.getvalue().splitlines()]
+    assert [line["request_id"] for line in lines] == [f"req-{n}" for n in range(5)]
+
+
+async def test_another_record_between_access_lines_keeps_its_place() -> None:
+    text, raw = _stderr_like()
+    access = JsonAccessLog(text)
+    access({**FIELDS, "request_id": "before"})
+    text.write('{"event": "other"}\n')  # what the logging handler writes, and it flushes
+    access({**FIELDS, "request_id": "after"})
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    events = [json.loads(line).get("request_id", "other") for line in raw.getvalue().splitlines()]
+    assert events == ["before", "other", "after"]
+
+
+def test_outside_an_event_loop_each_line_is_written_at_once() -> None:
+    text, raw = _stderr_like()
+    JsonAccessLog(text)(dict(FIELDS))
+    assert raw.writes == 1
+    assert json.loads(raw.getvalue())["request_id"] == "req-1"
