@@ -7,16 +7,18 @@ Tessera, one for the anchors), then starts, each on its own loopback port with t
 uvicorn command line (one worker, uvloop, httptools, no uvicorn access log):
 
 - the anchors of ``benchmarks/anchors.py`` (FastAPI and asyncpg only, no Tessera code);
-- Tessera in production settings on PostgreSQL + Redis, everything on: authentication,
-  authorisation, rate limiting (limits raised so that it never refuses), ETags, metrics,
-  the access log (at INFO), tracing as shipped;
+- Tessera in production settings on PostgreSQL + Redis, in the production shape of one
+  host (SPEC §2: ``serve`` and a ``tessera worker``, the events through Redis Streams),
+  everything on: authentication, authorisation, rate limiting (limits raised so that it
+  never refuses), ETags, metrics, the access log (at INFO), tracing as shipped;
 - Tessera embedded (SQLite, no Redis), the same way.
 
 Every scenario pairs a Tessera request with its anchor; each round measures every pair with
 ``wrk`` back to back, the order within a pair flipping from one round to the next. The table
 shows medians over the rounds (req/s, p50, p99) and the median of the per-round ratios, and is
 written to ``benchmarks/results/compare.md``. Beside it, each server process's CPU time per
-request (from ``/proc``), which other load on the machine disturbs far less than req/s.
+request (from ``/proc``), which other load on the machine disturbs far less than req/s, and
+the worker's beside Tessera's (the relay and consumers that a write sets to work).
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Figures:
     p99_ms: float
     requests: int
     cpu_us: float  # the server process's CPU time per request
+    worker_cpu_us: float = 0.0  # the worker's, for Tessera's rows
 
 
 @dataclass
@@ -157,21 +160,32 @@ def start(app: list[str], env: dict[str, str], workdir: Path, ready: str) -> Ser
     raise SystemExit(f"{' '.join(app)} did not start; see {log.name}")
 
 
-def tessera_env(database_url: str, redis_url: str | None) -> dict[str, str]:
+def tessera_env(
+    database_url: str, redis_url: str | None, *, namespace: str | None = None
+) -> dict[str, str]:
     env = {
         "TESSERA_ENV": "production",
         "TESSERA_DATABASE_URL": database_url,
         "TESSERA_BOOTSTRAP_ADMIN_TOKEN": ADMIN,
         "TESSERA_LOG_LEVEL": "INFO",
         # A namespace of its own per run: no cache entry of an earlier run is ever read.
-        "TESSERA_NAMESPACE": f"bench{int(time.time())}",
+        "TESSERA_NAMESPACE": namespace or f"bench{int(time.time())}",
         # The limiter runs on every request (as in production) but must not refuse the load.
         "TESSERA_RATE_LIMIT_READS_PER_MINUTE": "1000000000",
         "TESSERA_RATE_LIMIT_WRITES_PER_MINUTE": "1000000000",
     }
     if redis_url:
         env["TESSERA_REDIS_URL"] = redis_url
+        env["TESSERA_BROKER_URL"] = redis_url  # serve + worker, as SPEC §2's one host
     return env
+
+
+def start_worker(env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]:
+    log = (workdir / "worker.log").open("wb")
+    tessera = Path(sys.executable).parent / "tessera"
+    return subprocess.Popen(
+        [str(tessera), "worker"], env={**os.environ, **env}, cwd=workdir, stdout=log, stderr=log
+    )
 
 
 def lua(kind: str, path: str, first: int, last: int) -> str:
@@ -193,8 +207,16 @@ def lua(kind: str, path: str, first: int, last: int) -> str:
 
 
 class Runner:
-    def __init__(self, servers: dict[str, Server], *, connections: int, workdir: Path) -> None:
+    def __init__(
+        self,
+        servers: dict[str, Server],
+        *,
+        connections: int,
+        workdir: Path,
+        worker: Server | None = None,
+    ) -> None:
         self.servers = servers
+        self.worker = worker
         self.connections = connections
         self.workdir = workdir
         # Id ranges handed out per server, for reads that must miss every cache.
@@ -214,9 +236,12 @@ class Runner:
             script.write_text(lua(target.script, target.path, first, first + self.slice_size - 1))
             command += ["-s", str(script)]
         server = self.servers[target.server]
+        worker = self.worker if target.server == "tessera" else None
         cpu = server.cpu_seconds()
+        worker_cpu = worker.cpu_seconds() if worker else 0.0
         output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
         cpu = server.cpu_seconds() - cpu
+        worker_cpu = (worker.cpu_seconds() if worker else 0.0) - worker_cpu
         if "Non-2xx or 3xx responses" in output:
             raise SystemExit(f"errors during the run of {url}:\n{output}")
         requests = int(_search(r"(\d+) requests in", output))
@@ -228,6 +253,7 @@ class Runner:
             _percentile(output, "99%"),
             requests,
             cpu / max(requests, 1) * 1e6,
+            worker_cpu / max(requests, 1) * 1e6,
         )
 
 
@@ -303,7 +329,7 @@ def table(
         header,
         "",
         "| scenario | anchor | anchor req/s | p50 ms | p99 ms | Tessera req/s | p50 ms "
-        "| p99 ms | Tessera / anchor | target | CPU µs/req anchor / Tessera |",
+        "| p99 ms | Tessera / anchor | target | CPU µs/req anchor / Tessera (+ worker) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for scenario in plan:
@@ -320,7 +346,9 @@ def table(
                 f"{statistics.median(r.p99_ms for r in runs):.2f}",
             ]
         cpu = [statistics.median(r.cpu_us for r in runs) for runs in (anchors, tesseras)]
-        cells += [f"{ratio:.2f}", scenario.target, f"{cpu[0]:.0f} / {cpu[1]:.0f}"]
+        worker = statistics.median(r.worker_cpu_us for r in tesseras)
+        spent = f"{cpu[0]:.0f} / {cpu[1]:.0f}" + (f" + {worker:.0f}" if worker >= 1 else "")
+        cells += [f"{ratio:.2f}", scenario.target, spent]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -342,6 +370,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> None:
     print("preparing the databases", flush=True)
     tessera_db, anchor_db, embedded_db = asyncio.run(prepare_databases(workdir))
     tessera_app = ["--factory", "tessera.bootstrap.asgi:create_asgi_app"]
+    production = tessera_env(tessera_db, "redis://127.0.0.1:6379/0")
     servers = {
         "anchor": start(
             ["benchmarks.anchors:app"],
@@ -349,11 +378,10 @@ def measure(args: argparse.Namespace, workdir: Path) -> None:
             workdir,
             "/json",
         ),
-        "tessera": start(
-            tessera_app, tessera_env(tessera_db, "redis://127.0.0.1:6379/0"), workdir, "/readyz"
-        ),
+        "tessera": start(tessera_app, production, workdir, "/readyz"),
         "embedded": start(tessera_app, tessera_env(embedded_db, None), workdir, "/readyz"),
     }
+    worker = start_worker(production, workdir)  # once serve has opened the database
     try:
         idle = {name: server.rss_mib() for name, server in servers.items()}
         auth = {"Authorization": f"Bearer {ADMIN}"}
@@ -364,7 +392,12 @@ def measure(args: argparse.Namespace, workdir: Path) -> None:
             content=TICKET_BODY,
         ).json()["id"]
         plan = scenarios(1, embedded, first.headers["etag"])
-        runner = Runner(servers, connections=args.connections, workdir=workdir)
+        runner = Runner(
+            servers,
+            connections=args.connections,
+            workdir=workdir,
+            worker=Server(worker, servers["tessera"].base),
+        )
         runner.slice_size = TICKETS // (args.rounds + 1)
         warm = min(2, args.seconds)
         print("warming up", flush=True)
@@ -382,12 +415,13 @@ def measure(args: argparse.Namespace, workdir: Path) -> None:
                     time.sleep(0.5)  # let the background work of a write run settle
         loaded = {name: server.rss_mib() for name, server in servers.items()}
     finally:
-        for server in servers.values():
-            server.process.terminate()
-            server.process.wait(timeout=30)
+        for process in (*(server.process for server in servers.values()), worker):
+            process.terminate()
+            process.wait(timeout=30)
     header = (
         f"`make bench`: {args.rounds} interleaved rounds of {args.seconds:g} s per run, "
         f"wrk -t1 -c{args.connections}, one uvicorn worker each ({' '.join(UVICORN)}), "
+        "Tessera as serve + `tessera worker` (Redis Streams), "
         f"{TICKETS:,} tickets, PostgreSQL + Redis on the same machine ({os.cpu_count()} cores, "
         f"Python {platform.python_version()}); medians over the rounds"
     )

@@ -1,10 +1,13 @@
-"""The hot ticket reads (one ticket, a list), answered before the framework's routing, answer
-exactly as the framework's routes do: every status, header and body byte, for every kind of
-caller."""
+"""The hot ticket routes (one ticket, a list, a new ticket), answered before the framework's
+routing, answer exactly as the framework's routes do: every status, header and body byte, for
+every kind of caller."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import orjson
 from fastapi import FastAPI
 
 from tessera.application.queries import ListTickets, TicketSort
@@ -151,3 +154,103 @@ def test_the_list_query_is_read_here_only_when_it_reads_the_same_as_in_the_route
         b"cursor=" + b"x" * 513,
     ):
         assert TicketListQuery.parse(left_to_the_route) is None, left_to_the_route
+
+
+def _json(**fields: Any) -> bytes:
+    return orjson.dumps(fields)
+
+
+async def _created(
+    app: FastAPI, body: bytes, headers: dict[str, str], *, path: str = "/v1/tickets"
+) -> tuple[int, dict[str, str], Any]:
+    """A POST's answer, with what must differ between two new tickets left out (the id and
+    what names it, the moments)."""
+    transport = httpx.ASGITransport(app=app)
+    sent = {"Content-Type": "application/json", "X-Request-ID": "same-id", **headers}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post(path, content=body, headers=sent)
+    varying = _VARYING | {"location", "etag", "content-length"}
+    kept = {k: v for k, v in response.headers.items() if k not in varying}
+    answer = response.json()
+    if response.status_code == 201:
+        answer = {k: v for k, v in answer.items() if k != "id" and not k.endswith("_at")}
+    return response.status_code, kept, answer
+
+
+async def test_every_new_ticket_answer_matches_the_framework_route(api: Api) -> None:
+    await api.create_ticket(customer_email="Ann@example.com")  # holds its look-alikes
+    requester = await api.token("requester", email="cat@example.com")
+    valid = _json(title="Printer", description="It is on fire.", customer_email="dan@example.com")
+    cases = [
+        (valid, api.admin),
+        (
+            _json(title="VPN", description="It is down again.", customer_email="dan@example.com",
+                  priority="high", tags=["VPN", "vpn"], channel="portal"),
+            api.admin,
+        ),
+        (_json(title="Mine", description="It is mine, really.", customer_email="cat@example.com"),
+         api.auth(requester)),
+        (valid, api.auth(requester)),  # another customer's address: 403
+        (b'{"title": "x", "description": "A look-alike.", "customer_email": "ann@example.com"}',
+         api.admin),
+        (valid, {"Authorization": "Bearer tsr_unknown-token-secret"}),
+        (valid, {}),
+        # Read by the framework: not JSON to the letter, or refused by the model.
+        (b'{"title": ', api.admin),
+        (b"", api.admin),
+        (b"[]", api.admin),
+        (b'{"title": "t", "description": "d", "customer_email": "not an address"}', api.admin),
+        (b'{"title": "t", "description": "d"}', api.admin),
+        (b'{"title": "t", "description": "d", "customer_email": "a@example.com", "x": 1}',
+         api.admin),
+        (b'{"title": null, "description": "d", "customer_email": "a@example.com"}', api.admin),
+        (b'{"title": "\\ud800", "description": "d", "customer_email": "a@example.com"}',
+         api.admin),
+        (b'{"title": "' + b"t" * 300 + b'", "description": "d", "customer_email": "a@b.io"}',
+         api.admin),
+        (valid, {"Authorization": "Bearer tsr_unknown-token-secret", "Content-Type": "text/plain"}),
+    ]  # fmt: skip
+    services = api.container.services
+    for body, headers in cases:
+        shortcut = await _created(create_app(services), body, headers)
+        framework = await _created(_without_shortcut(create_app(services)), body, headers)
+        assert shortcut == framework, (body, headers)
+    statuses = [(await _created(create_app(services), b, h))[0] for b, h in cases]
+    assert statuses == [201, 201, 201, 403, 409, 401, 401, 400, 422, 422, 422, 422, 422, 422,
+                        422, 422, 415]  # fmt: skip
+
+
+async def test_a_new_ticket_is_answered_without_the_framework(api: Api) -> None:
+    """A body the model accepts never reaches the routes; one it refuses reaches them whole."""
+    app = create_app(api.container.services)
+    reached: list[bytes] = []
+    inner = _only_the_shortcut(app, reached)
+    body = _json(title="Printer", description="It is on fire.", customer_email="eve@example.com")
+    status, _, answer = await _created(inner, body, api.admin)
+    assert (status, answer["title"], reached) == (201, "Printer", [])
+    created = await api.client.get("/v1/tickets?customer_email=eve@example.com", headers=api.admin)
+    assert [t["title"] for t in created.json()["data"]] == ["Printer"]
+    refused = b'{"title": "t", "description": "d"}'
+    assert (await _created(inner, refused, api.admin))[0] == 418
+    assert reached == [refused]
+
+
+def _only_the_shortcut(app: FastAPI, reached: list[bytes]) -> Any:
+    """The app whose routes are replaced by one that notes the body it was given (and 418)."""
+
+    async def routes(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        reached.append(message["body"])
+        await send({"type": "http.response.start", "status": 418, "headers": []})
+        await send({"type": "http.response.body", "body": b'{"teapot": true}'})
+
+    cls: object = TicketReadShortcut
+    shortcut = next(m for m in app.user_middleware if m.cls is cls)
+    options: dict[str, Any] = dict(shortcut.kwargs)
+    inner = TicketReadShortcut(routes, **options)
+
+    async def with_state(scope: Any, receive: Any, send: Any) -> None:
+        scope.setdefault("state", {})["request_id"] = "same-id"
+        await inner(scope, receive, send)
+
+    return with_state

@@ -116,12 +116,14 @@ def create_app(
     install_openapi(app)
     # The console and portal pages (left out of the OpenAPI document).
     install_web(app, secure_cookies=secure_cookies)
-    # Innermost: the hot reads skip routing and dependency solving, inside every other layer.
+    # Innermost: the hot reads and the new ticket skip routing and dependency solving, inside
+    # every other layer.
     app.add_middleware(
         TicketReadShortcut,
         services=services,
         route=_route(tickets.router, "GET", "/v1/tickets/{ticket_id}"),
         list_route=_route(tickets.router, "GET", "/v1/tickets"),
+        create_route=_route(tickets.router, "POST", "/v1/tickets"),
     )
     if idempotency is not None:  # inside the body limits, outside the routes
         app.add_middleware(

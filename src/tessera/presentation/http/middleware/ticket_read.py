@@ -1,12 +1,14 @@
-"""The busiest routes, ``GET /v1/tickets/{ticket_id}`` and ``GET /v1/tickets``, answered
-without the framework's routing and dependency solving: the same use cases (authentication;
-the read, with who may see what) and the same answers. A ticket's body is serialised once per
-version with its ETag.
+"""The busiest routes, ``GET /v1/tickets/{ticket_id}``, ``GET /v1/tickets`` and
+``POST /v1/tickets``, answered without the framework's routing and dependency solving: the
+same use cases (authentication; the read, with who may see what; the new ticket) and the
+same answers. A ticket's body is serialised once per version with its ETag.
 
 Only a well-formed request with a bearer token is answered here: a ticket read with no query,
-a list whose query is one ``TicketListQuery`` reads without doubt. Any other (another route,
-an id or a parameter the route would refuse, no token, ``include=``, a full-text or SLA
-filter) goes on to the framework, which answers it as usual, its errors included.
+a list whose query is one ``TicketListQuery`` reads without doubt, a new ticket whose body
+the route's own model accepts. Any other (another route, an id or a parameter the route
+would refuse, no token, ``include=``, a full-text or SLA filter, a body that is not JSON or
+that the model refuses) goes on to the framework, which answers it as usual, its errors
+included; a body read here is handed on to it unchanged.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Final
 from urllib.parse import parse_qsl
 
 import orjson
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.application.queries import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListTickets, TicketSort
 from tessera.application.services import Services
@@ -30,6 +33,8 @@ from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import Priority
 from tessera.presentation.http.errors import STATUS_BY_CODE, error_response
 from tessera.presentation.http.rendering import JSON_OPTIONS, etag_matches, page, ticket_etag
+from tessera.presentation.http.routes.tickets import create_command, created
+from tessera.presentation.http.schemas.tickets import TicketCreateRequest
 
 _PATH: Final = re.compile(r"/v1/tickets/([0-9]{1,19})")
 _LIST_PATH: Final = "/v1/tickets"
@@ -45,6 +50,7 @@ class TicketReadShortcut:
         services: Services,
         route: BaseRoute,
         list_route: BaseRoute | None = None,
+        create_route: BaseRoute | None = None,
         bodies: int = 4096,
     ) -> None:
         self.app = app
@@ -52,11 +58,15 @@ class TicketReadShortcut:
         # The framework's routes: their templates name the requests in metrics.
         self.route = route
         self.list_route = list_route
+        self.create_route = create_route
         self._bodies: dict[tuple[int, int], bytes] = {}
         self._max_bodies = bodies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.list_route is not None and scope["type"] == "http" and scope["path"] == _LIST_PATH:
+            if scope["method"] == "POST" and self.create_route is not None:
+                await self._create(scope, receive, send)
+                return
             listing = _ticket_list(scope)
             if listing is not None:
                 await self._list(scope, receive, send, *listing)
@@ -95,6 +105,27 @@ class TicketReadShortcut:
             return
         response = page(result.items, result.next_cursor, request=Request(scope))
         await response(scope, receive, send)
+
+    async def _create(self, scope: Scope, receive: Receive, send: Send) -> None:
+        secret = _bearer(scope) if "state" in scope else None
+        if secret is None or scope.get("query_string"):
+            await self.app(scope, receive, send)
+            return
+        body = await _body(receive)
+        if body is None:  # the client went away
+            return
+        request = _ticket_create(body)
+        if request is None:
+            await self.app(scope, _replayed(body, receive), send)
+            return
+        scope["route"] = self.create_route
+        try:
+            principal = await self._authenticated(scope, secret)
+            view = await self.services.create_ticket(create_command(request), principal=principal)
+        except TesseraError as error:
+            await _error(error, scope, receive, send)
+            return
+        await created(view)(scope, receive, send)
 
     async def _authenticated(self, scope: Scope, secret: str) -> Principal:
         principal = await self.services.authenticate(secret)
@@ -194,6 +225,38 @@ def _plain(name: str, value: str) -> bool:
     if name in _TEXT_MAX:
         return len(value) <= _TEXT_MAX[name]
     return False
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The whole request body (its size is bounded by the layer outside), or None when the
+    client disconnected first."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replayed(body: bytes, receive: Receive) -> Receive:
+    """``receive`` with the body already read given first, as the client sent it."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
+
+
+def _ticket_create(body: bytes) -> TicketCreateRequest | None:
+    """The body as the route reads it, or None for any body it might read otherwise (not
+    JSON to the letter, or refused by the model: the framework words the error)."""
+    try:
+        return TicketCreateRequest.model_validate(orjson.loads(body))
+    except (orjson.JSONDecodeError, ValidationError):
+        return None
 
 
 def _bearer(scope: Scope) -> str | None:

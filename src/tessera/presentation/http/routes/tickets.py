@@ -22,6 +22,7 @@ from tessera.application.tickets.commands import (
     DeleteTicket,
     UpdateTicket,
 )
+from tessera.application.views import TicketView
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.values import Priority
 from tessera.presentation.http.dependencies import AppServices, CurrentPrincipal
@@ -93,21 +94,27 @@ IfMatch = Annotated[
 async def create_ticket(
     body: TicketCreateRequest, principal: CurrentPrincipal, services: AppServices
 ) -> Response:
-    view = await services.create_ticket(
-        CreateTicket(
-            title=body.title,
-            description=body.description,
-            customer_email=body.customer_email,
-            priority=body.priority.value if body.priority else None,
-            tags=tuple(body.tags),
-            group_id=body.group_id,
-            channel=body.channel.value if body.channel else None,
-            follower_ids=tuple(body.follower_ids),
-            uploads=tuple(body.uploads),
-            requester_id=body.requester_id,
-        ),
-        principal=principal,
+    view = await services.create_ticket(create_command(body), principal=principal)
+    return created(view)
+
+
+def create_command(body: TicketCreateRequest) -> CreateTicket:
+    return CreateTicket(
+        title=body.title,
+        description=body.description,
+        customer_email=body.customer_email,
+        priority=body.priority.value if body.priority else None,
+        tags=tuple(body.tags),
+        group_id=body.group_id,
+        channel=body.channel.value if body.channel else None,
+        follower_ids=tuple(body.follower_ids),
+        uploads=tuple(body.uploads),
+        requester_id=body.requester_id,
     )
+
+
+def created(view: TicketView) -> Response:
+    """201 with the new ticket, where it lives and its ETag."""
     headers = {"Location": f"/v1/tickets/{view.id}", "ETag": ticket_etag(view)}
     return json_response(view, status_code=201, headers=headers)
 
