@@ -4,6 +4,7 @@ every kind of caller."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -35,6 +36,20 @@ async def _answer(
     return response.status_code, kept, response.content
 
 
+async def _same_as_framework(
+    api: Api, cases: list[tuple[Any, dict[str, str]]], answer: Callable[..., Awaitable[Any]]
+) -> list[int]:
+    """Each case answered alike with the shortcut and without it; the statuses."""
+    services = api.container.services
+    statuses = []
+    for request, headers in cases:
+        shortcut = await answer(create_app(services), request, headers)
+        framework = await answer(_without_shortcut(create_app(services)), request, headers)
+        assert shortcut == framework, (request, headers)
+        statuses.append(shortcut[0])
+    return statuses
+
+
 async def test_every_answer_matches_the_framework_route(api: Api) -> None:
     mine = await api.create_ticket(customer_email="ann@example.com")
     theirs = await api.create_ticket(customer_email="bob@example.com")
@@ -60,12 +75,7 @@ async def test_every_answer_matches_the_framework_route(api: Api) -> None:
         ("/v1/tickets/9223372036854775808", api.admin),
         (f"/v1/tickets/{mine['id']}?unused=1", api.admin),
     ]
-    services = api.container.services
-    for path, headers in cases:
-        shortcut = await _answer(create_app(services), path, headers)
-        framework = await _answer(_without_shortcut(create_app(services)), path, headers)
-        assert shortcut == framework, (path, headers)
-    statuses = [(await _answer(create_app(services), p, h))[0] for p, h in cases]
+    statuses = await _same_as_framework(api, cases, _answer)
     assert statuses == [200, 200, 200, 404, 404, 304, 304, 304, 200, 401, 200, 401, 401, 200,
                         422, 422, 200]  # fmt: skip
 
@@ -120,12 +130,7 @@ async def test_every_list_answer_matches_the_framework_route(api: Api) -> None:
         ("/v1/tickets", {"Authorization": "Basic abc"}),
         ("/v1/tickets", {}),
     ]
-    services = api.container.services
-    for path, headers in cases:
-        shortcut = await _answer(create_app(services), path, headers)
-        framework = await _answer(_without_shortcut(create_app(services)), path, headers)
-        assert shortcut == framework, (path, headers)
-    statuses = [(await _answer(create_app(services), p, h))[0] for p, h in cases]
+    statuses = await _same_as_framework(api, cases, _answer)
     assert statuses == [200, 200, 200, 200, 200, 200, 200, 422, 422, 200, 200, 200, 200,
                         422, 422, 200, 422, 422, 200, 422, 422, 422, 200, 200, 401, 401,
                         401]  # fmt: skip
@@ -210,12 +215,7 @@ async def test_every_new_ticket_answer_matches_the_framework_route(api: Api) -> 
          api.admin),
         (valid, {"Authorization": "Bearer tsr_unknown-token-secret", "Content-Type": "text/plain"}),
     ]  # fmt: skip
-    services = api.container.services
-    for body, headers in cases:
-        shortcut = await _created(create_app(services), body, headers)
-        framework = await _created(_without_shortcut(create_app(services)), body, headers)
-        assert shortcut == framework, (body, headers)
-    statuses = [(await _created(create_app(services), b, h))[0] for b, h in cases]
+    statuses = await _same_as_framework(api, cases, _created)
     assert statuses == [201, 201, 201, 403, 409, 401, 401, 400, 422, 422, 422, 422, 422, 422,
                         422, 422, 415]  # fmt: skip
 
