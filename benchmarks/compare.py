@@ -223,6 +223,16 @@ class Runner:
         self.slices = dict.fromkeys(servers, 0)
         self.slice_size = TICKETS
 
+    def settle(self, *, most: float = 60.0) -> None:
+        """Wait until the worker is done with what the last run gave it (a write run leaves
+        events to relay), so that no run measures another one's background work."""
+        deadline = time.monotonic() + most
+        while self.worker is not None and time.monotonic() < deadline:
+            before = self.worker.cpu_seconds()
+            time.sleep(0.5)
+            if self.worker.cpu_seconds() - before < 0.05:  # under a tenth of a core
+                return
+
     def run(self, target: Target, seconds: int) -> Figures:
         command = ["wrk", "-t1", f"-c{self.connections}", f"-d{seconds}s", "--latency"]
         for name, value in target.headers.items():
@@ -404,6 +414,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> None:
         for scenario in plan:
             runner.run(scenario.anchor, warm)
             runner.run(scenario.tessera, warm)
+            runner.settle()
         results: dict[str, tuple[list[Figures], list[Figures]]] = {s.name: ([], []) for s in plan}
         for round_number in range(args.rounds):
             print(f"round {round_number + 1} of {args.rounds}", flush=True)
@@ -412,7 +423,7 @@ def measure(args: argparse.Namespace, workdir: Path) -> None:
                 pair = [(scenario.anchor, anchors), (scenario.tessera, tesseras)]
                 for target, into in pair if round_number % 2 == 0 else reversed(pair):
                     into.append(runner.run(target, args.seconds))
-                    time.sleep(0.5)  # let the background work of a write run settle
+                    runner.settle()
         loaded = {name: server.rss_mib() for name, server in servers.items()}
     finally:
         for process in (*(server.process for server in servers.values()), worker):

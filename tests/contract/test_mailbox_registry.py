@@ -84,3 +84,25 @@ async def test_a_second_claim_in_one_unit_of_work_reads_nothing_and_still_refuse
     assert refused.value.field == "email"
     if adapters.engine is not None:
         assert read >= 1
+
+
+async def test_a_held_address_read_once_costs_later_units_of_work_no_statement(
+    adapters: Adapters,
+) -> None:
+    await claim(adapters, "straße@example.com")  # inserted here: not known until read
+    statements: list[str] = []
+    if adapters.engine is not None:
+        event.listen(
+            adapters.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _conn, _cursor, sql, *_: statements.append(sql),
+        )
+    await claim(adapters, "straße@example.com")  # read as committed: known from now on
+    read = [sql for sql in statements if "mailboxes" in sql]
+    statements.clear()
+    await claim(adapters, "straße@example.com")
+    with pytest.raises(LookalikeAddressError):
+        await claim(adapters, "strasse@example.com")
+    assert not [sql for sql in statements if "mailboxes" in sql]
+    if adapters.engine is not None:
+        assert read

@@ -21,7 +21,7 @@ from tessera.infrastructure.persistence.errors import (
     is_unavailable,
 )
 from tessera.infrastructure.persistence.inbound_outcomes import SqlAlchemyInboundOutcomes
-from tessera.infrastructure.persistence.mailboxes import SqlAlchemyMailboxRegistry
+from tessera.infrastructure.persistence.mailboxes import SqlAlchemyMailboxRegistry, held_addresses
 from tessera.infrastructure.persistence.mappers import outbox_row, people_outbox_row
 from tessera.infrastructure.persistence.people import (
     SqlAlchemyGroupRepository,
@@ -67,7 +67,7 @@ class SqlAlchemyUnitOfWork:
         self.tickets = SqlAlchemyTicketRepository(self._connection)
         self.tokens = SqlAlchemyTokenRepository(self._connection)
         self.comments = SqlAlchemyCommentRepository(self._connection)
-        self.mailboxes = SqlAlchemyMailboxRegistry(self._connection)
+        self.mailboxes = SqlAlchemyMailboxRegistry(self._connection, known=held_addresses(engine))
         self.users = SqlAlchemyUserRepository(self._connection)
         self.organizations = SqlAlchemyOrganizationRepository(self._connection)
         self.groups = SqlAlchemyGroupRepository(self._connection)
