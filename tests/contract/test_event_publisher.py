@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.infrastructure.messaging.dispatcher import ConsumerFailedError
+from tessera.infrastructure.messaging.redis_streams import stream_name
 from tessera.infrastructure.persistence.engine import create_engine
 from tests.contract.brokers import NATS_URL, Broker, Recorder, event, in_process, nats_jetstream
 from tests.contract.brokers import redis_streams as redis_broker
@@ -134,3 +135,25 @@ async def test_an_event_published_twice_is_handled_once_per_group(broker: Broker
         await eventually(lambda: after.id in audit.attempts, what="the event after it")
     assert [e.id for e in audit.handled] == [twice.id, after.id]
     assert audit.attempts[twice.id] == 1
+
+
+@pytest.mark.broker
+@pytest.mark.redis
+async def test_redis_streams_acknowledge_what_was_handled_and_keep_a_failure_pending(
+    shared_redis: SharedRedis, engine: AsyncEngine
+) -> None:
+    """One XACK per batch: every handled event leaves the group's pending list, the one that
+    failed stays on it (for the retry), whatever their order in the batch."""
+    events = [event(1, 1), event(2, 1), event(3, 1)]
+    audit = Recorder("audit", failing={events[1].id}, fail_first=100)
+    broker = redis_broker(engine, shared_redis)
+    broker.consumers.append(audit)
+    async with broker.running():
+        await deliver(broker, events)
+        await eventually(lambda: len(audit.handled) == 2, what="the two events that succeed")
+        await eventually(lambda: events[1].id in audit.attempts, what="the failing one tried")
+    pending = await shared_redis.client.xpending(
+        stream_name(shared_redis.keys.namespace), f"{shared_redis.keys.namespace}:audit"
+    )
+    assert pending["pending"] == 1
+    assert {e.id for e in audit.handled} == {events[0].id, events[2].id}

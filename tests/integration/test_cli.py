@@ -3,6 +3,7 @@ a bad setting is one line naming its variable, never a traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
@@ -11,11 +12,14 @@ from pathlib import Path
 
 import pytest
 import structlog
+import uvloop
 from argon2 import PasswordHasher
 from pydantic import ValidationError
 from typer.testing import CliRunner, Result
 
 from tessera.bootstrap.cli import app
+from tessera.bootstrap.cli.running import run_with_container
+from tessera.bootstrap.container import Container
 from tessera.bootstrap.settings import Environment, Settings, load_settings
 
 
@@ -170,3 +174,17 @@ def test_a_random_hex_token_is_strong_enough() -> None:
     token = "3f9a0c7be1d24856a9f0c3b7e2d1468a"
     settings = Settings(env=Environment.PRODUCTION, bootstrap_admin_token=token)
     assert settings.bootstrap_admin_token is not None
+
+
+def test_commands_run_on_uvloop_as_serve_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``worker``, ``db`` and ``admin`` share ``run_with_container``: its loop is uvloop's."""
+    monkeypatch.setenv("TESSERA_ENV", "production")
+    monkeypatch.setenv("TESSERA_DATABASE_URL", f"sqlite:///{tmp_path}/t.db")
+    load_settings.cache_clear()
+
+    async def loop_of(_container: Container) -> type[asyncio.AbstractEventLoop]:
+        return type(asyncio.get_running_loop())
+
+    assert run_with_container(loop_of) is uvloop.Loop

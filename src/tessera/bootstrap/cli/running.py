@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from tessera.bootstrap.container import Container, build_container
+from tessera.bootstrap.event_loop import new_event_loop
 from tessera.bootstrap.logs import configure_logging
 from tessera.bootstrap.settings import load_settings
 
@@ -24,4 +25,5 @@ def run_with_container(work: Callable[[Container], Awaitable[T]]) -> T:
         finally:
             await container.close()
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(main())

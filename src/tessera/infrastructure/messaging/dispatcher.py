@@ -7,13 +7,14 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.application.ports.dead_letters import DeadLetterView, ReplayOutcome
 from tessera.application.ports.events import EventConsumer
 from tessera.infrastructure.messaging.dead_letters import FailureLog, describe
+from tessera.infrastructure.persistence.direct import Prepared
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.tables import processed_events
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
@@ -22,6 +23,16 @@ from tessera.infrastructure.telemetry.tracing import consumer_span
 logger = logging.getLogger("tessera.events")
 
 REMEMBERED_FAILURES = 10_000
+
+# Whether a group has handled (or given up on) an event, and the mark that it has: both for
+# every event and group, each one statement in a transaction of its own.
+_HANDLED = Prepared(
+    select(processed_events.c.event_id).where(
+        processed_events.c.consumer_group == bindparam("consumer_group"),
+        processed_events.c.event_id == bindparam("event_id"),
+    )
+)
+_MARK_HANDLED = Prepared(insert_ignoring_duplicates(processed_events, dialect="postgresql"))
 
 
 class ConsumerFailedError(RuntimeError):
@@ -89,14 +100,7 @@ class ConsumerDispatcher:
     async def _handle_once(self, consumer: EventConsumer, event: CloudEvent) -> None:
         # A dead event counts as handled (FailureLog marks it so): the same single lookup
         # skips both, and the hot path costs nothing more.
-        async with self._engine.connect() as conn:
-            handled = await conn.scalar(
-                select(processed_events.c.event_id).where(
-                    processed_events.c.consumer_group == consumer.group,
-                    processed_events.c.event_id == event.id,
-                )
-            )
-        if handled is not None:
+        if await _HANDLED.rows(self._engine, consumer_group=consumer.group, event_id=event.id):
             return
         failed_before = (consumer.group, event.id) in self._failed
         await self._handle(consumer, event, failed_before=failed_before)
@@ -107,14 +111,18 @@ class ConsumerDispatcher:
     ) -> None:
         with consumer_span(event, group=consumer.group):
             await consumer.handle(event)
-        async with writer(self._engine).begin() as conn:
+        mark = {
+            "consumer_group": consumer.group,
+            "event_id": event.id,
+            "processed_at": datetime.now(UTC),
+        }
+        if not failed_before and self._engine.dialect.name == "postgresql":
+            await _MARK_HANDLED.execute(self._engine, **mark)
+            return
+        async with writer(self._engine).begin() as conn:  # with its failure count cleared
             await conn.execute(
                 insert_ignoring_duplicates(processed_events, dialect=self._engine.dialect.name),
-                {
-                    "consumer_group": consumer.group,
-                    "event_id": event.id,
-                    "processed_at": datetime.now(UTC),
-                },
+                mark,
             )
             if failed_before:
                 await self._failures.clear(conn, consumer.group, event.id)

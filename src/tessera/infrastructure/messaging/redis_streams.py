@@ -128,9 +128,10 @@ class RedisStreamSubscription:
             retried = await self._read("0", block=None)
         fresh = await self._read(">", block=self._block_ms)
         failed = False
+        done: list[Any] = []  # acknowledged together, after the batch
         for message_id, fields in [*reclaimed, *retried, *fresh]:
             if not fields:  # trimmed away while pending
-                await self._client.xack(self._stream, self._redis_group, message_id)
+                done.append(message_id)
                 continue
             try:
                 await self._dispatcher.dispatch(decode(fields[b"event"]), group=self._group)
@@ -138,7 +139,11 @@ class RedisStreamSubscription:
                 logger.warning("event left pending for a retry", extra={"group": self._group})
                 failed = True
                 continue
-            await self._client.xack(self._stream, self._redis_group, message_id)
+            done.append(message_id)
+        # One XACK for the batch. A worker that stops before it has its handled events
+        # delivered again, and skips them as handled: at least once, as for any crash.
+        if done:
+            await self._client.xack(self._stream, self._redis_group, *done)
         if failed and self._retry_at is None:
             self._retry_at = self._clock.now() + timedelta(seconds=RETRY_DELAY_SECONDS)
 

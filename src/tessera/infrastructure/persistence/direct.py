@@ -1,11 +1,12 @@
-"""The hot reads' own pool: plain asyncpg connections beside the engine's SQLAlchemy pool.
+"""The hot statements' own pool: plain asyncpg connections beside the engine's SQLAlchemy pool.
 
 A read through the engine pays for SQLAlchemy's checkout and checkin (a greenlet switch
 each way, the pool's events, the adapted connection) on every request; asyncpg's own pool
 hands out a connection in a few microseconds. These connections only ever run single
-SELECTs outside a transaction, so the reset on release is skipped: asyncpg's default
-(``RESET ALL``, ``UNLISTEN *``, ...) would be a second round trip per read, undoing what
-no read did. An open transaction is still rolled back by the driver before any reset.
+statements outside a transaction (the hot reads, and ``Prepared`` statements such as the
+event consumers' bookkeeping), so the reset on release is skipped: asyncpg's default
+(``RESET ALL``, ``UNLISTEN *``, ...) would be a second round trip per statement, undoing
+what none of them did. An open transaction is still rolled back by the driver before any reset.
 
 One pool per engine, opened at the first read (so that it belongs to the running event
 loop) and closed with the engine: ``close_direct_reads`` at shutdown, and, for engines that
@@ -17,11 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
+from sqlalchemy import Insert, Select, event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -44,6 +45,12 @@ class DirectReads:
         async with database_errors():
             pool = self._pool or await self._open()
             return list(await pool.fetch(sql, *args))
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        """Run one statement in a transaction of its own."""
+        async with database_errors():
+            pool = self._pool or await self._open()
+            await pool.execute(sql, *args)
 
     def connections(self) -> tuple[int, int, int]:
         """(checked out, idle, most) connections, as the engine's pool metrics count them."""
@@ -103,3 +110,49 @@ async def close_direct_reads(engine: AsyncEngine) -> None:
 
 def every_direct_pool() -> Iterator[DirectReads]:
     return iter(list(_BY_ENGINE.values()))
+
+
+class Prepared:
+    """One statement, whose values are all named bind parameters, run the cheapest way.
+
+    On PostgreSQL: compiled once per engine and run by asyncpg on the direct pool, outside
+    a transaction, so in a transaction of its own (one round trip; through the engine it is
+    three, BEGIN and COMMIT or ROLLBACK around it, and SQLAlchemy's checkout). Elsewhere
+    (SQLite): through the engine. Values go to the driver as given and rows come back as it
+    gives them, so a statement uses only columns that need no conversion on either way (ids,
+    strings, numbers, booleans, aware timestamps): no JSON documents.
+    """
+
+    def __init__(self, statement: Select[Any] | Insert) -> None:
+        self._statement = statement
+        self._compiled: weakref.WeakKeyDictionary[Any, tuple[str, tuple[str, ...]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def rows(self, engine: AsyncEngine, **values: Any) -> Sequence[Mapping[Any, Any]]:
+        """The rows of a SELECT."""
+        if engine.dialect.name != "postgresql":
+            async with engine.connect() as conn:
+                return (await conn.execute(self._statement, values)).mappings().all()
+        sql, args = self._bound(engine, values)
+        return await direct_reads(engine).fetch(sql, *args)
+
+    async def execute(self, engine: AsyncEngine, **values: Any) -> None:
+        """Run a write (committed when this returns)."""
+        if engine.dialect.name != "postgresql":
+            async with engine.begin() as conn:
+                await conn.execute(self._statement, values)
+            return
+        sql, args = self._bound(engine, values)
+        await direct_reads(engine).execute(sql, *args)
+
+    def _bound(self, engine: AsyncEngine, values: dict[str, Any]) -> tuple[str, list[Any]]:
+        compiled = self._compiled.get(engine.sync_engine)
+        if compiled is None:
+            sql = self._statement.compile(dialect=engine.dialect)
+            compiled = self._compiled[engine.sync_engine] = (
+                str(sql),
+                tuple(sql.positiontup or ()),
+            )
+        text, names = compiled
+        return text, [values[name] for name in names]
