@@ -5,9 +5,16 @@ organization (whether it shares tickets) or a group's members (an agent's scope)
 this cache on every replica at once
 (through the invalidation channel); the TTL bounds how long a revoked token could last if
 Redis were down meanwhile.
+
+When a principal is not cached (the first request, or the first after its TTL), the
+requests that arrive with that token meanwhile wait for one lookup instead of each making
+its own: a client with 32 connections open would otherwise send 32 identical reads at once,
+and on SQLite (units of work take the write lock in turn) wait for each other's.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from tessera.application.people.groups import AddMemberHandler, RemoveMemberHandler
 from tessera.application.people.organizations import (
@@ -37,6 +44,7 @@ class CachingAuthenticateHandler(AuthenticateHandler):
         self._inner = inner
         self._cache = cache
         self._stats = stats
+        self._lookups: dict[str, asyncio.Future[Principal]] = {}  # by token digest
 
     async def __call__(self, secret: str | None) -> Principal:
         if not secret:
@@ -46,10 +54,24 @@ class CachingAuthenticateHandler(AuthenticateHandler):
         self._stats.record("tokens", hit=principal is not None)
         if principal is not None:
             return principal
+        lookup = self._lookups.get(key)
+        if lookup is None:
+            lookup = self._lookups[key] = asyncio.ensure_future(self._look_up(key, secret))
+            lookup.add_done_callback(lambda done: self._forget(key, done))
+        # Shielded: a request that goes away (its client closed) leaves the lookup to the rest.
+        return await asyncio.shield(lookup)
+
+    async def _look_up(self, key: str, secret: str) -> Principal:
         generation = self._cache.generation(key)
         principal = await self._inner(secret)  # raises for unknown and revoked tokens
         self._cache.put_if(key, principal, generation)
         return principal
+
+    def _forget(self, key: str, lookup: asyncio.Future[Principal]) -> None:
+        if self._lookups.get(key) is lookup:
+            del self._lookups[key]
+        if not lookup.cancelled():
+            lookup.exception()  # seen here, should every request have gone
 
 
 class InvalidatingRevokeTokenHandler(RevokeTokenHandler):
