@@ -90,17 +90,21 @@ def _access_at_info() -> Iterator[None]:
     access.setLevel(saved)
 
 
-async def test_the_lines_of_one_loop_turn_go_out_in_one_write_by_its_end() -> None:
+async def test_the_lines_of_a_short_while_go_out_in_one_write_within_it() -> None:
     text, raw = _stderr_like()
-    access = JsonAccessLog(text)
+    access = JsonAccessLog(text, flush_seconds=0.05)
     for n in range(5):
         access({**FIELDS, "request_id": f"req-{n}"})
-    assert raw.writes == 0  # held for the rest of this turn only
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+        await asyncio.sleep(0)  # a turn of the loop between two requests
+    assert raw.writes == 0  # held for the first line's 50 ms
+    await asyncio.sleep(0.1)
     assert raw.writes == 1
     lines = [json.loads(line) for line in raw.getvalue().splitlines()]
     assert [line["request_id"] for line in lines] == [f"req-{n}" for n in range(5)]
+    access({**FIELDS, "request_id": "later"})  # and the next line starts another wait
+    await asyncio.sleep(0.1)
+    assert raw.writes == 2
+    assert json.loads(raw.getvalue().splitlines()[-1])["request_id"] == "later"
 
 
 async def test_another_record_between_access_lines_keeps_its_place() -> None:
@@ -109,8 +113,7 @@ async def test_another_record_between_access_lines_keeps_its_place() -> None:
     access({**FIELDS, "request_id": "before"})
     text.write('{"event": "other"}\n')  # what the logging handler writes, and it flushes
     access({**FIELDS, "request_id": "after"})
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await asyncio.sleep(0.1)
     events = [json.loads(line).get("request_id", "other") for line in raw.getvalue().splitlines()]
     assert events == ["before", "other", "after"]
 
