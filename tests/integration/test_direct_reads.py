@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from tessera.application.errors import ServiceUnavailableError
-from tessera.application.queries import ListTickets
+from tessera.application.queries import ListTickets, SlaView
 from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence import readers
 from tessera.infrastructure.persistence.direct import close_direct_reads, direct_reads
@@ -116,19 +116,27 @@ async def test_a_list_query_asked_again_builds_no_statement(
     engine = create_engine(postgres_url, pool_size=2)
     reader = SqlAlchemyTicketReader(engine)
     try:
-        query = ListTickets(statuses=(Status.OPEN,), limit=5)
-        await reader.list(query)
+        # As the use case asks them: each stamped with the moment it was asked.
+        def asked(**filters: Any) -> ListTickets:
+            return ListTickets(**filters, now=datetime.now(UTC))
+
+        await reader.list(asked(statuses=(Status.OPEN,), limit=5))
         first = len(built)
         assert first >= 1
-        await reader.list(ListTickets(statuses=(Status.OPEN,), limit=5))  # an equal query
+        await reader.list(asked(statuses=(Status.OPEN,), limit=5))  # an equal query, later
         assert len(built) == first
         # Another value of the same shape: planned anew (its values), compiled SQL reused.
-        await reader.list(ListTickets(statuses=(Status.PENDING,), limit=5))
+        await reader.list(asked(statuses=(Status.PENDING,), limit=5))
         assert len(built) == first + 1
         # A query that names a moment is never asked again: not kept.
         moment = datetime(2026, 1, 1, tzinfo=UTC)
         for _ in range(2):
-            await reader.list(ListTickets(updated_after=moment))
+            await reader.list(asked(updated_after=moment))
         assert len(built) == first + 1 + 2 + 1  # planned twice, compiled once
+        # Nor one whose moment is part of the statement (the SLA filters compare with it).
+        before = len(built)
+        for _ in range(2):
+            await reader.list(asked(sla=SlaView.BREACHED))
+        assert len(built) == before + 2 + 1  # planned twice, compiled once
     finally:
         await engine.dispose()

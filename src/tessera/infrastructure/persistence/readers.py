@@ -173,15 +173,18 @@ class SqlAlchemyTicketReader:
     def _planned(self, query: ListTickets) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """(shape, values) of a list query's statement. The statement is built to find them
         once per distinct query (the same view asked again, by anyone, builds nothing)."""
-        planned = self._plans.get(query)
+        # The use case stamps every query with the time it was asked; only the SLA filters
+        # read it, so without them the moment is no part of the plan.
+        key = query if query.sla is not None else dataclasses.replace(query, now=None)
+        planned = self._plans.get(key)
         if planned is None:
             binds = Binds(named=True)
             list_statement(query, dialect="postgresql", binds=binds)
             planned = (("list", query.sort, *binds.shape), binds.values)
-            if query.now is None and query.updated_after is None:  # else never asked again
+            if key.now is None and key.updated_after is None:  # else never asked again
                 if len(self._plans) >= _PLANS:  # bounded: the oldest goes first
                     del self._plans[next(iter(self._plans))]
-                self._plans[query] = planned
+                self._plans[key] = planned
         return planned
 
     def _list_statement(self, query: ListTickets) -> Select[Any]:
