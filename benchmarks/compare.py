@@ -18,7 +18,8 @@ Every scenario pairs a Tessera request with its anchor; each round measures ever
 shows medians over the rounds (req/s, p50, p99) and the median of the per-round ratios, and is
 written to ``benchmarks/results/compare.md``. Beside it, each server process's CPU time per
 request (from ``/proc``), which other load on the machine disturbs far less than req/s, and
-the worker's beside Tessera's (the relay and consumers that a write sets to work).
+the worker's beside Tessera's (the relay and consumers that a write sets to work, until they
+have handled every event of the run).
 """
 
 from __future__ import annotations
@@ -251,6 +252,8 @@ class Runner:
         worker_cpu = worker.cpu_seconds() if worker else 0.0
         output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
         cpu = server.cpu_seconds() - cpu
+        if worker is not None:
+            self.settle()  # the worker's share includes the events it was left to handle
         worker_cpu = (worker.cpu_seconds() if worker else 0.0) - worker_cpu
         if "Non-2xx or 3xx responses" in output:
             raise SystemExit(f"errors during the run of {url}:\n{output}")
