@@ -230,8 +230,10 @@ class Runner:
         deadline = time.monotonic() + most
         while self.worker is not None and time.monotonic() < deadline:
             before = self.worker.cpu_seconds()
-            time.sleep(0.5)
-            if self.worker.cpu_seconds() - before < 0.05:  # under a tenth of a core
+            # A second spans two of the relay's idle polls (0.5 s): a backlog it has yet to
+            # pick up cannot pass for quiet.
+            time.sleep(1.0)
+            if self.worker.cpu_seconds() - before < 0.05:  # under a twentieth of a core
                 return
 
     def run(self, target: Target, seconds: int) -> Figures:
