@@ -32,7 +32,10 @@ _HANDLED = Prepared(
         processed_events.c.event_id == bindparam("event_id"),
     )
 )
-_MARK_HANDLED = Prepared(insert_ignoring_duplicates(processed_events, dialect="postgresql"))
+_MARK_HANDLED = {
+    dialect: Prepared(insert_ignoring_duplicates(processed_events, dialect=dialect))
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 class ConsumerFailedError(RuntimeError):
@@ -116,8 +119,8 @@ class ConsumerDispatcher:
             "event_id": event.id,
             "processed_at": datetime.now(UTC),
         }
-        if not failed_before and self._engine.dialect.name == "postgresql":
-            await _MARK_HANDLED.execute(self._engine, **mark)
+        if not failed_before:
+            await _MARK_HANDLED[self._engine.dialect.name].execute(self._engine, **mark)
             return
         async with writer(self._engine).begin() as conn:  # with its failure count cleared
             await conn.execute(

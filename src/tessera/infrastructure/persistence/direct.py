@@ -149,10 +149,12 @@ class Prepared:
     def _bound(self, engine: AsyncEngine, values: dict[str, Any]) -> tuple[str, list[Any]]:
         compiled = self._compiled.get(engine.sync_engine)
         if compiled is None:
-            sql = self._statement.compile(dialect=engine.dialect)
-            compiled = self._compiled[engine.sync_engine] = (
-                str(sql),
-                tuple(sql.positiontup or ()),
-            )
+            compiled = self._compiled[engine.sync_engine] = positional(self._statement, engine)
         text, names = compiled
         return text, [values[name] for name in names]
+
+
+def positional(statement: Select[Any] | Insert, engine: AsyncEngine) -> tuple[str, tuple[str, ...]]:
+    """The statement's SQL for the driver, and the names of its parameters in order."""
+    sql = statement.compile(dialect=engine.dialect)
+    return str(sql), tuple(sql.positiontup or ())

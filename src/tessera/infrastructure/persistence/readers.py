@@ -40,7 +40,7 @@ from tessera.application.queries import ListTickets, SlaView, TicketSort
 from tessera.application.views import TicketPage, TicketView
 from tessera.domain.tickets.status import Status
 from tessera.infrastructure.persistence.cursors import Cursor, decode_cursor, encode_cursor
-from tessera.infrastructure.persistence.direct import direct_reads
+from tessera.infrastructure.persistence.direct import direct_reads, positional
 from tessera.infrastructure.persistence.errors import database_errors
 from tessera.infrastructure.persistence.mappers import ticket_view_from_row
 from tessera.infrastructure.persistence.tables import (
@@ -207,10 +207,9 @@ class SqlAlchemyTicketReader:
         pool, outside a transaction; the driver prepares each statement once per connection."""
         compiled = self._compiled.get(shape)
         if compiled is None:
-            sql = statement().compile(dialect=self._engine.dialect)
+            compiled = positional(statement(), self._engine)
             # Every value is a named parameter of Binds: none is part of the statement.
-            assert set(sql.positiontup or ()) <= set(values), sql.positiontup
-            compiled = (str(sql), tuple(sql.positiontup or ()))
+            assert set(compiled[1]) <= set(values), compiled[1]
             self._compiled[shape] = compiled
         text, names = compiled
         return await direct_reads(self._engine).fetch(text, *[values[name] for name in names])
