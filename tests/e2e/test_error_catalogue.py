@@ -180,7 +180,12 @@ async def test_422_for_bad_path_and_query_values(api: Api, path: str) -> None:
     assert_envelope(await api.client.get(path, headers=api.admin), 422, "validation_failed")
 
 
-async def test_500_says_nothing_internal(api: Api) -> None:
+# The shortcut's read (the edge's last resort) and the framework's route (the framework's
+# error layer, then the edge): the same answer, and the failure logged once.
+@pytest.mark.parametrize("path", ["/v1/tickets/1", "/v1/tickets/1?include=users"])
+async def test_500_says_nothing_internal(
+    api: Api, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret connection string postgresql://u:p@db")
 
@@ -191,8 +196,11 @@ async def test_500_says_nothing_internal(api: Api) -> None:
         base_url="http://t",
         event_hooks=CHECKED,
     ) as client:
-        response = await client.get("/v1/tickets/1", headers=api.admin)
+        response = await client.get(path, headers={**api.admin, "X-Request-ID": "req-500"})
+    logged = [r for r in caplog.records if r.getMessage() == "unhandled error"]
+    assert [getattr(r, "request_id", None) for r in logged] == ["req-500"]
     body = assert_envelope(response, 500, "internal_error")
+    assert body["request_id"] == "req-500"
     assert body["error"] == "Internal server error"
     assert body["details"] is None
     assert "postgresql" not in response.text

@@ -98,6 +98,17 @@ async def test_cors_answers_only_configured_origins(limited: httpx.AsyncClient, 
     assert "access-control-allow-origin" not in default.headers  # off unless configured
 
 
+async def test_a_cross_origin_caller_can_read_the_edges_refusals(
+    limited: httpx.AsyncClient,
+) -> None:
+    origin = {"Origin": "https://app.example.com"}
+    answers = [await limited.get("/v1/tickets", headers=origin) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+    refused = answers[-1]
+    assert refused.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert refused.headers["x-request-id"]  # the edge's headers too
+
+
 NEW_TICKET = {"title": "Once", "description": "Created exactly once.", "customer_email": "a@b.co"}
 
 

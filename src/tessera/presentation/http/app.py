@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute, APIRouter
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from tessera.application.mail.services import MailServices
 from tessera.application.ports.clock import Clock
@@ -18,13 +19,13 @@ from tessera.application.ports.rate_limit import RateLimiter
 from tessera.application.services import Services
 from tessera.presentation.http.docs import install_docs
 from tessera.presentation.http.errors import install_error_handlers
+from tessera.presentation.http.middleware.edge import EdgeMiddleware
 from tessera.presentation.http.middleware.idempotency import IdempotencyMiddleware
-from tessera.presentation.http.middleware.rate_limit import RateLimitMiddleware, RateLimits
-from tessera.presentation.http.middleware.request_context import RequestContextMiddleware
-from tessera.presentation.http.middleware.schema_gate import SchemaGateMiddleware
+from tessera.presentation.http.middleware.rate_limit import RateLimitPolicy, RateLimits
+from tessera.presentation.http.middleware.request_context import RequestGuards
 from tessera.presentation.http.middleware.telemetry import (
     AccessLog,
-    TelemetryMiddleware,
+    RequestTelemetry,
     structlog_access,
 )
 from tessera.presentation.http.middleware.ticket_read import TicketReadShortcut
@@ -62,6 +63,24 @@ changes feed: `after`), or follow `links.next`. A method a path does not serve i
 """
 
 
+class TesseraAPI(FastAPI):
+    """FastAPI with Tessera's layers outside the framework's own (its last-resort error
+    layer, exception telemetry and body limit): those run only for the requests that reach
+    the framework's routes, not for the ones the edge or the shortcut answer. The edge
+    stands in for them: it logs any exception once and answers 500 in the one error shape
+    (the framework's error layer renders the same through ``install_error_handlers``)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        ours, self.user_middleware = self.user_middleware, []
+        try:
+            app = super().build_middleware_stack()
+        finally:
+            self.user_middleware = ours
+        for cls, args, kwargs in reversed(ours):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_app(
     services: Services,
     *,
@@ -81,7 +100,7 @@ def create_app(
     mail: MailServices | None = None,
     secure_cookies: bool = True,
 ) -> FastAPI:
-    app = FastAPI(
+    app = TesseraAPI(
         title="Tessera",
         version="1.0.0",
         description=DESCRIPTION,
@@ -133,13 +152,22 @@ def create_app(
             lease=idempotency_lease,
             clock=clock,
         )
-    if schema_ready is not None:  # 503 schema_out_of_date until the schema is at head
-        app.add_middleware(SchemaGateMiddleware, is_open=schema_ready)
-    if rate_limiter is not None:
-        app.add_middleware(
-            RateLimitMiddleware, limiter=rate_limiter, limits=rate_limits or RateLimits()
-        )
-    if cors_origins:  # off unless configured
+    # Sees every answer, 413s included.
+    app.add_middleware(
+        EdgeMiddleware,
+        guards=RequestGuards(max_body_bytes=max_body_bytes),
+        telemetry=RequestTelemetry(access_log),
+        tracing=tracing,
+        rate_limit=(
+            RateLimitPolicy(rate_limiter, rate_limits or RateLimits())
+            if rate_limiter is not None
+            else None
+        ),
+        schema_ready=schema_ready,
+    )
+    # Outermost when configured (off unless it is): every answer, the edge's 413, 429 and 503
+    # included, carries what a browser needs to read it; preflights are answered here.
+    if cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(cors_origins),
@@ -163,9 +191,6 @@ def create_app(
                 "Idempotent-Replayed",
             ],
         )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes)
-    # Outermost: sees every answer, 413s included.
-    app.add_middleware(TelemetryMiddleware, tracing=tracing, access_log=access_log)
     return app
 
 

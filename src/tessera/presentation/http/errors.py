@@ -154,6 +154,10 @@ async def _unhandled(request: Request, error: Exception) -> Response:
     return error_response("internal_error", INTERNAL_MESSAGE, request_id=request_id_of(request))
 
 
+async def _internal_error(request: Request, error: Exception) -> Response:
+    return error_response("internal_error", INTERNAL_MESSAGE, request_id=request_id_of(request))
+
+
 def log_unhandled(error: BaseException, *, request_id: str | None, path: str) -> None:
     logger.error("unhandled error", exc_info=error, extra={"request_id": request_id, "path": path})
 
@@ -169,7 +173,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TesseraError, _tessera_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    # Anything else is caught by RequestContextMiddleware, which logs it once and answers 500.
+    # Anything else: the framework's error layer answers 500 in the one shape and raises the
+    # error on to the edge, which logs it once.
+    app.add_exception_handler(Exception, _internal_error)
 
 
 def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:

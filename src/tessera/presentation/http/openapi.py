@@ -32,7 +32,7 @@ _EVERY_V1: Final = (
     "service_unavailable",
     "schema_out_of_date",
 )
-# Every POST/PATCH: the body guards of RequestContextMiddleware and the JSON reader.
+# Every POST/PATCH: the body guards of the edge (RequestGuards) and the JSON reader.
 _EVERY_BODY: Final = ("invalid_json", "payload_too_large", "unsupported_media_type")
 # Every POST: Idempotency-Key (a key still in flight, a key reused for another body).
 _EVERY_POST: Final = ("conflict", "idempotency_key_reused")

@@ -1,4 +1,6 @@
-"""Request id, body guards (size and media type) and the last-resort 500, in one ASGI pass."""
+"""What the edge asks of every request and adds to every answer: the request id, the guards
+on headers and body (size and media type), the security headers, and the error answers it
+gives itself (413, 415, 431 and the last-resort 500)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,13 @@ from typing import Final
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from tessera.presentation.http.docs import PAGES
 from tessera.presentation.http.errors import (
     INTERNAL_MESSAGE,
     STATUS_BY_CODE,
     error_body,
-    log_unhandled,
 )
 from tessera.presentation.http.streamed import STREAMED_PATHS
 from tessera.presentation.web.paths import PAGE_CSP, is_web_path
@@ -43,50 +44,16 @@ class BodyTooLargeError(HTTPException):
         super().__init__(status_code=413)
 
 
-class RequestContextMiddleware:
-    def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, max_header_bytes: int = 16 * 1024
-    ) -> None:
-        self.app = app
+class RequestGuards:
+    """The limits every request meets before any route sees it: the size of its headers and
+    body, and the media type of a body."""
+
+    def __init__(self, *, max_body_bytes: int, max_header_bytes: int = 16 * 1024) -> None:
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        given = headers.get("x-request-id", "")
-        # 32 random hex digits, as uuid4().hex gave, without its system call per request: an
-        # id only has to be unique, not unguessable (random is reseeded in a forked worker).
-        request_id = given if _SANE_REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
-        scope.setdefault("state", {})["request_id"] = request_id
-        extra = _response_headers(scope["path"], headers, request_id)
-        started = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        refusal = self._refusal(scope, headers)
-        if refusal is not None:
-            await _send_error(send_with_id, refusal, request_id)
-            return
-        streamed = scope["path"] in STREAMED_PATHS
-        try:
-            await self.app(scope, receive if streamed else self._limited(receive), send_with_id)
-        except BodyTooLargeError:
-            if not started:
-                await _send_error(send_with_id, "payload_too_large", request_id)
-        except Exception as error:  # noqa: BLE001 - the last resort: log once, answer 500
-            log_unhandled(error, request_id=request_id, path=scope["path"])
-            if not started:
-                await _send_error(send_with_id, "internal_error", request_id)
-
-    def _refusal(self, scope: Scope, headers: Headers) -> str | None:
+    def refusal(self, scope: Scope, headers: Headers) -> str | None:
+        """The error code of a request refused on sight, or None."""
         size = sum(len(name) + len(value) for name, value in scope["headers"])
         if size > self.max_header_bytes:
             return "headers_too_large"
@@ -103,7 +70,11 @@ class RequestContextMiddleware:
             return "unsupported_media_type"
         return None
 
-    def _limited(self, receive: Receive) -> Receive:
+    def receive(self, scope: Scope, receive: Receive) -> Receive:
+        """``receive``, raising BodyTooLargeError past the body limit (uploads stream to
+        their own limits)."""
+        if scope["path"] in STREAMED_PATHS:
+            return receive
         remaining = self.max_body_bytes
 
         async def limited_receive() -> Message:
@@ -118,7 +89,15 @@ class RequestContextMiddleware:
         return limited_receive
 
 
-def _response_headers(path: str, headers: Headers, request_id: str) -> list[tuple[bytes, bytes]]:
+def request_id(headers: Headers) -> str:
+    """The caller's ``X-Request-ID`` when it is sane, else a new one: 32 random hex digits,
+    as uuid4().hex gave, without its system call per request (an id only has to be unique,
+    not unguessable; random is reseeded in a forked worker)."""
+    given = headers.get("x-request-id", "")
+    return given if _SANE_REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
+
+
+def response_headers(path: str, headers: Headers, request_id: str) -> list[tuple[bytes, bytes]]:
     extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
     if is_web_path(path):
         extra.append(_PAGE_CSP)
@@ -148,7 +127,7 @@ _MESSAGES: Final = {
 }
 
 
-async def _send_error(send: Send, code: str, request_id: str) -> None:
+async def send_error(send: Send, code: str, request_id: str) -> None:
     body = error_body(code, _MESSAGES[code], None, request_id)
     await send(
         {

@@ -1,5 +1,5 @@
-"""One pass per request: the server span (continuing an incoming ``traceparent``), the HTTP
-metrics, and the access log line."""
+"""What the edge records of each request: the server span (continuing an incoming
+``traceparent``), the HTTP metrics and the access line."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import structlog
-from opentelemetry import context, propagate, trace
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUESTS: Final = Counter(
     "tessera_http_requests_total",
@@ -37,59 +38,16 @@ def structlog_access(fields: dict[str, Any]) -> None:
     _access.info("request", **fields)
 
 
-class TelemetryMiddleware:
-    """``tracing=False`` (no exporter): no span at all; an incoming ``traceparent`` is still
-    made current, so that the access line and the events of the request carry it on."""
+class RequestTelemetry:
+    """Metrics and the access line of finished requests. Each (method, route, status) is a
+    handful of metric children: they are looked up once."""
 
-    def __init__(
-        self, app: ASGIApp, *, tracing: bool = True, access_log: AccessLog = structlog_access
-    ) -> None:
-        self.app = app
-        self.tracing = tracing
+    def __init__(self, access_log: AccessLog = structlog_access) -> None:
         self.access_log = access_log
-        # Each (method, route, status) is a handful of children: look them up once.
         self._counters: dict[tuple[str, str, int], Any] = {}
         self._histograms: dict[tuple[str, str], Any] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def observed_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        traceparent = _traceparent(scope)
-        if not self.tracing:
-            token = None
-            if traceparent is not None:
-                token = context.attach(propagate.extract({"traceparent": traceparent}))
-            try:
-                await self.app(scope, receive, observed_send)
-            finally:
-                self._observe(scope, trace.get_current_span(), status, started)
-                if token is not None:
-                    context.detach(token)
-            return
-        parent = propagate.extract({"traceparent": traceparent}) if traceparent else None
-        method: str = scope["method"]
-        with _tracer.start_as_current_span(
-            method, context=parent, kind=trace.SpanKind.SERVER
-        ) as span:
-            try:
-                await self.app(scope, receive, observed_send)
-            finally:
-                route = self._observe(scope, span, status, started)
-                if span.is_recording():
-                    _describe(span, scope, route, status)
-
-    def _observe(self, scope: Scope, span: trace.Span, status: int, started: float) -> str:
-        """Metrics and the access line; returns the route template."""
+    def observe(self, scope: Scope, span: trace.Span, status: int, started: float) -> None:
         method: str = scope["method"]
         route = _route(scope)
         duration = time.perf_counter() - started
@@ -103,14 +61,21 @@ class TelemetryMiddleware:
             histogram = self._histograms[(method, route)] = LATENCY.labels(method, route)
         histogram.observe(duration)
         self.access_log(_access_fields(scope, span, method, route, status, duration))
-        return route
+        if span.is_recording():
+            _describe(span, scope, route, status)
 
 
-def _traceparent(scope: Scope) -> str | None:
+def incoming_context(scope: Scope) -> Context | None:
+    """The trace context of the request's ``traceparent`` header, if it has one."""
     for name, value in scope["headers"]:
         if name == b"traceparent":
-            return str(value.decode("latin-1"))
+            return propagate.extract({"traceparent": value.decode("latin-1")})
     return None
+
+
+def server_span(scope: Scope, parent: Context | None) -> trace.Span:
+    """The request's server span (non-recording when the sampler leaves it out)."""
+    return _tracer.start_span(scope["method"], context=parent, kind=trace.SpanKind.SERVER)
 
 
 def _describe(span: trace.Span, scope: Scope, route: str, status: int) -> None:
