@@ -2,8 +2,8 @@
 metrics and the access line; the request id and the security headers; the guards on headers
 and body; the rate limit; the schema gate; and the last-resort 500.
 
-One layer rather than one per concern: each layer of its own is a coroutine frame per
-request and a send wrapper per message, which on the cached read was a sixth of the work.
+One layer rather than one per concern: each layer of its own was a coroutine frame per
+request and a send wrapper per message.
 The order of the checks is the order the layers had: a request refused on sight (413, 415,
 431) draws on no rate budget; a 429 and a 503 carry the request id and security headers;
 everything the routes answer carries those and the ``RateLimit-*`` headers.
@@ -90,7 +90,7 @@ class EdgeMiddleware:
             await send_error(answer.send, refusal, rid)
             return
         try:
-            if await self._admitted(scope, receive, headers, answer):
+            if await self._admitted(scope, receive, headers, answer, rid):
                 await self.app(scope, self.guards.receive(scope, receive), answer.send)
         except BodyTooLargeError:
             if not answer.started:
@@ -101,11 +101,10 @@ class EdgeMiddleware:
                 await send_error(answer.send, "internal_error", rid)
 
     async def _admitted(
-        self, scope: Scope, receive: Receive, headers: Headers, answer: _Answer
+        self, scope: Scope, receive: Receive, headers: Headers, answer: _Answer, request_id: str
     ) -> bool:
         """Whether the request is within its rate limit and the schema is ready; if not,
         the refusal has been answered."""
-        request_id: str = scope["state"]["request_id"]
         if self.rate_limit is not None:
             decision = await self.rate_limit.decide(scope, headers)
             if decision is not None:
