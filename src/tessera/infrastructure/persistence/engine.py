@@ -115,4 +115,6 @@ def writer(engine: AsyncEngine) -> AsyncEngine:
     """The engine for background writers' transactions: on SQLite they take the write lock
     at BEGIN, so they wait their turn instead of failing on a snapshot that went stale while
     they waited (no effect on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return engine  # an option engine per unit of work would copy options and events
     return engine.execution_options(sqlite_begin="IMMEDIATE")

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tessera.application.errors import DomainTakenError, EmailTakenError
@@ -35,6 +35,10 @@ from tessera.infrastructure.persistence.tables import (
 )
 from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicates
 
+# The lookups of every write that names a user, built once (their cache keys memoised).
+_BY_ID = select(users).where(users.c.id == bindparam("id"))
+_BY_EMAIL_KEY = select(users).where(users.c.email_key == bindparam("key"))
+
 
 class SqlAlchemyUserRepository:
     def __init__(self, connection: ConnectionSource) -> None:
@@ -50,10 +54,10 @@ class SqlAlchemyUserRepository:
         user.id = new_id(result)
 
     async def get(self, user_id: int) -> User | None:
-        return await self._one(select(users).where(users.c.id == user_id))
+        return await self._one(_BY_ID, {"id": user_id})
 
     async def get_by_email(self, email: EmailAddress) -> User | None:
-        return await self._one(select(users).where(users.c.email_key == email_key(email)))
+        return await self._one(_BY_EMAIL_KEY, {"key": email_key(email)})
 
     async def get_many(self, user_ids: Collection[int]) -> list[User]:
         if not user_ids:
@@ -87,9 +91,9 @@ class SqlAlchemyUserRepository:
             raise EmailTakenError()
         await conn.execute(update(users).where(users.c.id == user.id).values(**row))
 
-    async def _one(self, statement: Select[Any]) -> User | None:
+    async def _one(self, statement: Select[Any], values: dict[str, Any]) -> User | None:
         conn = await self._connection()
-        row = (await conn.execute(statement)).mappings().first()
+        row = (await conn.execute(statement, values)).mappings().first()
         return user_from_row(row) if row else None
 
     async def _all(self, statement: Select[Any]) -> builtins.list[User]:

@@ -36,6 +36,11 @@ from tessera.infrastructure.persistence.tables import (
 ConnectionSource = Callable[[], Awaitable[AsyncConnection]]
 
 
+# Built once: a statement object carries its memoised cache key, so each execution finds
+# its compiled form without building and hashing a new expression.
+_INSERT_TICKET = insert(tickets)
+
+
 class SqlAlchemyTicketRepository:
     def __init__(self, connection: ConnectionSource) -> None:
         self._connection = connection
@@ -77,7 +82,7 @@ class SqlAlchemyTicketRepository:
         conn = await self._connection()
         # The row as parameters of one statement (compiled once), not as values built into
         # a new statement per ticket.
-        result = await conn.execute(insert(tickets), ticket_to_row(ticket))
+        result = await conn.execute(_INSERT_TICKET, ticket_to_row(ticket))
         ticket.id = new_id(result)
         await _write_set(conn, ticket_tags, "tag", ticket.id, old=frozenset(), new=ticket.tags)
         await _write_set(

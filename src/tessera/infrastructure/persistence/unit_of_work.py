@@ -47,6 +47,9 @@ def _no_trace() -> str | None:
     return None
 
 
+_INSERT_EVENTS = insert(outbox)  # built once (its cache key memoised)
+
+
 class SqlAlchemyUnitOfWork:
     """Connects lazily: a use case served entirely from a cache never touches the database.
 
@@ -123,7 +126,7 @@ class SqlAlchemyUnitOfWork:
                 for event in people_events
             ]
             rows += [outbox_row(e, traceparent=traceparent) for e in ticket_events]
-            await conn.execute(insert(outbox), rows)
+            await conn.execute(_INSERT_EVENTS, rows)
         await conn.commit()
         for listener in self._on_commit:
             try:
