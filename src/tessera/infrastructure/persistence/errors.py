@@ -24,7 +24,7 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, OperationalError | InterfaceError | PoolTimeoutError | OSError):
         return not is_sqlite_lock(error)
     if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError):
-        # Raised by reads that use the driver directly (see readers.py).
+        # Raised by statements the driver runs itself (readers.py, driver.py).
         return _unavailable_driver_error(error)
     if not isinstance(error, DBAPIError):
         return False
@@ -59,6 +59,8 @@ _RETRYABLE_STATES = ("40P01", "40001")
 
 def is_retryable_conflict(error: BaseException) -> bool:
     """PostgreSQL gave up on this transaction because of another one; nothing was written."""
+    if isinstance(error, asyncpg.PostgresError):  # from a statement the driver ran itself
+        return _sqlstate(error) in _RETRYABLE_STATES
     return isinstance(error, DBAPIError) and _sqlstate(error.orig) in _RETRYABLE_STATES
 
 

@@ -16,6 +16,7 @@ from tessera.domain.access.mailboxes import EmailAddress
 from tessera.domain.people.groups import Group
 from tessera.domain.people.organizations import Organization
 from tessera.domain.people.users import User
+from tessera.infrastructure.persistence.driver import DriverStatement
 from tessera.infrastructure.persistence.people_mappers import (
     email_key,
     group_from_row,
@@ -25,7 +26,12 @@ from tessera.infrastructure.persistence.people_mappers import (
     user_from_row,
     user_to_row,
 )
-from tessera.infrastructure.persistence.repositories import ConnectionSource, new_id
+from tessera.infrastructure.persistence.repositories import (
+    ConnectionSource,
+    DriverSource,
+    new_id,
+    no_driver,
+)
 from tessera.infrastructure.persistence.tables import (
     group_members,
     groups,
@@ -37,12 +43,13 @@ from tessera.infrastructure.persistence.upserts import insert_ignoring_duplicate
 
 # The lookups of every write that names a user, built once (their cache keys memoised).
 _BY_ID = select(users).where(users.c.id == bindparam("id"))
-_BY_EMAIL_KEY = select(users).where(users.c.email_key == bindparam("key"))
+_BY_EMAIL_KEY = DriverStatement(select(users).where(users.c.email_key == bindparam("key")))
 
 
 class SqlAlchemyUserRepository:
-    def __init__(self, connection: ConnectionSource) -> None:
+    def __init__(self, connection: ConnectionSource, *, driver: DriverSource = no_driver) -> None:
         self._connection = connection
+        self._driver = driver
 
     async def add(self, user: User) -> None:
         conn = await self._connection()
@@ -57,7 +64,10 @@ class SqlAlchemyUserRepository:
         return await self._one(_BY_ID, {"id": user_id})
 
     async def get_by_email(self, email: EmailAddress) -> User | None:
-        return await self._one(_BY_EMAIL_KEY, {"key": email_key(email)})
+        # Every ticket filed by address looks its requester up: the driver runs it.
+        conn = await self._connection()
+        row = await _BY_EMAIL_KEY.row(conn, await self._driver(), {"key": email_key(email)})
+        return user_from_row(row) if row else None
 
     async def get_many(self, user_ids: Collection[int]) -> list[User]:
         if not user_ids:

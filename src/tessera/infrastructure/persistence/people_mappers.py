@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -20,7 +20,7 @@ def email_key(address: str) -> str:
     return hashlib.sha256(address.lower().encode()).hexdigest()
 
 
-def user_from_row(row: RowMapping) -> User:
+def user_from_row(row: Mapping[Any, Any]) -> User:
     return User(
         id=row["id"],
         name=row["name"],

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
+import asyncpg
 from sqlalchemy import CursorResult, RowMapping, Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,6 +17,7 @@ from tessera.domain.access.tokens import ApiToken
 from tessera.domain.comments.comment import Comment
 from tessera.domain.tickets.status import Status
 from tessera.domain.tickets.ticket import Ticket
+from tessera.infrastructure.persistence.driver import DriverStatement
 from tessera.infrastructure.persistence.errors import is_sqlite_lock
 from tessera.infrastructure.persistence.mappers import (
     comment_from_row,
@@ -34,16 +36,21 @@ from tessera.infrastructure.persistence.tables import (
 )
 
 ConnectionSource = Callable[[], Awaitable[AsyncConnection]]
+# The driver's connection under it, in the same transaction (None where there is none).
+DriverSource = Callable[[], Awaitable[asyncpg.Connection | None]]
 
 
-# Built once: a statement object carries its memoised cache key, so each execution finds
-# its compiled form without building and hashing a new expression.
-_INSERT_TICKET = insert(tickets)
+async def no_driver() -> None:
+    return None
+
+
+_INSERT_TICKET = DriverStatement(insert(tickets).returning(tickets.c.id))
 
 
 class SqlAlchemyTicketRepository:
-    def __init__(self, connection: ConnectionSource) -> None:
+    def __init__(self, connection: ConnectionSource, *, driver: DriverSource = no_driver) -> None:
         self._connection = connection
+        self._driver = driver
         self._seen: dict[int, Ticket] = {}
         # What was loaded, to guard the write (version) and to skip unchanged tags/followers.
         self._loaded: dict[int, tuple[int, frozenset[str], frozenset[int]]] = {}
@@ -82,8 +89,9 @@ class SqlAlchemyTicketRepository:
         conn = await self._connection()
         # The row as parameters of one statement (compiled once), not as values built into
         # a new statement per ticket.
-        result = await conn.execute(_INSERT_TICKET, ticket_to_row(ticket))
-        ticket.id = new_id(result)
+        row = await _INSERT_TICKET.row(conn, await self._driver(), ticket_to_row(ticket))
+        assert row is not None
+        ticket.id = int(row["id"])
         await _write_set(conn, ticket_tags, "tag", ticket.id, old=frozenset(), new=ticket.tags)
         await _write_set(
             conn, ticket_followers, "user_id", ticket.id, old=frozenset(), new=ticket.follower_ids

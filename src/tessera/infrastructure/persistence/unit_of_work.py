@@ -1,18 +1,28 @@
-"""SQLAlchemy unit of work: one connection, one transaction, events into the outbox."""
+"""SQLAlchemy unit of work: one connection, one transaction, events into the outbox.
+
+On PostgreSQL the transaction is asyncpg's own, on the connection SQLAlchemy lends in
+autocommit mode: SQLAlchemy's statements and the hot ones the driver runs itself
+(``driver.py``) then share it. (SQLAlchemy's asyncpg adapter sends BEGIN only before its
+own first statement, so a transaction it began would not yet be open for the driver's.)
+"""
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
+import asyncpg
+from asyncpg.transaction import Transaction
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tessera.application.errors import ConflictError, ServiceUnavailableError
 from tessera.domain.events import PeopleEvent, StoredEvent
 from tessera.infrastructure.persistence.attachments import SqlAlchemyAttachmentRepository
+from tessera.infrastructure.persistence.driver import DriverStatement
 from tessera.infrastructure.persistence.engine import writer
 from tessera.infrastructure.persistence.errors import (
     UNAVAILABLE_MESSAGE,
@@ -47,7 +57,17 @@ def _no_trace() -> str | None:
     return None
 
 
-_INSERT_EVENTS = insert(outbox)  # built once (its cache key memoised)
+_INSERT_EVENTS = DriverStatement(insert(outbox))
+
+# Each engine's autocommit twin, made once (an option engine copies options and events).
+_AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 class SqlAlchemyUnitOfWork:
@@ -67,11 +87,15 @@ class SqlAlchemyUnitOfWork:
         self._traceparent = traceparent
         self._on_commit = on_commit
         self._conn: AsyncConnection | None = None
-        self.tickets = SqlAlchemyTicketRepository(self._connection)
+        # PostgreSQL: the driver's connection under ``_conn``, and its open transaction.
+        self._on_driver = engine.dialect.name == "postgresql"
+        self._driver: asyncpg.Connection | None = None
+        self._transaction: Transaction | None = None
+        self.tickets = SqlAlchemyTicketRepository(self._connection, driver=self._driver_connection)
         self.tokens = SqlAlchemyTokenRepository(self._connection)
         self.comments = SqlAlchemyCommentRepository(self._connection)
         self.mailboxes = SqlAlchemyMailboxRegistry(self._connection, known=held_addresses(engine))
-        self.users = SqlAlchemyUserRepository(self._connection)
+        self.users = SqlAlchemyUserRepository(self._connection, driver=self._driver_connection)
         self.organizations = SqlAlchemyOrganizationRepository(self._connection)
         self.groups = SqlAlchemyGroupRepository(self._connection)
         self.attachments = SqlAlchemyAttachmentRepository(self._connection)
@@ -89,9 +113,14 @@ class SqlAlchemyUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
+        # The server ended the driver's connection: whatever the driver raised (asyncpg may
+        # report it as a protocol state error), the database is what failed.
+        lost = self._driver is not None and self._driver.is_closed()
         if conn is not None:
             try:
-                if conn.in_transaction():
+                if self._on_driver:
+                    await self._end_driver_transaction(conn)
+                elif conn.in_transaction():
                     await conn.rollback()
             finally:
                 await conn.close()
@@ -103,7 +132,7 @@ class SqlAlchemyUnitOfWork:
             # A deadlock or serialization failure: the database rolled this transaction back
             # so that another could go on; the use case runs again on the fresh state.
             raise ConflictError("The database gave way to a concurrent write") from exc
-        if exc is not None and is_unavailable(exc):
+        if exc is not None and (lost or is_unavailable(exc)):
             raise ServiceUnavailableError(UNAVAILABLE_MESSAGE) from exc
 
     def record(self, event: PeopleEvent) -> None:
@@ -126,8 +155,12 @@ class SqlAlchemyUnitOfWork:
                 for event in people_events
             ]
             rows += [outbox_row(e, traceparent=traceparent) for e in ticket_events]
-            await conn.execute(_INSERT_EVENTS, rows)
-        await conn.commit()
+            await _INSERT_EVENTS.execute_many(conn, await self._driver_connection(), rows)
+        if self._transaction is not None:
+            transaction, self._transaction = self._transaction, None
+            await transaction.commit()
+        else:
+            await conn.commit()
         for listener in self._on_commit:
             try:
                 await listener(events)
@@ -135,6 +168,8 @@ class SqlAlchemyUnitOfWork:
                 logger.exception("a commit listener failed")
 
     async def _connection(self) -> AsyncConnection:
+        if self._on_driver:
+            return await self._driver_transaction()
         if self._conn is None:
             # SQLite has one writer: a unit of work takes the write lock at BEGIN and waits
             # its turn (busy timeout) instead of reading a snapshot that another writer (the
@@ -143,6 +178,53 @@ class SqlAlchemyUnitOfWork:
             self._conn = await writer(self._engine).connect()
             await self._conn.begin()
         return self._conn
+
+    async def _driver_connection(self) -> asyncpg.Connection | None:
+        """The driver's connection in this unit of work's transaction (None on SQLite)."""
+        if not self._on_driver:
+            return None
+        await self._driver_transaction()
+        return self._driver
+
+    async def _driver_transaction(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await _autocommit(self._engine).connect()
+            try:
+                self._driver = (await conn.get_raw_connection()).driver_connection
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+        if self._transaction is None:  # the first statement, or the first after a commit
+            assert self._driver is not None
+            transaction = self._driver.transaction()
+            try:
+                await transaction.start()
+            except BaseException:
+                await self._conn.invalidate()  # asyncpg still counts the failed BEGIN as open
+                raise
+            self._transaction = transaction
+        return self._conn
+
+    async def _end_driver_transaction(self, conn: AsyncConnection) -> None:
+        """Roll back what was not committed. A connection left in a transaction (its
+        rollback failed, or was cancelled) or closed is discarded, never pooled."""
+        transaction, self._transaction = self._transaction, None
+        driver, self._driver = self._driver, None
+        try:
+            if transaction is not None and driver is not None and not driver.is_closed():
+                await transaction.rollback()
+        except Exception:
+            # Discarding the connection ends the transaction on the server as well; what
+            # the use case raised (if anything) is the error to report, not this one.
+            logger.warning("a rollback failed; the connection is discarded", exc_info=True)
+            await conn.invalidate()
+            return
+        except BaseException:  # cancelled mid-rollback
+            await conn.invalidate()
+            raise
+        if driver is not None and (driver.is_closed() or driver.is_in_transaction()):
+            await conn.invalidate()
 
 
 async def _next_sequence(conn: AsyncConnection, event: PeopleEvent) -> int:
