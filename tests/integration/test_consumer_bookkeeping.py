@@ -59,6 +59,40 @@ async def test_a_success_after_a_failure_clears_its_count(engine: AsyncEngine) -
     assert audit.attempts == {flaky.id: 2}
 
 
+async def test_a_batch_is_handled_once_per_event_and_group_and_marked(
+    engine: AsyncEngine,
+) -> None:
+    before, fresh, flaky, other = event(3, 1), event(3, 2), event(3, 3), event(3, 4)
+    audit = Recorder("audit", failing={flaky.id}, fail_first=1)
+    mail = Recorder("mail")
+    dispatcher = ConsumerDispatcher(engine, [audit, mail])
+    await dispatcher.dispatch(before, group="audit")  # handled earlier, one at a time
+    failed = await dispatcher.dispatch_many(
+        [before, fresh, fresh, flaky, other], group="audit"
+    )  # fresh twice: a redelivery in the same batch
+    assert failed == {flaky.id}
+    assert [e.id for e in audit.handled] == [before.id, fresh.id, other.id]
+    assert mail.handled == []  # another group's consumer
+    assert await _count(engine, dead_letters) == 1  # the failure, counted
+    # The failed one comes again alone, succeeds, and its count is cleared.
+    assert await dispatcher.dispatch_many([flaky, fresh], group="audit") == set()
+    assert [e.id for e in audit.handled] == [before.id, fresh.id, other.id, flaky.id]
+    assert await _count(engine, dead_letters) == 0
+    async with engine.connect() as conn:
+        marks = (
+            (
+                await conn.execute(
+                    select(processed_events.c.event_id).where(
+                        processed_events.c.consumer_group == "audit"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(marks) == sorted([before.id, fresh.id, flaky.id, other.id])
+
+
 async def test_prepared_statements_write_and_read_on_either_database(engine: AsyncEngine) -> None:
     mark = Prepared(insert(processed_events))
     find = Prepared(
@@ -75,3 +109,13 @@ async def test_prepared_statements_write_and_read_on_either_database(engine: Asy
     assert {row["processed_at"] for row in found} == {at}
     assert await find.rows(engine, group="nobody") == []
     assert await _count(engine, processed_events) == 3  # committed: seen by the engine
+    await mark.execute_many(
+        engine,
+        [{"consumer_group": "many", "event_id": f"e-{n}", "processed_at": at} for n in range(4, 7)],
+    )
+    assert sorted(row["event_id"] for row in await find.rows(engine, group="many")) == [
+        "e-4",
+        "e-5",
+        "e-6",
+    ]
+    await mark.execute_many(engine, [])  # nothing to write: no statement at all

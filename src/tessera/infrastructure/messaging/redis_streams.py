@@ -127,19 +127,23 @@ class RedisStreamSubscription:
             self._retry_at = None
             retried = await self._read("0", block=None)
         fresh = await self._read(">", block=self._block_ms)
-        failed = False
-        done: list[Any] = []  # acknowledged together, after the batch
-        for message_id, fields in [*reclaimed, *retried, *fresh]:
-            if not fields:  # trimmed away while pending
-                done.append(message_id)
-                continue
-            try:
-                await self._dispatcher.dispatch(decode(fields[b"event"]), group=self._group)
-            except Exception:  # noqa: BLE001 - left pending: retried after a pause
-                logger.warning("event left pending for a retry", extra={"group": self._group})
-                failed = True
-                continue
-            done.append(message_id)
+        messages = [*reclaimed, *retried, *fresh]
+        # Trimmed away while pending: nothing to handle, only to acknowledge.
+        events = {message_id: decode(fields[b"event"]) for message_id, fields in messages if fields}
+        try:
+            failed_ids = await self._dispatcher.dispatch_many(
+                list(events.values()), group=self._group
+            )
+        except Exception:  # noqa: BLE001 - the bookkeeping failed: the whole batch comes again
+            failed_ids = {event.id for event in events.values()}
+        failed = bool(failed_ids)
+        if failed:
+            logger.warning(
+                "events left pending for a retry",
+                extra={"group": self._group, "events": len(failed_ids)},
+            )
+        # acknowledged together, after the batch
+        done = [m for m, _ in messages if m not in events or events[m].id not in failed_ids]
         # One XACK for the batch. A worker that stops before it has its handled events
         # delivered again, and skips them as handled: at least once, as for any crash.
         if done:

@@ -52,6 +52,13 @@ class DirectReads:
             pool = self._pool or await self._open()
             await pool.execute(sql, *args)
 
+    async def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of arguments, in one round trip and one
+        transaction."""
+        async with database_errors():
+            pool = self._pool or await self._open()
+            await pool.executemany(sql, rows)
+
     def connections(self) -> tuple[int, int, int]:
         """(checked out, idle, most) connections, as the engine's pool metrics count them."""
         if self._pool is None:
@@ -146,12 +153,26 @@ class Prepared:
         sql, args = self._bound(engine, values)
         await direct_reads(engine).execute(sql, *args)
 
+    async def execute_many(self, engine: AsyncEngine, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a write once per row of values, all committed together when this returns."""
+        if not rows:
+            return
+        if engine.dialect.name != "postgresql":
+            async with engine.begin() as conn:
+                await conn.execute(self._statement, [dict(row) for row in rows])
+            return
+        sql, names = self._compiled_for(engine)
+        await direct_reads(engine).execute_many(sql, [[row[n] for n in names] for row in rows])
+
     def _bound(self, engine: AsyncEngine, values: dict[str, Any]) -> tuple[str, list[Any]]:
+        text, names = self._compiled_for(engine)
+        return text, [values[name] for name in names]
+
+    def _compiled_for(self, engine: AsyncEngine) -> tuple[str, tuple[str, ...]]:
         compiled = self._compiled.get(engine.sync_engine)
         if compiled is None:
             compiled = self._compiled[engine.sync_engine] = positional(self._statement, engine)
-        text, names = compiled
-        return text, [values[name] for name in names]
+        return compiled
 
 
 def positional(statement: Select[Any] | Insert, engine: AsyncEngine) -> tuple[str, tuple[str, ...]]:
