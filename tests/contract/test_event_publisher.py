@@ -9,13 +9,14 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tessera.application.events.cloudevents import CloudEvent
 from tessera.infrastructure.messaging.dispatcher import ConsumerFailedError
-from tessera.infrastructure.messaging.redis_streams import stream_name
+from tessera.infrastructure.messaging.redis_streams import RECLAIM_IDLE_MS, stream_name
 from tessera.infrastructure.persistence.engine import create_engine
 from tests.contract.brokers import NATS_URL, Broker, Recorder, event, in_process, nats_jetstream
 from tests.contract.brokers import redis_streams as redis_broker
@@ -157,3 +158,51 @@ async def test_redis_streams_acknowledge_what_was_handled_and_keep_a_failure_pen
     )
     assert pending["pending"] == 1
     assert {e.id for e in audit.handled} == {events[0].id, events[2].id}
+
+
+@pytest.mark.broker
+@pytest.mark.redis
+async def test_redis_streams_take_over_what_a_dead_worker_left_pending(
+    shared_redis: SharedRedis, engine: AsyncEngine
+) -> None:
+    """A message a dead consumer read and never acknowledged, idle past RECLAIM_IDLE_MS, is
+    handled by a live one as soon as it starts."""
+    client, namespace = shared_redis.client, shared_redis.keys.namespace
+    stream, group = stream_name(namespace), f"{namespace}:audit"
+    audit = Recorder("audit")
+    broker = redis_broker(engine, shared_redis)
+    broker.consumers.append(audit)
+    await client.xgroup_create(stream, group, id="0", mkstream=True)
+    orphan = event(1, 1)
+    await deliver(broker, [orphan])
+    read: Any = await client.xreadgroup(group, "dead", {stream: ">"})
+    [[_, [(message_id, _)]]] = read
+    # As if "dead" had held it for a minute (XCLAIM's IDLE sets the idle time).
+    await client.xclaim(stream, group, "dead", 0, [message_id], idle=RECLAIM_IDLE_MS * 2)
+    async with broker.running():
+        await eventually(lambda: len(audit.handled) == 1, what="the orphan taken over")
+    assert audit.handled[0].id == orphan.id
+    pending = await client.xpending(stream, group)
+    assert pending["pending"] == 0
+
+
+@pytest.mark.broker
+@pytest.mark.redis
+async def test_redis_streams_recreate_a_group_that_redis_lost(
+    shared_redis: SharedRedis, engine: AsyncEngine
+) -> None:
+    """Redis restarted without its data (or the group was deleted): the consumer creates the
+    group again and goes on with the events published from then on."""
+    client, namespace = shared_redis.client, shared_redis.keys.namespace
+    stream, group = stream_name(namespace), f"{namespace}:audit"
+    audit = Recorder("audit")
+    broker = redis_broker(engine, shared_redis)
+    broker.consumers.append(audit)
+    first, second = event(1, 1), event(1, 2)
+    async with broker.running():
+        await deliver(broker, [first])
+        await eventually(lambda: len(audit.handled) == 1, what="the first event")
+        await client.xgroup_destroy(stream, group)
+        await deliver(broker, [second])
+        await eventually(lambda: second in audit.handled, what="the event after the loss")
+    assert [e.id for e in audit.handled] == [first.id, second.id]  # the first once only

@@ -29,6 +29,9 @@ logger = logging.getLogger("tessera.events.redis")
 DEFAULT_NAMESPACE = "tessera"
 STREAM_MAX_LENGTH = 1_000_000
 RECLAIM_IDLE_MS = 30_000
+# How often a consumer looks for what a dead worker left pending (XAUTOCLAIM): such a message
+# is taken over at most this long after it has been idle for RECLAIM_IDLE_MS.
+RECLAIM_EVERY = timedelta(seconds=5)
 # A message whose handling failed stays pending; its consumer tries it again after this
 # pause (until the dispatcher dead-letters it).
 RETRY_DELAY_SECONDS = 2.0
@@ -88,18 +91,29 @@ class RedisStreamSubscription:
         self._batch = batch
         self._block_ms = block_ms
         self._retry_at: datetime | None = None
+        self._reclaim_at: datetime | None = None  # None: at the next cycle
+        self._group_ready = False  # the group exists, as far as this consumer knows
         self.name = f"redis-consumer:{group}"
 
     async def run(self, stop: asyncio.Event) -> None:
         failing = False
         while not stop.is_set():
             try:
-                await self._ensure_group()
+                if not self._group_ready:
+                    await self._ensure_group()
+                    self._group_ready = True
                 await self._cycle()
                 if failing:
                     logger.warning("redis stream reachable again", extra={"group": self._group})
                     failing = False
+            except ResponseError as error:
+                if "NOGROUP" in str(error):  # Redis lost the group (a restart without data)
+                    self._group_ready = False
+                    continue
+                logger.warning("redis stream refused a command: %s", error)
+                await sleep_unless(stop, 1.0, clock=self._clock)
             except (RedisError, OSError) as error:
+                self._group_ready = False
                 if not failing:
                     logger.warning("redis stream unreachable: %s", error)
                     failing = True
@@ -113,15 +127,20 @@ class RedisStreamSubscription:
                 raise
 
     async def _cycle(self) -> None:
-        claimed: list[Any] = await self._client.xautoclaim(
-            self._stream,
-            self._redis_group,
-            self._consumer,
-            RECLAIM_IDLE_MS,
-            "0-0",
-            count=self._batch,
-        )
-        reclaimed = claimed[1]
+        reclaimed: list[Any] = []
+        if self._reclaim_at is None or self._clock.now() >= self._reclaim_at:
+            self._reclaim_at = self._clock.now() + RECLAIM_EVERY
+            claimed: list[Any] = await self._client.xautoclaim(
+                self._stream,
+                self._redis_group,
+                self._consumer,
+                RECLAIM_IDLE_MS,
+                "0-0",
+                count=self._batch,
+            )
+            reclaimed = claimed[1]
+            if claimed[0] not in (b"0-0", "0-0"):  # more of them to look at: next cycle too
+                self._reclaim_at = None
         retried: list[Any] = []
         if self._retry_at is not None and self._clock.now() >= self._retry_at:
             self._retry_at = None
