@@ -35,18 +35,18 @@ _HANDLED = Prepared(
 )
 # The same for a batch of events: which of them the group has handled, in one statement.
 _HANDLED_AMONG = {
-    "postgresql": Prepared(
+    dialect: Prepared(
         select(processed_events.c.event_id).where(
-            processed_events.c.consumer_group == bindparam("consumer_group"),
+            processed_events.c.consumer_group == bindparam("consumer_group"), among
+        )
+    )
+    for dialect, among in (
+        (
+            "postgresql",
             processed_events.c.event_id == any_(bindparam("event_ids", type_=ARRAY(String))),
-        )
-    ),
-    "sqlite": Prepared(
-        select(processed_events.c.event_id).where(
-            processed_events.c.consumer_group == bindparam("consumer_group"),
-            processed_events.c.event_id.in_(bindparam("event_ids", expanding=True)),
-        )
-    ),
+        ),
+        ("sqlite", processed_events.c.event_id.in_(bindparam("event_ids", expanding=True))),
+    )
 }
 _MARK_HANDLED = {
     dialect: Prepared(insert_ignoring_duplicates(processed_events, dialect=dialect))
@@ -97,10 +97,7 @@ class ConsumerDispatcher:
                 continue
             try:
                 await self._handle_once(consumer, event)
-            except Exception as error:
-                logger.exception(
-                    "consumer failed", extra={"group": consumer.group, "event_id": event.id}
-                )
+            except Exception as error:  # noqa: BLE001 - logged and counted by _given_up
                 if not await self._given_up(consumer.group, event, error):
                     failed.append(consumer.group)
         if failed:
@@ -119,7 +116,9 @@ class ConsumerDispatcher:
         unique = list({event.id: event for event in events}.values())
         failed: set[str] = set()
         for consumer in self._consumers:
-            wanted = [e for e in unique if consumer.group == group and consumer.wants(e.type)]
+            if consumer.group != group:
+                continue
+            wanted = [e for e in unique if consumer.wants(e.type)]
             if not wanted:
                 continue
             handled = await _HANDLED_AMONG[self._engine.dialect.name].rows(
@@ -138,10 +137,7 @@ class ConsumerDispatcher:
                         with consumer_span(event, group=group):
                             await consumer.handle(event)
                         marks.append(_mark(group, event))
-                except Exception as error:
-                    logger.exception(
-                        "consumer failed", extra={"group": group, "event_id": event.id}
-                    )
+                except Exception as error:  # noqa: BLE001 - logged and counted by _given_up
                     if not await self._given_up(group, event, error):
                         failed.add(event.id)
                     continue
@@ -150,6 +146,8 @@ class ConsumerDispatcher:
         return failed
 
     async def _given_up(self, group: str, event: CloudEvent, error: Exception) -> bool:
+        """Log and count a consumer's failure; True once the event is dead for the group."""
+        logger.exception("consumer failed", extra={"group": group, "event_id": event.id})
         if len(self._failed) >= REMEMBERED_FAILURES:
             self._failed.clear()  # their counts stay behind, unlisted: harmless
         self._failed.add((group, event.id))
